@@ -1,0 +1,1 @@
+"""scalar_nn: the pure-Python reference twin (standard library only)."""

@@ -1,0 +1,1 @@
+"""vector_nn: the NumPy twin of scalar_nn."""
