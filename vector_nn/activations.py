@@ -1,0 +1,81 @@
+"""Hidden-layer activations and their derivatives on whole arrays.
+
+The twin of ``scalar_nn/activations.py``: the same formulas, applied to an
+(m, n) array at once.  ``act'`` uses the same expression as the scalar twin
+(e.g. ``s (1 + z (1 - s))`` for swish) so that both round alike.
+"""
+
+import numpy as np
+
+
+def sigmoid(z):
+    """s(z) = 1/(1 + e^-z) without overflow: e = exp(-|z|); 1/(1+e) for z >= 0, e/(1+e) else."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def sigmoid_prime(z):
+    """s'(z) = s(z) (1 - s(z))."""
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def tanh(z):
+    """tanh(z)."""
+    return np.tanh(z)
+
+
+def tanh_prime(z):
+    """tanh'(z) = 1 - tanh(z)^2."""
+    t = np.tanh(z)
+    return 1.0 - t * t
+
+
+def relu(z):
+    """relu(z) = max(z, 0)."""
+    return np.maximum(z, 0.0)
+
+
+def relu_prime(z):
+    """relu'(z) = 1 for z > 0, else 0 (relu'(0) = 0)."""
+    return (z > 0.0).astype(np.float64)
+
+
+def swish(z):
+    """swish(z) = z s(z)."""
+    return z * sigmoid(z)
+
+
+def swish_prime(z):
+    """swish'(z) = s(z) (1 + z (1 - s(z)))."""
+    s = sigmoid(z)
+    return s * (1.0 + z * (1.0 - s))
+
+
+def linear(z):
+    """linear(z) = z."""
+    return z
+
+
+def linear_prime(z):
+    """linear'(z) = 1."""
+    return np.ones_like(z)
+
+
+ACTIVATIONS = {
+    "sigmoid": (sigmoid, sigmoid_prime),
+    "tanh": (tanh, tanh_prime),
+    "relu": (relu, relu_prime),
+    "swish": (swish, swish_prime),
+    "linear": (linear, linear_prime),
+}
+
+
+def activate(name, Z):
+    """A = act(Z), shape (m, n) -> (m, n)."""
+    return ACTIVATIONS[name][0](Z)
+
+
+def activate_prime(name, Z):
+    """act'(Z), shape (m, n) -> (m, n)."""
+    return ACTIVATIONS[name][1](Z)

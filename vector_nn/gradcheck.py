@@ -1,0 +1,61 @@
+"""Finite-difference gradient check on arrays: the twin of ``scalar_nn/gradcheck.py``.
+
+Same central differences, same relative error with a floor, same ReLU-kink
+rule.  The loop over parameter entries is the method itself (one perturbed
+loss per entry); each loss is a vectorised forward pass.
+"""
+
+import numpy as np
+
+from scalar_nn.gradcheck import GradCheckReport, relative_error  # noqa: F401  (not array math)
+
+from .losses import data_loss
+from .validation import as_matrix, as_targets
+
+
+def total_loss(net, X, Y, masks):
+    """Total loss with fixed masks and no statistics updated; plus the sign pattern of U."""
+    Z, Yhat, caches = net._forward(X, net.training, masks, update_stats=False)
+    loss = data_loss(net.output, net.loss_name, Z, Yhat, Y) + net.l2_penalty()
+    pattern = [c["U"] > 0.0 for c in caches[:-1]]
+    return loss, pattern
+
+
+def _same(p, q):
+    """Two lists of boolean arrays are equal entry by entry."""
+    return all(np.array_equal(a, b) for a, b in zip(p, q))
+
+
+def gradient_check(net, X, Y, masks=None, h=1e-5, floor=1e-4):
+    """Compare ``net.loss_and_grads`` with central differences on every parameter entry."""
+    X = as_matrix(X, "X", net.sizes[0])
+    Y = as_targets(Y, net.loss_name, X.shape[0], net.sizes[-1])
+    if masks is None and net.training and net.dropout > 0.0:
+        masks = net.draw_masks(X.shape[0])
+    saved = {name: b.copy() for name, b in net.buffers.items()}
+    _, grads = net.loss_and_grads(X, Y, masks=masks)
+    for name, b in saved.items():
+        net.buffers[name][...] = b
+    _, base_pattern = total_loss(net, X, Y, masks)
+    report = GradCheckReport()
+    for name, P in net.params.items():
+        report.per_param[name] = 0.0
+        P2, G2 = np.atleast_2d(P), np.atleast_2d(grads[name])       # views: vectors as one row
+        for r in range(P2.shape[0]):
+            for c in range(P2.shape[1]):
+                original = P2[r, c]
+                P2[r, c] = original + h
+                loss_plus, pattern_plus = total_loss(net, X, Y, masks)
+                P2[r, c] = original - h
+                loss_minus, pattern_minus = total_loss(net, X, Y, masks)
+                P2[r, c] = original
+                if net.hidden == "relu" and not (_same(pattern_plus, base_pattern) and _same(pattern_minus, base_pattern)):
+                    report.skipped_kinks += 1
+                    continue
+                numeric = (loss_plus - loss_minus) / (2.0 * h)
+                err = relative_error(float(G2[r, c]), numeric, floor)
+                report.checked += 1
+                report.per_param[name] = max(report.per_param[name], err)
+                if report.worst is None or err > report.worst_rel_error:
+                    report.worst_rel_error, report.worst = err, (name, r, c)
+    return report
