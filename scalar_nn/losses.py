@@ -67,7 +67,8 @@ def data_loss(output, loss, Z, Yhat, Y):
         total = 0.0
         for yh_row, y_row in zip(Yhat, Y):
             for yh, y in zip(yh_row, y_row):
-                total += (yh - y) ** 2
+                d = yh - y
+                total += d * d
         return total / N
     if loss == "bce":
         # -[y log p + (1-y) log(1-p)] with p = s(z) equals

@@ -100,6 +100,7 @@ class MLP:
         self.training = True
         self.draws = 0           # dropout mask draws so far: the counter of the DROPOUT stream
         self.last_masks = None
+        self.last_output = None  # Yhat of the last loss_and_grads (training-mode forward)
 
     @property
     def n_layers(self):
@@ -166,7 +167,7 @@ class MLP:
             if m < 2:
                 raise ValueError("BatchNorm cannot normalise a batch of one row in training mode")
             mu = column_means(Z)
-            var = column_means([[(z - u) ** 2 for z, u in zip(row, mu)] for row in Z])
+            var = column_means([[(z - u) * (z - u) for z, u in zip(row, mu)] for row in Z])
             if update_stats:
                 self._update_running_stats(k, mu, var, m)
         else:
@@ -233,6 +234,7 @@ class MLP:
             masks = self.draw_masks(len(X))
         self.last_masks = masks
         Z, Yhat, caches = self._forward(X, self.training, masks, update_stats=self.training)
+        self.last_output = Yhat
         loss = data_loss(self.output, self.loss_name, Z, Yhat, Y) + self.l2_penalty()
         grads = self._backward(output_delta(self.output, self.loss_name, Z, Yhat, Y), caches)
         return loss, grads

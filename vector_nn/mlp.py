@@ -74,6 +74,7 @@ class MLP:
         self.training = True
         self.draws = 0
         self.last_masks = None
+        self.last_output = None
 
     @property
     def n_layers(self):
@@ -135,7 +136,7 @@ class MLP:
             if m < 2:
                 raise ValueError("BatchNorm cannot normalise a batch of one row in training mode")
             mu = Z.mean(axis=0)
-            var = ((Z - mu) ** 2).mean(axis=0)
+            var = ((Z - mu) * (Z - mu)).mean(axis=0)
             if update_stats:
                 self._update_running_stats(k, mu, var, m)
         else:
@@ -194,6 +195,7 @@ class MLP:
             masks = self.draw_masks(X.shape[0])
         self.last_masks = masks
         Z, Yhat, caches = self._forward(X, self.training, masks, update_stats=self.training)
+        self.last_output = Yhat
         loss = data_loss(self.output, self.loss_name, Z, Yhat, Y) + self.l2_penalty()
         grads = self._backward(output_delta(self.output, self.loss_name, Z, Yhat, Y), caches)
         return loss, grads

@@ -1,0 +1,286 @@
+"""The training loop: epochs of mini-batch steps, validation, history, callbacks.
+
+One epoch::
+
+    order = permutation(n, key_for(seed, SHUFFLE, epoch))    (or 0..n-1 without shuffle)
+    for each chunk of ``batch_size`` indices in order:       (the last chunk may be smaller)
+        loss, grads = net.loss_and_grads(X[chunk], Y[chunk])  (section 10: before the update)
+        optimizer.step(net.params, grads)
+    history: mean of the step losses, training metric, validation loss/metric, lr
+
+The loop is the same for both twins and lives here; what touches numbers
+(cleaning the data, gathering a batch's rows, scoring a prediction) is done
+by the twin's own training module, passed in as ``twin``.  Because the
+shuffle and the validation split come from the shared counter-based stream,
+both twins see exactly the same batches.
+"""
+
+import math
+import sys
+import time
+
+from . import rng
+from .losses import data_loss
+from .validation import as_matrix, as_targets, check_int, check_number
+
+
+class TrainingDiverged(ValueError):
+    """The loss became NaN or infinite: the step size is almost always too large."""
+
+
+class History:
+    """What happened during training, one entry per epoch (plain data, JSON-ready).
+
+    ``epoch`` (1-based), ``loss`` (mean training loss of the epoch's steps),
+    ``val_loss`` (None without validation data), ``metrics`` (name -> list:
+    "accuracy"/"val_accuracy" for classification, "rmse"/"val_rmse" for
+    regression), ``lr`` (the rate of the epoch's last step) and ``events``
+    (dicts written by callbacks, e.g. Overclock firing).
+    """
+
+    def __init__(self):
+        self.epoch = []
+        self.loss = []
+        self.val_loss = []
+        self.metrics = {}
+        self.lr = []
+        self.events = []
+        self.seconds = []
+
+    def record(self, epoch, loss, val_loss, metrics, lr, seconds):
+        """Append one epoch's numbers."""
+        self.epoch.append(epoch)
+        self.loss.append(loss)
+        self.val_loss.append(val_loss)
+        for name, value in metrics.items():
+            self.metrics.setdefault(name, []).append(value)
+        self.lr.append(lr)
+        self.seconds.append(seconds)
+
+    def to_dict(self):
+        """A dict of plain lists (what gets written next to a saved model)."""
+        return {"epoch": list(self.epoch), "loss": list(self.loss), "val_loss": list(self.val_loss),
+                "metrics": {k: list(v) for k, v in self.metrics.items()}, "lr": list(self.lr),
+                "events": [dict(e) for e in self.events], "seconds": list(self.seconds)}
+
+    @classmethod
+    def from_dict(cls, d):
+        """The inverse of ``to_dict``."""
+        h = cls()
+        for name in ("epoch", "loss", "val_loss", "lr", "events", "seconds"):
+            setattr(h, name, list(d.get(name, [])))
+        h.metrics = {k: list(v) for k, v in d.get("metrics", {}).items()}
+        return h
+
+    def __len__(self):
+        return len(self.epoch)
+
+    def __repr__(self):
+        last = "" if not self.loss else ", last loss %.6g" % self.loss[-1]
+        return "History(%d epochs%s)" % (len(self.epoch), last)
+
+
+class TrainingRun:
+    """What callbacks see: the net, the optimizer, the history, the epoch just done.
+
+    A callback sets ``stop = True`` to end training after this epoch.
+    """
+
+    def __init__(self, net, optimizer, history):
+        self.net = net
+        self.optimizer = optimizer
+        self.history = history
+        self.epoch = 0
+        self.stop = False
+
+
+# ------------------------------------------------------------------ numbers
+def clean_data(net, X, Y, what="X"):
+    """Validate a dataset once, before training: rows of floats and checked targets."""
+    X = as_matrix(X, what, net.sizes[0])
+    return X, as_targets(Y, net.loss_name, len(X), net.sizes[-1])
+
+
+def take_rows(A, idx):
+    """The rows of A (a matrix, or a list of labels) at the indices ``idx``, in that order."""
+    return [A[i] for i in idx]
+
+
+def metric_name(net):
+    """"accuracy" for bce/cross_entropy, "rmse" for mse."""
+    return "accuracy" if net.loss_name in ("bce", "cross_entropy") else "rmse"
+
+
+def metric_sums(net, Yhat, Y):
+    """(sum, count) that make the metric: correct predictions / samples, or squared error / entries.
+
+    bce: the prediction is 1 where p > 0.5; cross_entropy: the arg-max class.
+    """
+    if net.loss_name == "cross_entropy":
+        correct = sum(1 for row, y in zip(Yhat, Y) if row.index(max(row)) == y)
+        return float(correct), len(Y)
+    if net.loss_name == "bce":
+        correct = sum(1 for p_row, y_row in zip(Yhat, Y) for p, y in zip(p_row, y_row)
+                      if (p > 0.5) == (y > 0.5))
+        return float(correct), len(Y) * len(Y[0])
+    sq = 0.0
+    for yh_row, y_row in zip(Yhat, Y):
+        for yh, y in zip(yh_row, y_row):
+            sq += (yh - y) * (yh - y)
+    return sq, len(Y) * len(Y[0])
+
+
+def finish_metric(net, total, count):
+    """accuracy = correct / count; rmse = sqrt(squared error / count)."""
+    if net.loss_name == "mse":
+        return math.sqrt(total / count)
+    return total / count
+
+
+def evaluate(net, X, Y):
+    """(total loss, metric) of clean data in inference mode; the mode is restored after."""
+    was_training = net.training
+    net.eval()
+    try:
+        Z, Yhat, _ = net._forward(X, False, None, update_stats=False)
+        loss = data_loss(net.output, net.loss_name, Z, Yhat, Y) + net.l2_penalty()
+    finally:
+        net.training = was_training
+    return loss, finish_metric(net, *metric_sums(net, Yhat, Y))
+
+
+def numeric_guard():
+    """A context for the numeric work of a run (nothing to set up in pure Python)."""
+    return _NoGuard()
+
+
+class _NoGuard:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def arange(n):
+    """0, 1, ..., n-1 as the twin's index type (a list here)."""
+    return list(range(n))
+
+
+def permutation(n, key):
+    """The shared shuffle (see ``rng.permutation``) as the twin's index type."""
+    return rng.permutation(n, key)
+
+
+# --------------------------------------------------------------- the loop
+def sequential_batch(n, batch_size, j):
+    """Indices of sequential batch j (section 11): rows jB .. jB+B-1, wrapping around n."""
+    return [(j * batch_size + i) % n for i in range(batch_size)]
+
+
+def train_step(net, optimizer, X, Y, batch=None):
+    """One optimizer step on the rows ``batch`` of X/Y (all rows when None); returns the loss.
+
+    The loss is computed with the parameters before the update (section 10).
+    """
+    if batch is not None:
+        X, Y = take_rows(X, batch), take_rows(Y, batch)
+    loss, grads = net.loss_and_grads(X, Y)
+    optimizer.step(net.params, grads)
+    return loss
+
+
+def fit(net, X, Y, optimizer, **options):
+    """Train ``net`` on X, Y with ``optimizer``; returns a ``History``.
+
+    Options: epochs=10, batch_size=None (full batch), shuffle=True, seed=0,
+    val_split=0.0 (a fraction held out with the shared split stream) or
+    validation=(Xv, Yv), callbacks=(), verbose=1 (0 silent, 1 an epoch line
+    and a live step counter on a terminal, 2 epoch lines only), log_every=1
+    (print every k-th epoch), out=sys.stdout.
+    """
+    return run_fit(sys.modules[__name__], net, X, Y, optimizer, **options)
+
+
+def run_fit(twin, net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
+            val_split=0.0, validation=None, callbacks=(), verbose=1, log_every=1, out=None):
+    """The epoch loop shared by both twins; ``twin`` is the twin's training module."""
+    epochs = check_int("epochs", epochs, low=0)
+    log_every = check_int("log_every", log_every, low=1)
+    check_int("seed", seed)
+    val_split = check_number("val_split", val_split, low=0.0, high=1.0, high_inclusive=False)
+    if val_split > 0.0 and validation is not None:
+        raise ValueError("give either val_split or validation, not both")
+    out = out or sys.stdout
+    X, Y = twin.clean_data(net, X, Y)
+    if val_split > 0.0:
+        X, Y, Xv, Yv = twin.split(X, Y, val_split, seed)
+    elif validation is not None:
+        Xv, Yv = twin.clean_data(net, validation[0], validation[1], what="validation X")
+    else:
+        Xv = Yv = None
+    n = len(X)
+    if n == 0:
+        raise ValueError("no training rows left after the validation split")
+    B = n if batch_size is None else check_int("batch_size", batch_size, low=1)
+    history = History()
+    run = TrainingRun(net, optimizer, history)
+    live = verbose == 1 and hasattr(out, "isatty") and out.isatty()
+    for cb in callbacks:
+        cb.on_train_begin(run)
+    name = twin.metric_name(net)
+    with twin.numeric_guard():
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            order = twin.permutation(n, rng.key_for(seed, rng.SHUFFLE, epoch)) if shuffle else twin.arange(n)
+            n_steps = (n + B - 1) // B
+            loss_sum, m_total, m_count = 0.0, 0.0, 0
+            for j in range(n_steps):
+                idx = order[j * B:(j + 1) * B]
+                Yb = twin.take_rows(Y, idx)
+                loss, grads = net.loss_and_grads(twin.take_rows(X, idx), Yb)
+                if not math.isfinite(loss):
+                    raise TrainingDiverged(
+                        "loss became %s at epoch %d (step %d of %d, lr %.4g): the learning rate is "
+                        "probably too large; try a smaller lr" % (loss, epoch, j + 1, n_steps, optimizer.current_lr()))
+                lr_used = optimizer.current_lr()
+                optimizer.step(net.params, grads)
+                loss_sum += loss
+                s, c = twin.metric_sums(net, net.last_output, Yb)
+                m_total, m_count = m_total + s, m_count + c
+                if live and (j % 10 == 0 or j == n_steps - 1):
+                    out.write("\repoch %d/%d  step %d/%d  loss %.5f" % (epoch, epochs, j + 1, n_steps, loss))
+                    out.flush()
+            metrics = {name: twin.finish_metric(net, m_total, m_count)}
+            val_loss = None
+            if Xv is not None:
+                val_loss, metrics["val_" + name] = twin.evaluate(net, Xv, Yv)
+            history.record(epoch, loss_sum / n_steps, val_loss, metrics, lr_used, time.perf_counter() - start)
+            run.epoch = epoch
+            for cb in callbacks:
+                cb.on_epoch_end(run)
+            if verbose and (epoch % log_every == 0 or epoch == epochs or run.stop):
+                out.write(("\r" if live else "") + format_epoch(history, -1, epochs) + "\n")
+                out.flush()
+            if run.stop:
+                break
+    for cb in callbacks:
+        cb.on_train_end(run)
+    return history
+
+
+def split(X, Y, val_fraction, seed):
+    """(X_train, Y_train, X_val, Y_val) with the shared split stream (see datasets.train_val_split)."""
+    from .datasets import train_val_split
+    return train_val_split(X, Y, val_fraction, seed)
+
+
+def format_epoch(history, i, epochs):
+    """One progress line: epoch, loss, validation loss, metrics and lr of entry i."""
+    parts = ["epoch %*d/%d" % (len(str(epochs)), history.epoch[i], epochs), "loss %.6f" % history.loss[i]]
+    if history.val_loss[i] is not None:
+        parts.append("val_loss %.6f" % history.val_loss[i])
+    for name, values in history.metrics.items():
+        parts.append("%s %.4f" % (name, values[i]))
+    parts.append("lr %.4g" % history.lr[i])
+    return "  ".join(parts)
