@@ -28,7 +28,11 @@ class Twin:
     def __getattr__(self, module):
         if module.startswith("_"):
             raise AttributeError(module)
-        return importlib.import_module("%s.%s" % (self.package, module))
+        try:
+            return importlib.import_module("%s.%s" % (self.package, module))
+        except ModuleNotFoundError as exc:
+            # hasattr() (used by hypothesis) expects AttributeError for unknown names
+            raise AttributeError("%s has no module %r (%s)" % (self.package, module, exc)) from None
 
     def __repr__(self):
         return "Twin(%r)" % self.name

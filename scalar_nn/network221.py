@@ -1,0 +1,387 @@
+"""The classic 2-2-1 network, one named number at a time.
+
+This is the "neural network from scratch" of Victor Zhou's tutorial
+(victorzhou.com/blog/intro-to-neural-networks): two inputs, one hidden layer
+of two sigmoid neurons, one sigmoid output neuron, nine named numbers::
+
+    x1 --w1--> h1        h1 --w5--> o1
+    x2 --w2--> h1        h2 --w6--> o1
+    x1 --w3--> h2
+    x2 --w4--> h2        (plus a bias b1, b2, b3 in each neuron)
+
+    h1 = sigmoid(w1*x1 + w2*x2 + b1)
+    h2 = sigmoid(w3*x1 + w4*x2 + b2)
+    o1 = sigmoid(w5*h1 + w6*h2 + b3)          y_pred = o1
+
+It learns by stochastic gradient descent (SGD) on one sample at a time, with
+the squared error of that sample as the loss::
+
+    L = (y_true - y_pred)^2
+
+and every weight moves against its partial derivative, found by the chain
+rule: w <- w - learn_rate * dL/dw.
+
+Why this file exists next to ``mlp``: the general ``MLP`` hides the chain rule
+inside matrix products; here every partial derivative has its own line and
+its own name, so a first-time reader can follow backprop with pencil and
+paper (``parity_tests/test_network221.py`` does exactly that, with numbers).
+
+The same network in the project's MLP layout
+---------------------------------------------
+The conventions (``docs/CONVENTIONS.md``) store a layer as a matrix ``W_k`` of
+shape ``(n_in, n_out)``: row = input, column = unit.  Hidden unit h1 is column
+0 and reads x1 through w1 (row 0) and x2 through w2 (row 1), so::
+
+    W1 = [[w1, w3],        b1 = [b1, b2]      (note: the *array* b1 holds
+          [w2, w4]]                            the biases of h1 and h2)
+    W2 = [[w5],            b2 = [b3]
+          [w6]]
+
+With this layout ``[sum_h1, sum_h2] = [x1, x2] @ W1 + b1`` and
+``[sum_o1] = [h1, h2] @ W2 + b2``.  ``LAYOUT`` below is that table, used by
+``to_params``/``from_params`` (and by the NumPy twin, which stores the arrays).
+
+The loss of one ``train_step`` is ``(y_true - y_pred)^2``: the conventions'
+``mse`` with one sample and one output (m = 1, n_L = 1, so N = 1).  One
+``train_step`` is therefore exactly one SGD step (momentum 0, no decay) of an
+``MLP([2, 2, 1], hidden="sigmoid", output="sigmoid", loss="mse")`` on a batch
+of that single sample.
+
+Initial weights (``weights=None``): all nine numbers are standard normals
+from the project's counter-based generator, ``normal(key_for(seed, INIT, 221),
+i)`` for i = 0..8 in the order w1..w6, b1, b2, b3.  The biases are drawn too,
+as in the tutorial (``np.random.normal()`` for every number); starting them at
+0 would also work, but drawing them keeps this file faithful to its source.
+The layer id 221 keeps these draws apart from the ``MLP`` initialiser's
+streams (which use layer ids 1, 2, ...).
+"""
+
+import math
+import numbers
+
+from . import rng
+from .validation import as_matrix, check_int, check_number
+
+# The nine numbers, in the order the initialiser draws them.
+WEIGHT_NAMES = ("w1", "w2", "w3", "w4", "w5", "w6", "b1", "b2", "b3")
+
+# Named number -> (array of the MLP layout, index in that array).
+LAYOUT = {
+    "w1": ("W1", (0, 0)),   # x1 -> h1
+    "w2": ("W1", (1, 0)),   # x2 -> h1
+    "w3": ("W1", (0, 1)),   # x1 -> h2
+    "w4": ("W1", (1, 1)),   # x2 -> h2
+    "w5": ("W2", (0, 0)),   # h1 -> o1
+    "w6": ("W2", (1, 0)),   # h2 -> o1
+    "b1": ("b1", (0,)),     # bias of h1
+    "b2": ("b1", (1,)),     # bias of h2
+    "b3": ("b2", (0,)),     # bias of o1
+}
+
+# Shape of each array of the MLP layout.
+PARAM_SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 1), "b2": (1,)}
+
+
+def sigmoid(z):
+    """s(z) = 1 / (1 + e^(-z)), squashing any real number into (0, 1).
+
+    Written without overflow: for z >= 0, e^(-z) <= 1 is safe; for z < 0,
+    e^(-z) would overflow once z < -709 (z = -1000 raises OverflowError in
+    ``math.exp``), so use the equal form e^z / (1 + e^z), where e^z <= 1.
+    """
+    if z >= 0.0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def deriv_sigmoid(z):
+    """s'(z) = s(z) * (1 - s(z)), the slope of the sigmoid at z."""
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def mse_loss(y_true, y_pred):
+    """Mean squared error over a data set: (1/n) * sum_i (y_true_i - y_pred_i)^2.
+
+    ``y_true`` and ``y_pred`` are lists of n floats.
+    """
+    total = 0.0
+    for t, p in zip(y_true, y_pred):
+        e = t - p
+        total += e * e
+    return total / len(y_true)
+
+
+def init_weights(seed):
+    """The nine starting numbers {"w1": ..., "b3": ...}: standard normals.
+
+    Number i (in the order of ``WEIGHT_NAMES``) is ``rng.normal(key, i)`` with
+    ``key = rng.key_for(seed, rng.INIT, 221)``.  Random, not zero: if h1 and h2
+    started equal they would get equal gradients and stay twins forever.
+    """
+    key = rng.key_for(seed, rng.INIT, 221)
+    return {name: rng.normal(key, i) for i, name in enumerate(WEIGHT_NAMES)}
+
+
+def check_weights(weights):
+    """Return ``weights`` as a dict of nine finite floats, or raise naming the problem.
+
+    The dict must have exactly the keys w1..w6, b1..b3.
+    """
+    if not hasattr(weights, "keys"):
+        raise TypeError("weights must be a dict {'w1': ..., 'b3': ...}, got %s" % type(weights).__name__)
+    missing = [name for name in WEIGHT_NAMES if name not in weights]
+    unknown = sorted(str(k) for k in weights.keys() if k not in LAYOUT)
+    if missing or unknown:
+        raise ValueError(
+            "weights must have exactly the keys %s; missing %s, unknown %s"
+            % (", ".join(WEIGHT_NAMES), missing, unknown)
+        )
+    return {name: check_number("weights[%r]" % name, weights[name]) for name in WEIGHT_NAMES}
+
+
+def weights_to_params(weights):
+    """The nine named numbers -> the MLP layout {W1 (2x2), b1 (2), W2 (2x1), b2 (1)}.
+
+    W1 = [[w1, w3], [w2, w4]], b1 = [b1, b2], W2 = [[w5], [w6]], b2 = [b3]
+    (nested lists: a matrix is a list of rows).
+    """
+    params = {"W1": [[0.0, 0.0], [0.0, 0.0]], "b1": [0.0, 0.0], "W2": [[0.0], [0.0]], "b2": [0.0]}
+    for name, (array, index) in LAYOUT.items():
+        if len(index) == 2:
+            params[array][index[0]][index[1]] = weights[name]
+        else:
+            params[array][index[0]] = weights[name]
+    return params
+
+
+def params_to_weights(params):
+    """The MLP layout {W1, b1, W2, b2} -> the nine named numbers (checked).
+
+    Accepts nested lists or NumPy arrays; the shapes must be W1 (2, 2),
+    b1 (2,), W2 (2, 1), b2 (1,) and every entry a finite number.
+    """
+    if not hasattr(params, "keys"):
+        raise TypeError("params must be a dict with W1, b1, W2, b2, got %s" % type(params).__name__)
+    missing = [name for name in PARAM_SHAPES if name not in params]
+    if missing:
+        raise ValueError("params is missing %s (a 2-2-1 network needs W1, b1, W2, b2)" % missing)
+    clean = {}
+    for name, shape in PARAM_SHAPES.items():
+        if len(shape) == 2:
+            matrix = as_matrix(params[name], name, shape[1])
+            if len(matrix) != shape[0]:
+                raise ValueError("%s must have %d rows, got %d" % (name, shape[0], len(matrix)))
+            clean[name] = matrix
+        else:
+            clean[name] = check_vector(params[name], name, shape[0])
+    weights = {}
+    for name, (array, index) in LAYOUT.items():
+        if len(index) == 2:
+            weights[name] = clean[array][index[0]][index[1]]
+        else:
+            weights[name] = clean[array][index[0]]
+    return weights
+
+
+def check_vector(v, what, length):
+    """Return ``v`` as a list of ``length`` finite floats (lists and arrays accepted)."""
+    if hasattr(v, "tolist"):
+        v = v.tolist()
+    if isinstance(v, (str, bytes)) or not hasattr(v, "__len__"):
+        raise TypeError("%s must be a list of %d numbers, got %r" % (what, length, v))
+    if len(v) != length:
+        raise ValueError("%s must hold %d numbers, got %d" % (what, length, len(v)))
+    return [check_number("%s[%d]" % (what, j), value) for j, value in enumerate(v)]
+
+
+def check_sample(x):
+    """One input sample: a list of 2 finite floats [x1, x2]."""
+    return check_vector(x, "x (one sample: [x1, x2])", 2)
+
+
+def check_dataset(data, all_y_trues):
+    """The training set: ``data`` as m rows [x1, x2], ``all_y_trues`` as m floats.
+
+    Both are checked: rows of exactly 2 finite numbers, one finite label per
+    row.  Returns (rows, labels) as lists of floats.
+    """
+    rows = as_matrix(data, "data", 2)
+    if hasattr(all_y_trues, "tolist"):
+        all_y_trues = all_y_trues.tolist()
+    if isinstance(all_y_trues, (str, bytes)) or not hasattr(all_y_trues, "__len__"):
+        raise TypeError("all_y_trues must be a list of numbers, got %s" % type(all_y_trues).__name__)
+    if len(all_y_trues) != len(rows):
+        raise ValueError(
+            "data has %d rows but all_y_trues has %d labels: one label per row"
+            % (len(rows), len(all_y_trues))
+        )
+    labels = [check_number("all_y_trues[%d]" % i, y) for i, y in enumerate(all_y_trues)]
+    return rows, labels
+
+
+def check_learn_rate(learn_rate):
+    """The step size: a finite float > 0."""
+    return check_number("learn_rate", learn_rate, low=0.0, low_inclusive=False)
+
+
+class Network221:
+    """A 2-2-1 sigmoid network with the named numbers w1..w6, b1..b3.
+
+    ``Network221(seed=0)`` draws the starting numbers (``init_weights``);
+    ``Network221(weights={"w1": 1.0, ..., "b3": 0.0})`` starts from given ones
+    (then ``seed`` is not used).  The nine numbers are plain float attributes:
+    ``net.w5 = 0.3`` changes one weight.
+    """
+
+    def __init__(self, seed=0, weights=None):
+        if weights is None:
+            weights = init_weights(seed)
+        else:
+            weights = check_weights(weights)
+        # Hidden neuron h1: weights from x1 and x2, and its bias.
+        self.w1 = weights["w1"]
+        self.w2 = weights["w2"]
+        # Hidden neuron h2.
+        self.w3 = weights["w3"]
+        self.w4 = weights["w4"]
+        # Output neuron o1: weights from h1 and h2.
+        self.w5 = weights["w5"]
+        self.w6 = weights["w6"]
+        # Biases of h1, h2, o1.
+        self.b1 = weights["b1"]
+        self.b2 = weights["b2"]
+        self.b3 = weights["b3"]
+
+    def feedforward(self, x):
+        """y_pred for one sample x = [x1, x2] (a float in (0, 1))."""
+        return self._forward([check_sample(x)])[0]
+
+    def _forward(self, X):
+        """y_pred for every row [x1, x2] of an already-checked batch X (m rows).
+
+        h1 = s(w1 x1 + w2 x2 + b1), h2 = s(w3 x1 + w4 x2 + b2),
+        y_pred = s(w5 h1 + w6 h2 + b3).  Returns a list of m floats.
+        """
+        y_preds = []
+        for x1, x2 in X:
+            h1 = sigmoid(self.w1 * x1 + self.w2 * x2 + self.b1)
+            h2 = sigmoid(self.w3 * x1 + self.w4 * x2 + self.b2)
+            o1 = sigmoid(self.w5 * h1 + self.w6 * h2 + self.b3)
+            y_preds.append(o1)
+        return y_preds
+
+    def train_step(self, x, y_true, learn_rate):
+        """One SGD update on one sample; returns that sample's loss before the update.
+
+        x = [x1, x2], y_true a float, learn_rate > 0.  Every weight becomes
+        w - learn_rate * dL/dw with L = (y_true - y_pred)^2, all partial
+        derivatives taken at the weights *before* the update.
+        """
+        x = check_sample(x)
+        y_true = check_number("y_true", y_true)
+        learn_rate = check_learn_rate(learn_rate)
+        return self._sgd_step(x, y_true, learn_rate)
+
+    def _sgd_step(self, x, y_true, learn_rate):
+        """``train_step`` without the input checks (``train`` checks its data once).
+
+        The whole of backprop for this network, one partial derivative a line.
+        Naming: d_A_d_B is the partial derivative dA/dB.
+        """
+        x1, x2 = x
+
+        # --- Forward pass, keeping the sums: backprop needs them. ---
+        sum_h1 = self.w1 * x1 + self.w2 * x2 + self.b1
+        h1 = sigmoid(sum_h1)
+
+        sum_h2 = self.w3 * x1 + self.w4 * x2 + self.b2
+        h2 = sigmoid(sum_h2)
+
+        sum_o1 = self.w5 * h1 + self.w6 * h2 + self.b3
+        o1 = sigmoid(sum_o1)
+        y_pred = o1
+
+        # --- Backward pass: the partial derivatives. ---
+        # L = (y_true - y_pred)^2  =>  dL/dy_pred = -2 (y_true - y_pred)
+        d_L_d_ypred = -2.0 * (y_true - y_pred)
+
+        # Neuron o1: y_pred = s(sum_o1), sum_o1 = w5*h1 + w6*h2 + b3,
+        # so dy_pred/dw5 = h1 * s'(sum_o1), dy_pred/dh1 = w5 * s'(sum_o1), ...
+        d_ypred_d_w5 = h1 * deriv_sigmoid(sum_o1)
+        d_ypred_d_w6 = h2 * deriv_sigmoid(sum_o1)
+        d_ypred_d_b3 = deriv_sigmoid(sum_o1)
+
+        d_ypred_d_h1 = self.w5 * deriv_sigmoid(sum_o1)
+        d_ypred_d_h2 = self.w6 * deriv_sigmoid(sum_o1)
+
+        # Neuron h1: h1 = s(sum_h1), sum_h1 = w1*x1 + w2*x2 + b1.
+        d_h1_d_w1 = x1 * deriv_sigmoid(sum_h1)
+        d_h1_d_w2 = x2 * deriv_sigmoid(sum_h1)
+        d_h1_d_b1 = deriv_sigmoid(sum_h1)
+
+        # Neuron h2: h2 = s(sum_h2), sum_h2 = w3*x1 + w4*x2 + b2.
+        d_h2_d_w3 = x1 * deriv_sigmoid(sum_h2)
+        d_h2_d_w4 = x2 * deriv_sigmoid(sum_h2)
+        d_h2_d_b2 = deriv_sigmoid(sum_h2)
+
+        # --- Update: w <- w - learn_rate * dL/dw, dL/dw by the chain rule. ---
+        # Neuron h1: dL/dw1 = dL/dy_pred * dy_pred/dh1 * dh1/dw1.
+        self.w1 -= learn_rate * d_L_d_ypred * d_ypred_d_h1 * d_h1_d_w1
+        self.w2 -= learn_rate * d_L_d_ypred * d_ypred_d_h1 * d_h1_d_w2
+        self.b1 -= learn_rate * d_L_d_ypred * d_ypred_d_h1 * d_h1_d_b1
+
+        # Neuron h2: dL/dw3 = dL/dy_pred * dy_pred/dh2 * dh2/dw3.
+        self.w3 -= learn_rate * d_L_d_ypred * d_ypred_d_h2 * d_h2_d_w3
+        self.w4 -= learn_rate * d_L_d_ypred * d_ypred_d_h2 * d_h2_d_w4
+        self.b2 -= learn_rate * d_L_d_ypred * d_ypred_d_h2 * d_h2_d_b2
+
+        # Neuron o1: dL/dw5 = dL/dy_pred * dy_pred/dw5.
+        self.w5 -= learn_rate * d_L_d_ypred * d_ypred_d_w5
+        self.w6 -= learn_rate * d_L_d_ypred * d_ypred_d_w6
+        self.b3 -= learn_rate * d_L_d_ypred * d_ypred_d_b3
+
+        error = y_true - y_pred
+        return error * error
+
+    def train(self, data, all_y_trues, learn_rate=0.1, epochs=1000, verbose=True, log_every=10):
+        """Per-sample SGD: ``epochs`` passes over the data, one update per sample.
+
+        data: m rows [x1, x2]; all_y_trues: m labels; samples are visited in
+        order (no shuffling, as in the tutorial).  After each epoch the loss
+        mse_loss(all_y_trues, y_preds) over the whole data set is recorded;
+        with ``verbose`` it is printed as "Epoch %d loss: %.3f" for every
+        ``log_every``-th epoch (0, 10, 20, ...).  Returns the list of all
+        ``epochs`` per-epoch losses.
+        """
+        X, y_trues = check_dataset(data, all_y_trues)
+        learn_rate = check_learn_rate(learn_rate)
+        epochs = check_int("epochs", epochs, low=0)
+        log_every = check_int("log_every", log_every, low=1)
+        losses = []
+        for epoch in range(epochs):
+            for x, y_true in zip(X, y_trues):
+                self._sgd_step(x, y_true, learn_rate)
+            loss = mse_loss(y_trues, self._forward(X))
+            losses.append(loss)
+            if verbose and epoch % log_every == 0:
+                print("Epoch %d loss: %.3f" % (epoch, loss))
+        return losses
+
+    def get_weights(self):
+        """The nine numbers as a dict {"w1": ..., ..., "b3": ...} of floats."""
+        return {name: getattr(self, name) for name in WEIGHT_NAMES}
+
+    def to_params(self):
+        """The network in the MLP layout: {"W1": 2x2, "b1": 2, "W2": 2x1, "b2": 1}.
+
+        W1 = [[w1, w3], [w2, w4]], b1 = [b1, b2], W2 = [[w5], [w6]], b2 = [b3];
+        new lists, so changing them does not change the network.
+        """
+        return weights_to_params(self.get_weights())
+
+    @classmethod
+    def from_params(cls, params):
+        """A network from the MLP layout {W1, b1, W2, b2} (the inverse of ``to_params``)."""
+        return cls(weights=params_to_weights(params))
