@@ -238,7 +238,7 @@ def run_fit(twin, net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True
             for j in range(n_steps):
                 idx = order[j * B:(j + 1) * B]
                 Yb = twin.take_rows(Y, idx)
-                loss, grads = net.loss_and_grads(twin.take_rows(X, idx), Yb)
+                loss, grads = net._loss_and_grads(twin.take_rows(X, idx), Yb)
                 if not math.isfinite(loss):
                     raise TrainingDiverged(
                         "loss became %s at epoch %d (step %d of %d, lr %.4g): the learning rate is "

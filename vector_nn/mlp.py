@@ -191,7 +191,11 @@ class MLP:
                 raise ValueError("masks were given but this network applies no dropout "
                                  "(dropout=0 or eval mode)")
             masks = as_masks(masks, X.shape[0], self.sizes[1:-1])
-        elif self.training and self.dropout > 0.0:
+        return self._loss_and_grads(X, Y, masks)
+
+    def _loss_and_grads(self, X, Y, masks=None):
+        """loss_and_grads on data already checked (the training loop checks once, not every step)."""
+        if masks is None and self.training and self.dropout > 0.0:
             masks = self.draw_masks(X.shape[0])
         self.last_masks = masks
         Z, Yhat, caches = self._forward(X, self.training, masks, update_stats=self.training)

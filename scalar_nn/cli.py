@@ -1,0 +1,296 @@
+"""The ``twin-nn`` command: train, compare, overclock, gradcheck, recipes.
+
+It lives in scalar_nn (standard library only: argparse) and loads the vector
+twin only when a command asks for it, so ``twin-nn train people-221 --twin
+scalar`` works on a Python without NumPy, PyPy included.
+
+Every error the user can cause (an unknown recipe, a bad lr, a missing
+package, a diverging run) is printed as one line, ``twin-nn: error: ...``,
+with exit status 2; there is no traceback.
+"""
+
+import argparse
+import math
+import sys
+import time
+
+from . import recipes
+from .training import TrainingDiverged
+
+PROG = "twin-nn"
+
+
+# ----------------------------------------------------------------- helpers
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1, got %d" % value)
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number" % text) from None
+    if not math.isfinite(value) or value <= 0.0:
+        raise argparse.ArgumentTypeError("must be a finite number > 0, got %s" % text)
+    return value
+
+
+def _float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number" % text) from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError("must be finite, got %s" % text)
+    return value
+
+
+def _recipe_names():
+    return ", ".join(sorted(recipes.RECIPES))
+
+
+def _fmt_scores(scores):
+    return "  ".join("%s %.6g" % (k, v) for k, v in scores.items())
+
+
+def _target_line(result):
+    metric, op, value = result.recipe.target
+    verdict = "met" if result.target_met() else "NOT met"
+    where = "held-out rows" if result.recipe.holdout else "training rows"
+    return "target %s %s %g on %s: %s (%s = %.6g)" % (metric, op, value, where, verdict,
+                                                       metric, result.scores[metric])
+
+
+def _warn_slow(recipe, twin, epochs, out):
+    """Tell the user before a long scalar run (the pure-Python twin is slow on big recipes)."""
+    if twin != "scalar" or not recipe.scalar_seconds:
+        return
+    scale = (epochs or recipe.train["epochs"]) / float(recipe.train["epochs"])
+    estimate = recipe.scalar_seconds * scale
+    if estimate > 30:
+        out.write("note: the scalar twin needs roughly %.0f s for this run on a typical CPU; "
+                  "--epochs N shortens it\n" % estimate)
+
+
+# ---------------------------------------------------------------- commands
+def cmd_recipes(args, out):
+    """One line per recipe."""
+    for name in sorted(recipes.RECIPES):
+        out.write(recipes.RECIPES[name].describe() + "\n")
+    return 0
+
+
+def cmd_train(args, out):
+    """Train one recipe in one twin; print progress, final scores, the target, save if asked."""
+    recipe = recipes.get(args.recipe)
+    _warn_slow(recipe, args.twin, args.epochs, out)
+    out.write("training %s in %s_nn (seed %d)\n" % (recipe.name, args.twin, args.seed))
+    result = recipes.run(recipe.name, args.twin, epochs=args.epochs, lr=args.lr, seed=args.seed,
+                         verbose=0 if args.quiet else 1, out=out)
+    out.write("done in %.2f s: %s\n" % (result.seconds, _fmt_scores(result.scores)))
+    out.write(_target_line(result) + "\n")
+    if args.save:
+        serialize = recipes.twin_module(args.twin, "serialize")
+        serialize.save_model(result.net, args.save, history=result.history,
+                             meta={"recipe": recipe.name, "twin": args.twin, "seed": args.seed})
+        out.write("saved model to %s\n" % args.save)
+    return 0
+
+
+def cmd_compare(args, out):
+    """Both twins from the same initial weights: losses side by side, parameter drift, times."""
+    recipe = recipes.get(args.recipe)
+    _warn_slow(recipe, "scalar", args.epochs, out)
+    out.write("%s: both twins from the same initial weights (seed %d), same batches\n" % (recipe.name, args.seed))
+    res = recipes.compare(recipe.name, epochs=args.epochs, seed=args.seed, out=out)
+    hs, hv = res["scalar"].history, res["vector"].history
+    every = args.every or recipe.train.get("log_every", 1)
+    out.write("%8s  %16s  %16s  %12s  %12s\n" % ("epoch", "scalar loss", "vector loss", "max |dP|", "max rel dP"))
+    worst_abs = worst_rel = 0.0
+    for i, epoch in enumerate(hs.epoch):
+        worst_abs = max(worst_abs, res["param_diff"][i][0])
+        worst_rel = max(worst_rel, res["param_diff"][i][1])
+        if epoch % every == 0 or epoch == 1 or i == len(hs.epoch) - 1:
+            out.write("%8d  %16.10f  %16.10f  %12.3e  %12.3e\n" % (epoch, hs.loss[i], hv.loss[i], worst_abs, worst_rel))
+    ts, tv = res["scalar"].seconds, res["vector"].seconds
+    out.write("largest parameter difference between the twins: %.3e (relative %.3e)\n" % (worst_abs, worst_rel))
+    out.write("scalar_nn: %.3f s   vector_nn: %.3f s   " % (ts, tv))
+    if tv > 0 and ts >= tv:
+        out.write("speedup of vectorizing: %.1fx\n" % (ts / tv))
+    else:
+        out.write("vectorizing is %.1fx SLOWER here (tiny arrays: NumPy pays ~1 us per call)\n" % (tv / ts))
+    out.write("final scores  scalar: %s\n              vector: %s\n" % (
+        _fmt_scores(res["scalar"].scores), _fmt_scores(res["vector"].scores)))
+    return 0
+
+
+def cmd_overclock(args, out):
+    """The A/B run: same initial weights with and without Overclock; both curves, final losses."""
+    recipe = recipes.get(args.recipe)
+    _warn_slow(recipe, args.twin, args.epochs, out)
+    options = {}
+    if args.delta is not None:
+        options["delta"] = args.delta
+    if args.at_epoch is not None:
+        options["at_epoch"] = args.at_epoch
+    base, clocked, clock = recipes.overclock_ab(recipe.name, args.twin, epochs=args.epochs, seed=args.seed,
+                                                verbose=0, out=out, **options)
+    events = [e for e in clocked.history.events if e.get("kind") == "overclock"]
+    every = args.every or recipe.train.get("log_every", 1)
+    out.write("%s in %s_nn, A = plain, B = with Overclock (%s)\n" % (
+        recipe.name, args.twin, ", ".join("%s=%s" % kv for kv in sorted((recipe.overclock or {}).items()))
+        if not options else ", ".join("%s=%s" % kv for kv in sorted(options.items()))))
+    out.write("%8s  %14s  %14s  %10s\n" % ("epoch", "A loss", "B loss", "B lr"))
+    fired = {e["epoch"] for e in events}
+    for i, epoch in enumerate(base.history.epoch):
+        if epoch % every == 0 or epoch == 1 or epoch in fired or epoch - 1 in fired or i == len(base.history.epoch) - 1:
+            mark = "  <- Overclock fired" if epoch in fired else ""
+            out.write("%8d  %14.8f  %14.8f  %10.4g%s\n" % (
+                epoch, base.history.loss[i], clocked.history.loss[i], clocked.history.lr[i], mark))
+    if events:
+        for e in events:
+            out.write("Overclock fired at epoch %d (%s): lr %.4g -> %.4g\n" % (
+                e["epoch"], e.get("reason", "?"), e["lr_before"], e["lr_after"]))
+    else:
+        out.write("Overclock never fired: the loss did not oscillate by its rule\n")
+    out.write("final training loss  A: %.8g  B: %.8g\n" % (base.history.loss[-1], clocked.history.loss[-1]))
+    out.write("held-out scores      A: %s\n                     B: %s\n" % (
+        _fmt_scores(base.scores), _fmt_scores(clocked.scores)))
+    if args.plot:
+        _plot_ab(base.history, clocked.history, events, args.plot, recipe.name)
+        out.write("wrote %s\n" % args.plot)
+    return 0
+
+
+def _plot_ab(ha, hb, events, path, title):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError("--plot needs matplotlib: pip install 'twin-nn[plot]'") from None
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(ha.epoch, ha.loss, label="A: constant lr")
+    ax.plot(hb.epoch, hb.loss, label="B: Overclock")
+    for e in events:
+        ax.axvline(e["epoch"], color="grey", linestyle=":")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    ax.set_title("%s: Overclock A/B" % title)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def cmd_gradcheck(args, out):
+    """Central finite differences against backprop, in both twins, on the recipe's network."""
+    recipe = recipes.get(args.recipe)
+    status = 0
+    for twin in args.twins:
+        X, Y, _, _ = recipes.load_data(recipe, twin, args.seed)
+        training = recipes.twin_module(twin, "training")
+        gradcheck = recipes.twin_module(twin, "gradcheck")
+        rows = list(range(min(args.rows, len(X))))
+        Xb, Yb = training.take_rows(X, rows), training.take_rows(Y, rows)
+        net = recipes.make_net(recipe, twin, args.seed)
+        start = time.perf_counter()
+        report = gradcheck.gradient_check(net, Xb, Yb)
+        seconds = time.perf_counter() - start
+        ok = report.worst_rel_error < args.tol
+        status = status or (0 if ok else 1)
+        out.write("%s_nn: worst relative error %.3e at %s over %d entries (%d skipped at ReLU kinks), "
+                  "%.2f s: %s\n" % (twin, report.worst_rel_error, report.worst, report.checked,
+                                    report.skipped_kinks, seconds, "ok" if ok else "FAILED (tol %g)" % args.tol))
+    return status
+
+
+# ------------------------------------------------------------------ parser
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="One neural network written twice: scalar_nn (pure Python loops) and vector_nn "
+                    "(NumPy). Train a named recipe in either twin, compare the twins step by step, "
+                    "run the Overclock A/B experiment, or check gradients.",
+        epilog="Recipes: %s. Example: %s compare people-221" % (_recipe_names(), PROG))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("recipes", help="list the named recipes, one line each",
+                       description="List the named recipes: data, architecture, optimizer, quality target.")
+    p.set_defaults(func=cmd_recipes)
+
+    p = sub.add_parser("train", help="train a recipe in one twin",
+                       description="Train RECIPE in one twin, printing progress per epoch, the final "
+                                   "scores on held-out data and whether the recipe's target is met.")
+    p.add_argument("recipe", metavar="RECIPE", help="one of: %s" % _recipe_names())
+    p.add_argument("--twin", choices=("scalar", "vector"), default="vector",
+                   help="which implementation trains (default: vector)")
+    p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
+    p.add_argument("--lr", type=_positive_float, help="override the recipe's learning rate")
+    p.add_argument("--seed", type=int, default=0, help="seed for weights, shuffles and data (default 0)")
+    p.add_argument("--save", metavar="PATH", help="save the trained model (.json; .npz with --twin vector)")
+    p.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("compare", help="run both twins side by side from the same weights",
+                       description="Train RECIPE in both twins from the same initial weights and batches; "
+                                   "print the losses side by side, the largest parameter difference so "
+                                   "far, each twin's wall time and the speedup.")
+    p.add_argument("recipe", metavar="RECIPE", help="one of: %s" % _recipe_names())
+    p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--every", type=_positive_int, help="print every N-th epoch (default: the recipe's)")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("overclock", help="the Overclock A/B experiment",
+                       description="Train RECIPE twice from the same initial weights: A with a constant "
+                                   "learning rate, B with Overclock (which changes lr by a signed DELTA "
+                                   "once the loss oscillates). Prints both curves and final losses.")
+    p.add_argument("recipe", metavar="RECIPE", nargs="?", default="swish-overclock",
+                   help="default: swish-overclock")
+    p.add_argument("--twin", choices=("scalar", "vector"), default="vector", help="default: vector")
+    p.add_argument("--delta", type=_float, help="signed lr change (default: the recipe's)")
+    p.add_argument("--at-epoch", type=_positive_int, help="fire at this epoch instead of detecting oscillation")
+    p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--every", type=_positive_int, help="print every N-th epoch")
+    p.add_argument("--plot", metavar="PNG", help="also draw both curves (needs matplotlib)")
+    p.set_defaults(func=cmd_overclock)
+
+    p = sub.add_parser("gradcheck", help="finite-difference gradient check of both twins",
+                       description="Compare backprop with central finite differences on RECIPE's "
+                                   "network and a few rows of its data, in both twins.")
+    p.add_argument("recipe", metavar="RECIPE", help="one of: %s" % _recipe_names())
+    p.add_argument("--rows", type=_positive_int, default=4, help="rows of data to use (default 4)")
+    p.add_argument("--tol", type=_positive_float, default=1e-6, help="relative error allowed (default 1e-6)")
+    p.add_argument("--twins", nargs="+", choices=("scalar", "vector"), default=["scalar", "vector"])
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.set_defaults(func=cmd_gradcheck)
+    return parser
+
+
+def main(argv=None, out=None):
+    """Entry point of the ``twin-nn`` console script; returns the exit status."""
+    out = out or sys.stdout
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args, out)
+    except (ValueError, TypeError, TrainingDiverged, FileNotFoundError, ImportError, OSError) as exc:
+        sys.stderr.write("%s: error: %s\n" % (PROG, exc))
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("%s: interrupted\n" % PROG)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,270 @@
+"""Named recipes: each seed system of the project, ready to run in either twin.
+
+A recipe is plain data: the dataset and its arguments, the architecture, the
+optimizer and its hyperparameters, the training options and the quality
+target a test checks.  ``run(name, twin)`` builds the network in the chosen
+twin (``"scalar"`` or ``"vector"``) from the recipe's seed, trains it and
+scores it on held-out data, so the same recipe gives the same initial weights
+and the same batches in both twins.
+
+The vector twin is imported only when asked for, so ``scalar_nn`` keeps
+running where NumPy is absent (PyPy, say).
+"""
+
+import importlib
+import time
+
+from .callbacks import Callback
+from .validation import check_choice
+
+TWINS = {"scalar": "scalar_nn", "vector": "vector_nn"}
+
+
+class Recipe:
+    """One named setup: data, model, optimizer, training options and quality target."""
+
+    def __init__(self, name, summary, data, model, optimizer, train, target, holdout=None,
+                 overclock=None, requires=None, scalar_seconds=None):
+        self.name = name
+        self.summary = summary
+        self.data = data              # (dataset function name, kwargs)
+        self.model = model            # MLP keyword arguments (sizes, hidden, output, loss, ...)
+        self.optimizer = optimizer    # ("sgd" | "adam", kwargs)
+        self.train = train            # fit keyword arguments (epochs, batch_size, ...)
+        self.target = target          # (metric, "<" | ">=" | "<=", value)
+        self.holdout = holdout        # fraction held out for the final score (None: the training set)
+        self.overclock = overclock    # Overclock keyword arguments for the A/B run
+        self.requires = requires      # an optional package the data needs
+        self.scalar_seconds = scalar_seconds  # rough scalar-twin run time, for the CLI's warning
+
+    def describe(self):
+        """One line: name, model, optimizer, target."""
+        opt, kw = self.optimizer
+        metric, op, value = self.target
+        return "%-16s %s  [%s] %s/%s/%s  %s lr=%g  target %s %s %g" % (
+            self.name, self.summary, ",".join(map(str, self.model["sizes"])), self.model["hidden"],
+            self.model["output"], self.model["loss"], opt, kw["lr"], metric, op, value)
+
+
+RECIPES = {}
+
+
+def _add(recipe):
+    RECIPES[recipe.name] = recipe
+
+
+_add(Recipe(
+    "people-221", "the classic 2-2-1 sigmoid net on four people, per-sample SGD",
+    data=("people", {}),
+    model=dict(sizes=[2, 2, 1], hidden="sigmoid", output="sigmoid", loss="mse"),
+    optimizer=("sgd", dict(lr=0.1)),
+    train=dict(epochs=1000, batch_size=1, shuffle=False, log_every=100),
+    target=("mse", "<", 0.02), scalar_seconds=1))
+_add(Recipe(
+    "swish-overclock", "Swish regression, full-batch GD at an aggressive lr, Overclock A/B",
+    data=("swish_regression", dict(n=400)),
+    model=dict(sizes=[8, 64, 1], hidden="swish", output="linear", loss="mse"),
+    optimizer=("sgd", dict(lr=0.1)),
+    train=dict(epochs=300, shuffle=False, log_every=25),
+    target=("mse", "<", 0.05), holdout=0.2,
+    overclock=dict(delta=-0.05), scalar_seconds=60))
+_add(Recipe(
+    "sine3d", "y = sin(3 x1) + x2^2 cos(3 x3), [3,32,16,1] tanh, mini-batch 32",
+    data=("sine3d", dict(n=2000)),
+    model=dict(sizes=[3, 32, 16, 1], hidden="tanh", output="linear", loss="mse"),
+    optimizer=("adam", dict(lr=0.005, decay=1e-4)),
+    train=dict(epochs=150, batch_size=32, log_every=10),
+    target=("mse", "<=", 2e-3), holdout=0.2, scalar_seconds=400))
+_add(Recipe(
+    "spiral", "3-class spiral: ReLU, softmax+CE, L2, dropout, momentum SGD with decay",
+    data=("spiral", dict(n_per_class=300)),
+    model=dict(sizes=[2, 64, 3], hidden="relu", output="softmax", loss="cross_entropy", l2=1e-4, dropout=0.1),
+    optimizer=("sgd", dict(lr=1.0, momentum=0.9, decay=1e-3)),
+    train=dict(epochs=600, batch_size=128, log_every=50),
+    target=("accuracy", ">=", 0.85), holdout=0.2, scalar_seconds=400))
+_add(Recipe(
+    "spiral-adam", "the spiral with Adam",
+    data=("spiral", dict(n_per_class=300)),
+    model=dict(sizes=[2, 64, 3], hidden="relu", output="softmax", loss="cross_entropy", l2=1e-4, dropout=0.1),
+    optimizer=("adam", dict(lr=0.02, decay=1e-4)),
+    train=dict(epochs=600, batch_size=128, log_every=50),
+    target=("accuracy", ">=", 0.90), holdout=0.2, scalar_seconds=400))
+_add(Recipe(
+    "moons-bn", "two moons with BatchNorm and Adam",
+    data=("moons", dict(n=400, noise=0.15)),
+    model=dict(sizes=[2, 32, 32, 2], hidden="relu", output="softmax", loss="cross_entropy", batchnorm=True),
+    optimizer=("adam", dict(lr=0.01)),
+    train=dict(epochs=100, batch_size=32, log_every=10),
+    target=("accuracy", ">=", 0.95), holdout=0.2, scalar_seconds=60))
+_add(Recipe(
+    "circles", "two circles, tanh, sigmoid + BCE, momentum SGD",
+    data=("circles", dict(n=400, noise=0.08, factor=0.5)),
+    model=dict(sizes=[2, 16, 1], hidden="tanh", output="sigmoid", loss="bce"),
+    optimizer=("sgd", dict(lr=0.5, momentum=0.9)),
+    train=dict(epochs=200, batch_size=32, log_every=20),
+    target=("accuracy", ">=", 0.95), holdout=0.2, scalar_seconds=30))
+_add(Recipe(
+    "wide-binary", "3072-feature binary task (CIFAR-shaped), ReLU + sigmoid/BCE, EMA momentum",
+    data=("wide_binary", dict(n=10000)),
+    model=dict(sizes=[3072, 15, 1], hidden="relu", output="sigmoid", loss="bce", l2=1e-4, l2_bias=1e-4),
+    optimizer=("sgd", dict(lr=0.01, momentum=0.8, dampening=0.8)),
+    train=dict(epochs=20, batch_size=200, log_every=1),
+    target=("accuracy", ">=", 0.90), holdout=0.2, scalar_seconds=1200))
+_add(Recipe(
+    "digits", "scikit-learn's 8x8 digits (real data), 10 classes, Adam",
+    data=("load_digits", {}),
+    model=dict(sizes=[64, 64, 10], hidden="relu", output="softmax", loss="cross_entropy", l2=1e-4),
+    optimizer=("adam", dict(lr=0.005)),
+    train=dict(epochs=60, batch_size=32, log_every=10),
+    target=("accuracy", ">=", 0.95), holdout=0.2, requires="sklearn", scalar_seconds=300))
+
+
+def get(name):
+    """The recipe called ``name`` (a clear error lists the known ones)."""
+    check_choice("recipe", name, sorted(RECIPES))
+    return RECIPES[name]
+
+
+def twin_package(twin):
+    """The package of a twin: "scalar" -> scalar_nn, "vector" -> vector_nn."""
+    check_choice("twin", twin, sorted(TWINS))
+    return TWINS[twin]
+
+
+def twin_module(twin, module):
+    """A module of a twin, e.g. twin_module("vector", "mlp") is vector_nn.mlp."""
+    return importlib.import_module("%s.%s" % (twin_package(twin), module))
+
+
+def load_data(recipe, twin, seed=0):
+    """(X_train, Y_train, X_test, Y_test) in the twin's types; test rows are None without holdout."""
+    datasets = twin_module(twin, "datasets")
+    fn_name, kwargs = recipe.data
+    fn = getattr(datasets, fn_name)
+    X, Y = fn(**kwargs) if fn_name in ("people",) or fn_name.startswith("load_") else fn(seed=seed, **kwargs)
+    if recipe.holdout:
+        return datasets.train_val_split(X, Y, recipe.holdout, seed)
+    return X, Y, None, None
+
+
+def make_optimizer(recipe, twin, lr=None):
+    """The recipe's optimizer in the twin (lr overrides the recipe's rate)."""
+    optim = twin_module(twin, "optim")
+    kind, kwargs = recipe.optimizer
+    kwargs = dict(kwargs)
+    if lr is not None:
+        kwargs["lr"] = lr
+    return optim.SGD(**kwargs) if kind == "sgd" else optim.Adam(**kwargs)
+
+
+def make_net(recipe, twin, seed=0):
+    """The recipe's network in the twin, initialised from ``seed``."""
+    mlp = twin_module(twin, "mlp")
+    return mlp.MLP(seed=seed, **recipe.model)
+
+
+class RecipeResult:
+    """What ``run`` returns: the net, its History, the final scores and the wall time."""
+
+    def __init__(self, recipe, twin, net, history, scores, seconds):
+        self.recipe, self.twin, self.net, self.history = recipe, twin, net, history
+        self.scores = scores          # {"loss", "mse"/"rmse" or "accuracy", ...} on the test rows
+        self.seconds = seconds
+
+    def target_met(self):
+        """True when the recipe's quality target holds."""
+        metric, op, value = self.recipe.target
+        got = self.scores[metric]
+        return got < value if op == "<" else got <= value if op == "<=" else got >= value
+
+
+def score(net, twin, X, Y):
+    """Final scores of a trained net on (X, Y): loss plus mse and rmse, or accuracy."""
+    training = twin_module(twin, "training")
+    X, Y = training.clean_data(net, X, Y)
+    loss, metric = training.evaluate(net, X, Y)
+    if net.loss_name == "mse":
+        return {"loss": loss, "mse": metric * metric, "rmse": metric}
+    return {"loss": loss, "accuracy": metric}
+
+
+def run(name, twin="vector", epochs=None, lr=None, seed=0, verbose=1, callbacks=(), out=None):
+    """Train recipe ``name`` in ``twin``; returns a RecipeResult (scores on the held-out rows)."""
+    recipe = get(name)
+    X, Y, Xt, Yt = load_data(recipe, twin, seed)
+    net = make_net(recipe, twin, seed)
+    opt = make_optimizer(recipe, twin, lr)
+    options = dict(recipe.train)
+    if epochs is not None:
+        options["epochs"] = epochs
+    start = time.perf_counter()
+    history = net.fit(X, Y, opt, seed=seed, verbose=verbose, callbacks=list(callbacks), out=out, **options)
+    seconds = time.perf_counter() - start
+    scores = score(net, twin, X if Xt is None else Xt, Y if Yt is None else Yt)
+    return RecipeResult(recipe, twin, net, history, scores, seconds)
+
+
+def overclock_ab(name, twin="vector", epochs=None, seed=0, verbose=0, out=None, **overclock):
+    """The A/B experiment: the same initial weights and batches, without and with Overclock.
+
+    ``overclock`` overrides the recipe's Overclock arguments (delta, at_epoch, ...).
+    Returns (baseline RecipeResult, overclocked RecipeResult, the Overclock callback).
+    """
+    recipe = get(name)
+    callbacks = twin_module(twin, "callbacks")
+    kwargs = dict(recipe.overclock or {"delta": -0.5 * recipe.optimizer[1]["lr"]})
+    kwargs.update(overclock)
+    baseline = run(name, twin, epochs=epochs, seed=seed, verbose=verbose, out=out)
+    clock = callbacks.Overclock(**kwargs)
+    overclocked = run(name, twin, epochs=epochs, seed=seed, verbose=verbose, out=out, callbacks=[clock])
+    return baseline, overclocked, clock
+
+
+class ParamRecorder(Callback):
+    """A callback that keeps a flat copy of every parameter after each epoch."""
+
+    def __init__(self):
+        self.snapshots = []
+
+    def on_epoch_end(self, run):
+        self.snapshots.append(flatten_params(run.net.params))
+
+
+def flatten_params(params):
+    """All parameter entries in one list of floats, in ``params`` order, rows first."""
+    flat = []
+    for value in params.values():
+        if hasattr(value, "ravel"):
+            flat.extend(value.ravel().tolist())
+        elif value and isinstance(value[0], list):
+            for row in value:
+                flat.extend(row)
+        else:
+            flat.extend(value)
+    return flat
+
+
+def max_difference(a, b):
+    """(largest |a_i - b_i|, largest |a_i - b_i| / max(|a_i|, |b_i|)) of two flat lists."""
+    worst_abs = worst_rel = 0.0
+    for x, y in zip(a, b):
+        d = abs(x - y)
+        worst_abs = max(worst_abs, d)
+        if d > 0.0:
+            worst_rel = max(worst_rel, d / max(abs(x), abs(y)))
+    return worst_abs, worst_rel
+
+
+def compare(name, epochs=None, seed=0, out=None):
+    """Both twins on one recipe from the same initial weights and batches.
+
+    Returns {"scalar": RecipeResult, "vector": RecipeResult, "param_diff": per-epoch
+    (max abs, max rel) difference of the parameters}.
+    """
+    results, recorders = {}, {}
+    for twin in ("scalar", "vector"):
+        recorders[twin] = ParamRecorder()
+        results[twin] = run(name, twin, epochs=epochs, seed=seed, verbose=0, out=out,
+                            callbacks=[recorders[twin]])
+    diffs = [max_difference(a, b) for a, b in zip(recorders["scalar"].snapshots, recorders["vector"].snapshots)]
+    return {"scalar": results["scalar"], "vector": results["vector"], "param_diff": diffs}
