@@ -679,3 +679,40 @@ def test_restore_best_needs_params(twin):
     es = twin.callbacks.EarlyStopping(patience=1)
     with pytest.raises(TypeError, match="restore_best needs a network with a .params dict"):
         drive(es, val_loss=[1.0, 2.0], net=SimpleNamespace())
+
+
+# ------------------------------------------------------------- slow swells (min_flips)
+
+SWELL = [1.0, 0.8, 0.6, 0.5, 0.45, 0.5, 0.6, 0.75, 0.9, 0.8, 0.6]
+# changes (epoch: sign): 2-, 3-, 4-, 5-, 6+, 7+, 8+, 9+, 10-, 11-
+
+
+def test_swell_does_not_fire_with_the_default_zigzag_rule(twin):
+    """Four rises in a row have one sign flip, far from the 4 a zigzag needs."""
+    run = drive(twin.callbacks.Overclock(delta=-0.01), loss=SWELL)
+    assert overclock_events(run) == []
+
+
+def test_swell_fires_with_min_flips_1_at_the_third_rise(twin):
+    """With min_flips=1, epoch 8 is the first whose last 6 changes (epochs 3..8:
+    - - - + + +) hold 3 rises and 1 flip (the fall at 5, then the rise at 6)."""
+    clock = twin.callbacks.Overclock(delta=-0.01, min_flips=1)
+    run = drive(clock, loss=SWELL, lr=0.1)
+    assert [e["epoch"] for e in overclock_events(run)] == [8]
+    assert overclock_events(run)[0]["lr_after"] == pytest.approx(0.09, rel=1e-15)
+
+
+def test_min_flips_0_still_needs_the_loss_to_have_fallen(twin):
+    """A run that only ever rises is not oscillating, even with min_flips=0."""
+    run = drive(twin.callbacks.Overclock(delta=-0.01, min_flips=0), loss=[1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7])
+    assert overclock_events(run) == []
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(min_flips=6), "min_flips=6 cannot be met with window=6"),
+    (dict(min_flips=-1), "min_flips must be >= 0"),
+    (dict(min_flips=1, min_rises=7), "min_rises=7 cannot exceed window=6"),
+])
+def test_min_flips_arguments_are_checked(twin, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        twin.callbacks.Overclock(delta=-0.01, **kwargs)

@@ -24,6 +24,7 @@ from vector_nn import datasets as vd
 SMALL = {
     "people": {},
     "sine3d": {"n": 40},
+    "swish_regression": {"n": 30},
     "spiral": {"n_per_class": 20, "classes": 3},
     "moons": {"n": 41},
     "circles": {"n": 41},
@@ -52,7 +53,7 @@ def test_same_seed_same_data_other_seed_other_data(twin, name):
 
 
 @pytest.mark.parametrize("name, n_rows, n_cols", [
-    ("people", 4, 2), ("sine3d", 40, 3), ("spiral", 60, 2), ("moons", 41, 2),
+    ("people", 4, 2), ("sine3d", 40, 3), ("swish_regression", 30, 8), ("spiral", 60, 2), ("moons", 41, 2),
     ("circles", 41, 2), ("wide_binary", 5, 33),
 ])
 def test_shapes_and_types(twin, name, n_rows, n_cols):
@@ -79,6 +80,15 @@ def test_people_is_the_tutorial_data(twin):
     assert to_list(X) == [[-2.0, -1.0], [25.0, 6.0], [17.0, 4.0], [-15.0, -6.0]]
     assert to_list(Y) == [[1.0], [0.0], [0.0], [1.0]]
     assert twin.datasets.PEOPLE_NAMES == ["Alice", "Bob", "Charlie", "Diana"]
+
+
+def test_swish_regression_follows_its_formula(twin):
+    X, Y = twin.datasets.swish_regression(n=20, seed=2)
+    for x, y in zip(to_list(X), to_list(Y)):
+        assert all(-1.5 <= v < 1.5 for v in x)
+        expected = 2.0 * (0.5 * x[0] - 0.3 * x[1] + 0.2 * x[2] + math.sin(1.5 * x[3]) * x[4]
+                          + 0.3 * x[5] * x[6] - 0.2 * x[7] * x[7])
+        assert y == [pytest.approx(expected, rel=1e-15, abs=1e-15)]
 
 
 def test_sine3d_follows_its_formula(twin):
@@ -130,7 +140,7 @@ def test_linspace_definition_and_twins(scalar, vector):
     assert vd.linspace(3.0, 7.0, 1).tolist() == [3.0]
 
 
-@pytest.mark.parametrize("name", ["sine3d", "spiral", "moons", "circles", "wide_binary", "people"])
+@pytest.mark.parametrize("name", ["sine3d", "swish_regression", "spiral", "moons", "circles", "wide_binary", "people"])
 def test_datasets_registry(twin, name):
     assert set(twin.datasets.DATASETS) == set(sd.DATASETS)
     function = twin.datasets.DATASETS[name]

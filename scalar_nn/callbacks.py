@@ -256,7 +256,7 @@ def change_signs(values, rtol=1e-9):
     return signs
 
 
-def is_oscillating(values, window=6, min_rises=3, rtol=1e-9):
+def is_oscillating(values, window=6, min_rises=3, rtol=1e-9, min_flips=None):
     """True if the loss curve ``values`` (one per epoch, lower is better) oscillates now.
 
     With s_t the change signs of ``change_signs(values, rtol)`` and S the
@@ -266,10 +266,15 @@ def is_oscillating(values, window=6, min_rises=3, rtol=1e-9):
         rises = #{s in S : s = +1}
         flips = #{consecutive s, s' in S : s * s' = -1}
         oscillating  <=>  converged once  and  rises >= min_rises
-                                          and  flips >= 2 * min_rises - 2
+                                          and  flips >= min_flips
 
-    ``2 * min_rises - 2`` is the number of sign flips in the shortest up-down
-    zigzag holding ``min_rises`` rises (``+ - + - +`` has 3 rises, 4 flips).
+    ``min_flips`` defaults to ``2 * min_rises - 2``, the number of sign flips
+    in the shortest up-down zigzag holding ``min_rises`` rises (``+ - + - +``
+    has 3 rises, 4 flips): a fast, step-to-step oscillation.  ``min_flips=1``
+    accepts a slow swell as well (the loss fell, then rose ``min_rises`` times
+    within the window), which is how full-batch gradient descent just above
+    its stable step size tends to oscillate: over tens of epochs, not every
+    other one.
     The rises demand that the loss keeps going *up*; the flips demand that it
     keeps coming back *down*: a steady creep upwards has many rises but no
     flips, a single spike one rise.  A flat change (s = 0) breaks a zigzag.
@@ -284,7 +289,9 @@ def is_oscillating(values, window=6, min_rises=3, rtol=1e-9):
     for t in range(1, len(S)):
         if S[t - 1] * S[t] == -1:
             flips += 1
-    return rises >= min_rises and flips >= 2 * min_rises - 2
+    if min_flips is None:
+        min_flips = 2 * min_rises - 2
+    return rises >= min_rises and flips >= min_flips
 
 
 class Overclock(Callback):
@@ -310,7 +317,7 @@ class Overclock(Callback):
 
         input: v_1, v_2, ... (monitored value per epoch; for a "max" monitor
                such as accuracy, -v), delta, window w, min_rises r,
-               warmup u, rtol, min_lr, once
+               warmup u, rtol, min_lr, once, min_flips f (default 2r - 2)
         at the end of epoch e:
             if e < u:                               do nothing  (warm-up)
             if once and fired before:               do nothing
@@ -326,7 +333,7 @@ class Overclock(Callback):
             S     = (s_{e-w+1}, ..., s_e)           the last w changes
             rises = #{s in S : s = +1}
             flips = #{consecutive s, s' in S with s * s' = -1}
-            if rises >= r and flips >= 2r - 2:
+            if rises >= r and flips >= f:
                 lr <- max(lr + delta, min_lr);  record the event;  fired_at <- e
 
       With the defaults (w=6, r=3) the loss must zigzag: three rises, each
@@ -357,7 +364,7 @@ class Overclock(Callback):
     """
 
     def __init__(self, delta, at_epoch=None, monitor="loss", window=6, min_rises=3, warmup=3,
-                 once=True, min_lr=1e-12, rtol=1e-9, mode="auto"):
+                 once=True, min_lr=1e-12, rtol=1e-9, mode="auto", min_flips=None):
         self.delta = check_number("delta", delta)
         if self.delta == 0.0:
             raise ValueError("delta must be nonzero: it is the amount added to the learning rate")
@@ -367,7 +374,15 @@ class Overclock(Callback):
         self.monitor = _check_monitor(monitor)
         self.window = check_int("window", window, low=2)
         self.min_rises = check_int("min_rises", min_rises, low=1)
-        if 2 * self.min_rises - 1 > self.window:
+        if min_flips is not None:
+            min_flips = check_int("min_flips", min_flips, low=0)
+            if min_flips > self.window - 1:
+                raise ValueError("min_flips=%d cannot be met with window=%d: at most %d flips fit"
+                                 % (min_flips, self.window, self.window - 1))
+            if self.min_rises > self.window:
+                raise ValueError("min_rises=%d cannot exceed window=%d" % (self.min_rises, self.window))
+        self.min_flips = min_flips
+        if min_flips is None and 2 * self.min_rises - 1 > self.window:
             raise ValueError(
                 "min_rises=%d cannot be met with window=%d: %d rises each answered by a fall "
                 "need %d changes, so min_rises must be <= (window + 1) // 2 = %d"
@@ -402,7 +417,7 @@ class Overclock(Callback):
             return None
         if self.mode == "max":
             values = [-v for v in values]
-        if is_oscillating(values, self.window, self.min_rises, self.rtol):
+        if is_oscillating(values, self.window, self.min_rises, self.rtol, self.min_flips):
             return "oscillation"
         return None
 

@@ -157,6 +157,10 @@ def cmd_overclock(args, out):
         for e in events:
             out.write("Overclock fired at epoch %d (%s): lr %.4g -> %.4g\n" % (
                 e["epoch"], e.get("reason", "?"), e["lr_before"], e["lr_after"]))
+        first = events[0]["epoch"]
+        out.write("largest loss after epoch %d  A: %.8g  B: %.8g\n" % (
+            first, max(base.history.loss[first:] or [float("nan")]),
+            max(clocked.history.loss[first:] or [float("nan")])))
     else:
         out.write("Overclock never fired: the loss did not oscillate by its rule\n")
     out.write("final training loss  A: %.8g  B: %.8g\n" % (base.history.loss[-1], clocked.history.loss[-1]))

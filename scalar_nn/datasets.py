@@ -29,6 +29,7 @@ SPIRAL = 2
 MOONS = 3
 CIRCLES = 4
 WIDE_BINARY = 5
+SWISH_REGRESSION = 6
 
 # Sub-streams of one data set (the fourth part of the key).
 NOISE = 1
@@ -94,6 +95,36 @@ def sine3d(n=1000, seed=0):
         x = [2.0 * rng.uniform(key, 3 * i + j) - 1.0 for j in range(3)]
         X.append(x)
         Y.append([math.sin(3.0 * x[0]) + x[1] ** 2 * math.cos(3.0 * x[2])])
+    return X, Y
+
+
+def swish_regression(n=400, seed=0, features=8, scale=1.5, amplitude=2.0):
+    """A smooth 8-input regression on which full-batch GD at lr 0.1 oscillates.
+
+    x ~ U(-scale, scale)^8 and, with x1..x8 the columns,
+    y = amplitude * (0.5 x1 - 0.3 x2 + 0.2 x3 + sin(1.5 x4) x5 + 0.3 x6 x7 - 0.2 x8^2).
+
+    Why it oscillates: the spread of the inputs (scale 1.5) sets the
+    curvature of the loss along the output weights of a Swish layer; at
+    lr = 0.1 that curvature sits just above 2 / lr late in training, so the
+    loss first falls, then swells for tens of epochs and falls again (the
+    Overclock recipe's A/B experiment).  ``X[i][j] = scale * (2 u - 1)`` with
+    ``u = uniform(key_for(seed, DATA, SWISH_REGRESSION), features * i + j)``.
+    Returns X (n x features) and Y (n x 1).
+    """
+    n = check_int("n", n, 1)
+    seed = check_int("seed", seed)
+    features = check_int("features", features, 8)
+    scale = check_number("scale", scale, low=0.0, low_inclusive=False)
+    amplitude = check_number("amplitude", amplitude)
+    key = rng.key_for(seed, rng.DATA, SWISH_REGRESSION)
+    X, Y = [], []
+    for i in range(n):
+        x = [scale * (2.0 * rng.uniform(key, features * i + j) - 1.0) for j in range(features)]
+        y = (0.5 * x[0] - 0.3 * x[1] + 0.2 * x[2] + math.sin(1.5 * x[3]) * x[4]
+             + 0.3 * x[5] * x[6] - 0.2 * x[7] * x[7])
+        X.append(x)
+        Y.append([amplitude * y])
     return X, Y
 
 
@@ -470,6 +501,7 @@ def load_diabetes():
 DATASETS = {
     "people": people,
     "sine3d": sine3d,
+    "swish_regression": swish_regression,
     "spiral": spiral,
     "moons": moons,
     "circles": circles,

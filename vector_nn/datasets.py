@@ -65,6 +65,11 @@ def sine3d(n=1000, seed=0):
     return _as_arrays(*_scalar.sine3d(n, seed))
 
 
+def swish_regression(n=400, seed=0, features=8, scale=1.5, amplitude=2.0):
+    """The Overclock recipe's regression: X (n, features), Y (n, 1); see the scalar twin."""
+    return _as_arrays(*_scalar.swish_regression(n, seed, features, scale, amplitude))
+
+
 def spiral(n_per_class=100, classes=3, seed=0, variant="nnfs"):
     """The nnfs / CS231n spiral: X (n*classes, 2), int64 labels (n*classes,)."""
     return _as_arrays(*_scalar.spiral(n_per_class, classes, seed, variant))
@@ -213,6 +218,7 @@ def load_diabetes():
 DATASETS = {
     "people": people,
     "sine3d": sine3d,
+    "swish_regression": swish_regression,
     "spiral": spiral,
     "moons": moons,
     "circles": circles,
