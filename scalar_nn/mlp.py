@@ -191,7 +191,10 @@ class MLP:
         No running statistic is updated: this is for looking, not for training.
         """
         X = as_matrix(X, "X", self.sizes[0])
-        if training and masks is not None:
+        if masks is not None:
+            if not training or self.dropout == 0.0:
+                raise ValueError("masks were given but this forward pass applies no dropout "
+                                 "(dropout=0 or training=False)")
             masks = as_masks(masks, len(X), self.sizes[1:-1])
         return self._forward(X, training, masks if training else None, update_stats=False)[1]
 

@@ -50,7 +50,8 @@ def check_grads(params, grads):
         raise ValueError("grads have keys %s but params have %s" % (sorted(grads), sorted(params)))
     for name in params:
         P, g = rows_of(params[name]), rows_of(grads[name])
-        if len(P) != len(g) or any(len(p) != len(q) for p, q in zip(P, g)):
+        if len(P) != len(g) or any(len(p) != len(q) for p, q in zip(P, g)) or \
+                isinstance(params[name][0], list) != isinstance(grads[name][0], list):
             raise ValueError("gradient %s does not have the shape of the parameter" % name)
 
 

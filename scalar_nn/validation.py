@@ -95,22 +95,25 @@ def as_matrix(X, what="X", n_cols=None):
     rows = []
     width = None
     for i, row in enumerate(X):
-        if isinstance(row, (str, bytes)) or not hasattr(row, "__len__"):
+        if not _is_sequence(row):
             raise ValueError("%s must be 2-D (a list of rows); row %d is %r" % (what, i, row))
         if width is None:
             width = len(row)
         elif len(row) != width:
             raise ValueError("%s has ragged rows: row 0 has %d values, row %d has %d" % (what, width, i, len(row)))
         rows.append([_finite_float(what, v, i, j) for j, v in enumerate(row)])
-    if n_cols is not None and width != n_cols:
-        raise ValueError("%s has %d features per row, the network expects %d" % (what, width, n_cols))
     if width == 0:
         raise ValueError("%s has rows of length 0" % what)
+    if n_cols is not None and width != n_cols:
+        raise ValueError("%s has %d features per row, the network expects %d" % (what, width, n_cols))
     return rows
 
 
 def _finite_float(what, v, i, j):
-    """One entry of a matrix as a float; NaN, inf and non-numbers are errors."""
+    """One entry of a matrix as a float; NaN, inf, nested sequences and non-numbers are errors."""
+    if _is_sequence(v):
+        raise ValueError("%s must be 2-D (a list of rows of numbers); %s[%d][%d] is a sequence: %r"
+                         % (what, what, i, j, v))
     if isinstance(v, bool) or not isinstance(v, numbers.Real):
         raise TypeError("%s[%d][%d] is not a number: %r" % (what, i, j, v))
     v = float(v)
@@ -133,8 +136,8 @@ def as_targets(Y, loss, m, n_out):
     if len(Y) != m:
         raise ValueError("X has %d rows but Y has %d: they must match" % (m, len(Y)))
     if loss == "cross_entropy":
-        return [_class_index(v, i, n_out) for i, v in enumerate(Y)]
-    if n_out == 1 and len(Y) > 0 and not hasattr(Y[0], "__len__"):
+        return _class_indices(Y, n_out)
+    if n_out == 1 and len(Y) > 0 and not _is_sequence(Y[0]):
         Y = [[v] for v in Y]
     Y = as_matrix(Y, "Y", n_out)
     if loss == "bce":
@@ -145,11 +148,29 @@ def as_targets(Y, loss, m, n_out):
     return Y
 
 
+def _class_indices(y, n_out):
+    """Class labels as a list of ints in 0..n_out-1, checked one by one.
+
+    The vector twin runs this loop only when its whole-array test fails, so
+    that both twins name the same first bad label.
+    """
+    if hasattr(y, "tolist"):
+        y = y.tolist()
+    return [_class_index(v, i, n_out) for i, v in enumerate(y)]
+
+
 def _class_index(v, i, n_out):
-    """A class label as an int in 0..n_out-1 (integral floats like 2.0 are accepted)."""
+    """A class label as an int in 0..n_out-1 (integral floats like 2.0 are accepted).
+
+    A nested sequence (a one-hot row, say) is a shape mistake (ValueError);
+    a string, None or a bool is not a number at all (TypeError).
+    """
+    if _is_sequence(v):
+        raise ValueError("y must be a flat sequence of integer class indices, one per row; y[%d] is %r"
+                         % (i, v))
     if isinstance(v, bool) or not isinstance(v, numbers.Real):
         raise TypeError("y[%d] = %r: cross_entropy targets are integer class indices" % (i, v))
-    if isinstance(v, float) and not v.is_integer():
+    if not math.isfinite(v) or v != int(v):
         raise ValueError("y[%d] = %r: cross_entropy targets are integer class indices" % (i, v))
     c = int(v)
     if c < 0 or c >= n_out:
@@ -159,6 +180,9 @@ def _class_index(v, i, n_out):
 
 def as_masks(masks, m, hidden_sizes):
     """Check explicit dropout masks: one (m, n_k) matrix of 0/1 per hidden layer."""
+    if not _is_sequence(masks):
+        raise TypeError("masks must be a list of 0/1 matrices, one per hidden layer, got %s"
+                        % type(masks).__name__)
     if len(masks) != len(hidden_sizes):
         raise ValueError("masks: expected %d (one per hidden layer), got %d" % (len(hidden_sizes), len(masks)))
     clean = []
@@ -172,3 +196,10 @@ def as_masks(masks, m, hidden_sizes):
                     raise ValueError("masks[%d] holds %r: dropout masks are 0/1" % (k - 1, v))
         clean.append(M)
     return clean
+
+
+def _is_sequence(x):
+    """True for a list, tuple or array (something with a length that is not a string)."""
+    if hasattr(x, "ndim"):               # a NumPy array or scalar: a 0-d one has no length
+        return x.ndim > 0
+    return hasattr(x, "__len__") and not isinstance(x, (str, bytes))

@@ -14,6 +14,8 @@ evaluated on a whole (m, n_k) index grid at once.
 
 import numpy as np
 
+from scalar_nn.mlp import _checked_param as _scalar_checked_param
+
 from . import rng
 from .activations import activate, activate_prime
 from .conventions import BN_EPS, BN_MOMENTUM, param_names, param_shapes
@@ -156,7 +158,10 @@ class MLP:
     def forward(self, X, training=False, masks=None):
         """Yhat for X (m, n_0) -> (m, n_L); training=True uses masks and batch statistics."""
         X = as_matrix(X, "X", self.sizes[0])
-        if training and masks is not None:
+        if masks is not None:
+            if not training or self.dropout == 0.0:
+                raise ValueError("masks were given but this forward pass applies no dropout "
+                                 "(dropout=0 or training=False)")
             masks = as_masks(masks, X.shape[0], self.sizes[1:-1])
         return self._forward(X, training, masks if training else None, update_stats=False)[1]
 
@@ -260,7 +265,10 @@ def sizes_from_params(params):
     sizes = []
     k = 1
     while "W%d" % k in params:
-        W = np.asarray(params["W%d" % k]) if not isinstance(params["W%d" % k], np.ndarray) else params["W%d" % k]
+        try:
+            W = np.asarray(params["W%d" % k])
+        except ValueError:                      # NumPy cannot make an array of ragged rows
+            raise ValueError("W%d has ragged rows" % k) from None
         if W.ndim != 2 or W.shape[1] == 0:
             raise ValueError("W%d must be a matrix (list of rows)" % k)
         n_in, n_out = W.shape
@@ -278,6 +286,7 @@ def _checked_param(name, value, shape):
     try:
         a = np.array(value, dtype=np.float64)
     except (ValueError, TypeError) as exc:
+        _scalar_checked_param(name, value, shape)     # the scalar loop names the bad entry and raises
         raise ValueError("%s is not a numeric array (%s)" % (name, exc)) from None
     if a.shape != tuple(shape):
         raise ValueError("%s has shape %s, expected %s" % (name, a.shape, tuple(shape)))

@@ -24,7 +24,11 @@ def check_grads(params, grads):
     if set(grads) != set(params):
         raise ValueError("grads have keys %s but params have %s" % (sorted(grads), sorted(params)))
     for name, P in params.items():
-        if np.shape(grads[name]) != P.shape:
+        try:
+            shape = np.shape(grads[name])
+        except ValueError:                      # ragged nested lists have no shape
+            shape = None
+        if shape != P.shape:
             raise ValueError("gradient %s does not have the shape of the parameter" % name)
 
 
@@ -62,7 +66,7 @@ class SGD(Optimizer):
         lr = self.current_lr()
         mu, d = self.momentum, self.dampening
         for name, P in params.items():
-            g = grads[name]
+            g = np.asarray(grads[name], dtype=np.float64)   # nested lists are accepted too
             if mu == 0.0:
                 P -= lr * g
                 continue
@@ -92,7 +96,7 @@ class Adam(Optimizer):
         b1, b2, eps, t = self.beta1, self.beta2, self.eps, self.steps + 1
         c1, c2 = 1.0 - b1 ** t, 1.0 - b2 ** t
         for name, P in params.items():
-            g = grads[name]
+            g = np.asarray(grads[name], dtype=np.float64)   # nested lists are accepted too
             if name not in self.state["m"]:
                 self.state["m"][name] = _zeros_like(P)
                 self.state["v"][name] = _zeros_like(P)
