@@ -164,8 +164,8 @@ def cmd_overclock(args, out):
     else:
         out.write("Overclock never fired: the loss did not oscillate by its rule\n")
     out.write("final training loss  A: %.8g  B: %.8g\n" % (base.history.loss[-1], clocked.history.loss[-1]))
-    out.write("held-out scores      A: %s\n                     B: %s\n" % (
-        _fmt_scores(base.scores), _fmt_scores(clocked.scores)))
+    label = "held-out scores " if recipe.holdout else "training scores "
+    out.write("%-21sA: %s\n%21sB: %s\n" % (label, _fmt_scores(base.scores), "", _fmt_scores(clocked.scores)))
     if args.plot:
         _plot_ab(base.history, clocked.history, events, args.plot, recipe.name)
         out.write("wrote %s\n" % args.plot)
