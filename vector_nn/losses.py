@@ -40,10 +40,10 @@ def data_loss(output, loss, Z, Yhat, Y):
     m = Z.shape[0]
     N = Z.size
     if loss == "mse":
-        return float(np.sum((Yhat - Y) ** 2) / N)
+        return float(((Yhat - Y) ** 2).sum() / N)
     if loss == "bce":
-        return float(np.sum(Y * softplus(-Z) + (1.0 - Y) * softplus(Z)) / N)
-    return float(np.sum(logsumexp_row(Z) - Z[np.arange(m), Y]) / m)
+        return float((Y * softplus(-Z) + (1.0 - Y) * softplus(Z)).sum() / N)
+    return float((logsumexp_row(Z) - Z[np.arange(m), Y]).sum() / m)
 
 
 def output_delta(output, loss, Z, Yhat, Y):

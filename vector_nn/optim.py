@@ -1,8 +1,9 @@
 """Optimizers on arrays: the twin of ``scalar_nn/optim.py`` (same rules, same state).
 
-Every update is written in place (``P -= ...``, ``v *= mu``) so the arrays in
-``net.params`` and in the optimizer state stay the same objects, and the
-order of the floating-point operations matches the scalar twin's line::
+Every update is written in place (``P -= ...``, ``v *= mu``, products into
+kept scratch arrays) so the arrays in ``net.params`` and in the optimizer
+state stay the same objects, no step allocates, and the order of the
+floating-point operations matches the scalar twin's line::
 
     v = mu * v + (1 - d) * g ;  P = P - lr_s * v
 """
@@ -21,13 +22,18 @@ def _zeros_like(x):
 
 def check_grads(params, grads):
     """The gradients must name exactly the parameters, with the same shapes."""
-    if set(grads) != set(params):
+    same_names = grads.keys() == params.keys() if isinstance(grads, dict) else set(grads) == set(params)
+    if not same_names:
         raise ValueError("grads have keys %s but params have %s" % (sorted(grads), sorted(params)))
     for name, P in params.items():
-        try:
-            shape = np.shape(grads[name])
-        except ValueError:                      # ragged nested lists have no shape
-            shape = None
+        g = grads[name]
+        if isinstance(g, np.ndarray):           # the usual case, checked without a conversion
+            shape = g.shape
+        else:
+            try:
+                shape = np.shape(g)
+            except ValueError:                  # ragged nested lists have no shape
+                shape = None
         if shape != P.shape:
             raise ValueError("gradient %s does not have the shape of the parameter" % name)
 
@@ -40,6 +46,20 @@ class Optimizer:
         self.decay = check_number("decay", decay, low=0.0)
         self.steps = 0
         self.state = {}
+        self._work = {}          # (parameter name, i) -> scratch array, see _scratch
+
+    def _scratch(self, name, P, i=0):
+        """A float64 work array shaped like P for the update's products, kept between steps.
+
+        ``P -= lr * g`` makes ``lr * g`` afresh at every step: for a 512 x 512
+        layer that is 2 MB of new memory per step, which the allocator gives
+        back to the system and the next step page-faults in again (a thousand
+        page faults per step).  Written into a kept array, the values are the same.
+        """
+        buf = self._work.get((name, i))
+        if buf is None or buf.shape != P.shape:
+            buf = self._work[(name, i)] = np.empty(P.shape)
+        return buf
 
     def current_lr(self):
         """lr_s for the next step."""
@@ -67,15 +87,16 @@ class SGD(Optimizer):
         mu, d = self.momentum, self.dampening
         for name, P in params.items():
             g = np.asarray(grads[name], dtype=np.float64)   # nested lists are accepted too
+            tmp = self._scratch(name, P)
             if mu == 0.0:
-                P -= lr * g
+                P -= np.multiply(g, lr, out=tmp)                 # P - lr g
                 continue
             if name not in self.state["v"]:
                 self.state["v"][name] = _zeros_like(P)
             v = self.state["v"][name]
             v *= mu
-            v += (1.0 - d) * g
-            P -= lr * v
+            v += g if d == 0.0 else np.multiply(g, 1.0 - d, out=tmp)   # (1 - 0) g is g, exactly
+            P -= np.multiply(v, lr, out=tmp)                     # P - lr v
         self.steps += 1
 
 
@@ -101,10 +122,18 @@ class Adam(Optimizer):
                 self.state["m"][name] = _zeros_like(P)
                 self.state["v"][name] = _zeros_like(P)
             m, v = self.state["m"][name], self.state["v"][name]
+            tmp, tmp2 = self._scratch(name, P), self._scratch(name, P, 1)
             m *= b1
-            m += (1.0 - b1) * g
+            m += np.multiply(g, 1.0 - b1, out=tmp)               # + (1 - b1) g
             v *= b2
-            v += (1.0 - b2) * g * g
-            mhat, vhat = m / c1, v / c2
-            P -= lr * mhat / (np.sqrt(vhat) + eps)
+            np.multiply(g, 1.0 - b2, out=tmp)
+            tmp *= g
+            v += tmp                                             # + (1 - b2) g g
+            step = np.divide(m, c1, out=tmp)                     # mhat = m / c1
+            step *= lr                                           # lr mhat
+            denom = np.divide(v, c2, out=tmp2)                   # vhat = v / c2
+            np.sqrt(denom, out=denom)
+            denom += eps                                         # sqrt(vhat) + eps
+            step /= denom
+            P -= step
         self.steps += 1

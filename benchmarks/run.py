@@ -1,0 +1,246 @@
+"""``make bench``: run every measurement and render ``benchmarks/RESULTS.md``.
+
+1. the pytest-benchmark suite (W1-W5 per step and per epoch for the twins and
+   the installed peers, the crossover sweep) -> ``out/benchmarks.json``;
+2. under ``pypy3`` when it is on the PATH: the scalar twin on W1-W5 and the
+   crossover sweep (``measure.py``, timed inside the PyPy process) ->
+   ``out/pypy_workloads.json``, ``out/pypy_crossover.json``;
+3. the first steps of a fresh process (vector twin, PyTorch) -> ``out/fresh.json``;
+4. BLAS/OpenMP threads 1 vs 2 on W4/W5 -> ``out/threads.json``;
+5. the peer ratios again with both contestants taking turns in one process
+   (``measure.py paired``), so that a change of load hits both -> ``out/paired.json``;
+6. the peak memory of training W4 in vector_nn -> ``out/memory.json``;
+7. ``render.py``: ``RESULTS.md`` and, with matplotlib, ``speedup.png``.
+
+Threads: by default every contestant runs with one BLAS/OpenMP thread
+(``OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=MKL_NUM_THREADS=1``).  The scalar
+twin is single-threaded, so the ratios measure what vectorizing buys, not
+what a second core buys; and on a busy two-core machine a two-thread BLAS
+can lose tens of times on small matrices (step 4 shows both).
+``--threads 0`` keeps the libraries' defaults.
+
+    python benchmarks/run.py [--threads N] [--skip-pytest] [--skip-pypy] [--render-only]
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+OUT = os.path.join(HERE, "out")
+sys.path.insert(0, ROOT)
+
+from benchmarks import render  # noqa: E402
+from benchmarks.workloads import WORKLOADS  # noqa: E402
+
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+PEER_MODULES = {"torch64": "torch", "sklearn": "sklearn", "micrograd": "micrograd"}
+
+
+def child_env(threads):
+    """The environment of every measuring process: repo on PYTHONPATH, thread counts set."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("PYTHONHASHSEED", None)
+    if threads:
+        for name in THREAD_VARIABLES:
+            env[name] = str(threads)
+    return env
+
+
+def log(msg):
+    print("[bench %s] %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
+
+
+def run_json(cmd, env, what, timeout=900):
+    """Run a measuring command that prints one JSON document; None (and a note) if it fails."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=timeout)
+    if proc.returncode != 0:
+        log("%s FAILED (exit %d):\n%s" % (what, proc.returncode, proc.stderr[-3000:]))
+        return None
+    log("%s done in %.1f s" % (what, time.perf_counter() - t0))
+    return json.loads(proc.stdout)
+
+
+def have(module):
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+def versions():
+    """Machine, interpreter and library versions (what RESULTS.md opens with)."""
+    info = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "platform": platform.platform(),
+            "machine": platform.machine(), "cpu_count": os.cpu_count(),
+            "python": "%s %s" % (platform.python_implementation(), platform.python_version())}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    import numpy as np
+    info["numpy"] = np.__version__
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        info["blas"] = "%s %s" % (blas.get("name"), blas.get("version"))
+    except Exception:  # noqa: BLE001  (older NumPy: no dict mode)
+        info["blas"] = "unknown"
+    import pytest_benchmark
+    info["pytest_benchmark"] = pytest_benchmark.__version__
+    peers = {}
+    for name, module in (("torch", "torch"), ("scikit-learn", "sklearn"), ("micrograd", "micrograd"),
+                         ("matplotlib", "matplotlib")):
+        try:
+            from importlib import metadata
+            peers[name] = metadata.version(name) if have(module) else None
+        except Exception:  # noqa: BLE001
+            peers[name] = "installed" if have(module) else None
+    info["packages"] = peers
+    pypy = shutil.which("pypy3")
+    info["pypy3"] = None
+    if pypy:
+        out = subprocess.run([pypy, "-c", "import sys, platform; print(platform.python_version(), "
+                              "'PyPy %d.%d.%d' % sys.pypy_version_info[:3])"],
+                             stdout=subprocess.PIPE, universal_newlines=True)
+        info["pypy3"] = out.stdout.strip()
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, universal_newlines=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               universal_newlines=True).stdout.strip()
+        info["commit"] = commit + (" (with uncommitted changes)" if dirty else "")
+    except OSError:
+        info["commit"] = None
+    return info
+
+
+def load_average():
+    try:
+        return list(os.getloadavg())
+    except OSError:
+        return None
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Run the benchmarks and render benchmarks/RESULTS.md.")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS/OpenMP threads for every contestant (0: the libraries' defaults)")
+    parser.add_argument("--skip-pytest", action="store_true", help="reuse out/benchmarks.json")
+    parser.add_argument("--skip-pypy", action="store_true", help="do not run pypy3 even when present")
+    parser.add_argument("--render-only", action="store_true", help="only re-render RESULTS.md from out/")
+    args = parser.parse_args(argv)
+    os.makedirs(OUT, exist_ok=True)
+    if args.render_only:
+        render.main(OUT, HERE)
+        return 0
+
+    started = time.perf_counter()
+    env = child_env(args.threads)
+    info = versions()
+    info["threads"] = args.threads
+    info["load_average_start"] = load_average()
+    missing = [name for name, v in info["packages"].items() if v is None and name != "matplotlib"]
+    log("peers installed: %s; skipped (not installed): %s" % (
+        ", ".join(n for n, v in info["packages"].items() if v and n != "matplotlib") or "none",
+        ", ".join(missing) or "none"))
+
+    # 1. pytest-benchmark
+    if not args.skip_pytest:
+        log("pytest-benchmark suite (W1-W5, peers, crossover) ...")
+        t0 = time.perf_counter()
+        cmd = [sys.executable, "-m", "pytest", "benchmarks", "-q", "-p", "no:cacheprovider",
+               "--benchmark-json", os.path.join(OUT, "benchmarks.json"),
+               "--benchmark-columns=min,median,max,rounds", "--benchmark-sort=name",
+               "--benchmark-group-by=group"]
+        code = subprocess.call(cmd, cwd=ROOT, env=env)
+        info["pytest_seconds"] = time.perf_counter() - t0
+        if code != 0:
+            log("pytest-benchmark exited with %d" % code)
+            return code
+
+    # 2. PyPy
+    pypy = shutil.which("pypy3")
+    for name in ("pypy_workloads.json", "pypy_crossover.json"):
+        path = os.path.join(OUT, name)
+        if os.path.exists(path):
+            os.remove(path)
+    if pypy and not args.skip_pypy:
+        for sub, name in (("workloads", "pypy_workloads.json"), ("crossover", "pypy_crossover.json")):
+            log("pypy3: scalar twin, %s ..." % sub)
+            data = run_json([pypy, "-m", "benchmarks.measure", sub], env, "pypy3 " + sub)
+            if data is not None:
+                with open(os.path.join(OUT, name), "w") as f:
+                    json.dump(data, f, indent=1)
+    else:
+        info["pypy_skipped"] = "pypy3 not on PATH" if not pypy else "--skip-pypy"
+        log("PyPy column skipped: %s" % info["pypy_skipped"])
+
+    # 3. fresh processes
+    fresh = []
+    contestants = ["vector"] + (["torch64"] if have("torch") else [])
+    for key in sorted(WORKLOADS):
+        for c in contestants:
+            data = run_json([sys.executable, "-m", "benchmarks.measure", "fresh", c, key, "--steps", "30"],
+                            env, "fresh process %s %s" % (c, key))
+            if data is not None:
+                fresh.append(data)
+    with open(os.path.join(OUT, "fresh.json"), "w") as f:
+        json.dump(fresh, f, indent=1)
+
+    # 4. threads 1 vs 2
+    threads = []
+    for key in ("W4", "W5"):
+        for c in contestants:
+            for n in (1, 2):
+                data = run_json([sys.executable, "-m", "benchmarks.measure", "steady", c, key],
+                                child_env(n), "%s %s with %d thread(s)" % (c, key, n))
+                if data is not None:
+                    data["threads"] = n
+                    threads.append(data)
+    with open(os.path.join(OUT, "threads.json"), "w") as f:
+        json.dump(threads, f, indent=1)
+
+    # 5. paired: the peer-ratio targets measured with both contestants taking turns
+    paired = []
+    pairs = [("vector", peer, key) for peer in ("torch64", "sklearn") if have(PEER_MODULES[peer])
+             for key in sorted(WORKLOADS)]
+    if have("micrograd"):
+        pairs.append(("scalar", "micrograd", "W1"))
+    for a, b, key in pairs:
+        data = run_json([sys.executable, "-m", "benchmarks.measure", "paired", a, b, key], env,
+                        "paired %s / %s on %s" % (b, a, key))
+        if data is not None:
+            paired.append(data)
+    with open(os.path.join(OUT, "paired.json"), "w") as f:
+        json.dump(paired, f, indent=1)
+
+    # 6. memory
+    data = run_json([sys.executable, "-m", "benchmarks.measure", "memory"], env, "W4 memory")
+    with open(os.path.join(OUT, "memory.json"), "w") as f:
+        json.dump(data, f, indent=1)
+
+    info["load_average_end"] = load_average()
+    info["run_seconds"] = time.perf_counter() - started
+    with open(os.path.join(OUT, "env.json"), "w") as f:
+        json.dump(info, f, indent=1)
+    render.main(OUT, HERE)
+    log("all done in %.0f s: benchmarks/RESULTS.md" % info["run_seconds"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

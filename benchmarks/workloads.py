@@ -1,0 +1,310 @@
+"""The five benchmark workloads, built identically for every contestant.
+
+Each workload fixes an architecture, an output/loss pair, an optimizer, a data
+set and a batch schedule.  "Identical work" means:
+
+* the same initial weights: ``MLP(sizes, seed=0)`` of the twins (peers copy
+  the vector twin's initial arrays);
+* the same batches: the schedule of ``training.run_fit`` (epoch ``e`` visits
+  ``permutation(n, key_for(0, SHUFFLE, e))`` in chunks of ``batch_size``, or
+  the rows in order without shuffling), reproduced by ``step_batches``;
+* the same number of optimizer steps (``Workload.step_rounds``).
+
+This module must import under PyPy without NumPy (the PyPy runner uses it),
+so NumPy is only imported inside the functions that build vector data, and
+the syntax is Python 3.9.
+
+| key | name             | net           | hidden  | output/loss           | optimizer                   | batch           |
+|-----|------------------|---------------|---------|-----------------------|-----------------------------|-----------------|
+| W1  | people-221       | [2, 2, 1]     | sigmoid | sigmoid + mse         | SGD lr 0.1                  | 1 (per sample)  |
+| W2  | sine3d           | [3, 32, 16, 1]| tanh    | linear + mse          | SGD lr 0.1                  | 32 of 2000      |
+| W3  | spiral           | [2, 64, 3]    | relu    | softmax + CE          | SGD lr 1, momentum 0.9      | full (300)      |
+| W4  | wide-binary      | [3072, 15, 1] | relu    | sigmoid + bce         | SGD lr 0.01, EMA mom. 0.8   | 200 of 10000    |
+| W5  | swish-regression | [8, 64, 1]    | swish   | linear + mse          | SGD lr 0.05                 | full (2000)     |
+"""
+
+import importlib
+import itertools
+import math
+
+from scalar_nn import rng
+
+SEED = 0
+
+
+class Workload:
+    """One benchmark workload (see the table in the module docstring).
+
+    ``step_rounds``: optimizer steps timed per contestant in the per-step
+    benchmark (one step per round).  ``epoch_rounds``: epochs timed per twin
+    in the per-epoch benchmark; ``None`` for the scalar twin means one epoch
+    is too slow to time repeatedly (it is then timed per step only).
+    ``quick_rows``/``quick_batch``: rows and batch size of the
+    ``--benchmark-disable`` smoke run (it checks the code paths, not the sizes).
+    """
+
+    def __init__(self, key, name, sizes, hidden, output, loss, optimizer, batch_size, shuffle,
+                 data, n_rows, step_rounds, epoch_rounds, quick_rows, quick_batch=None,
+                 micrograd_rounds=None, notes=""):
+        self.key, self.name = key, name
+        self.sizes, self.hidden, self.output, self.loss = sizes, hidden, output, loss
+        self.optimizer = optimizer            # ("sgd", kwargs)
+        self.batch_size = batch_size          # None: full batch
+        self.shuffle = shuffle
+        self.data = data                      # (datasets function name, size keyword)
+        self.n_rows = n_rows
+        self.step_rounds = step_rounds
+        self.epoch_rounds = epoch_rounds      # {"scalar": int or None, "vector": int}
+        self.quick_rows = quick_rows
+        self.quick_batch = quick_batch        # smaller batches in the smoke run (None: the same)
+        self.micrograd_rounds = micrograd_rounds  # None: micrograd not run (see notes)
+        self.notes = notes
+
+    @property
+    def label(self):
+        """'W2 sine3d'."""
+        return "%s %s" % (self.key, self.name)
+
+    @property
+    def arch(self):
+        """'[3, 32, 16, 1] tanh, linear+mse' for tables."""
+        return "%s %s, %s+%s" % (self.sizes, self.hidden, self.output, self.loss)
+
+    def rows(self, quick=False):
+        """Rows of the data set (fewer in the smoke run)."""
+        return self.quick_rows if quick else self.n_rows
+
+    def batch(self, quick=False):
+        """Batch size (None: full batch); the smoke run may use a smaller one."""
+        if quick and self.quick_batch is not None:
+            return self.quick_batch
+        return self.batch_size
+
+    def steps_per_epoch(self, quick=False):
+        """Optimizer steps in one epoch."""
+        n = self.rows(quick)
+        B = n if self.batch(quick) is None else self.batch(quick)
+        return (n + B - 1) // B
+
+    def describe_optimizer(self):
+        """'SGD lr=0.01 momentum=0.8 dampening=0.8'."""
+        kind, kw = self.optimizer
+        return kind.upper() + " " + " ".join("%s=%g" % (k, v) for k, v in sorted(kw.items()))
+
+
+WORKLOADS = {}
+
+
+def _add(w):
+    WORKLOADS[w.key] = w
+
+
+_add(Workload(
+    "W1", "people-221", [2, 2, 1], "sigmoid", "sigmoid", "mse",
+    ("sgd", dict(lr=0.1)), batch_size=1, shuffle=False,
+    data=("people", None), n_rows=4,
+    step_rounds=2000, epoch_rounds={"scalar": 500, "vector": 500}, quick_rows=4,
+    micrograd_rounds=2000))
+_add(Workload(
+    "W2", "sine3d", [3, 32, 16, 1], "tanh", "linear", "mse",
+    ("sgd", dict(lr=0.1)), batch_size=32, shuffle=True,
+    data=("sine3d", "n"), n_rows=2000,
+    step_rounds=200, epoch_rounds={"scalar": 3, "vector": 30}, quick_rows=32, quick_batch=8,
+    micrograd_rounds=10))
+_add(Workload(
+    "W3", "spiral", [2, 64, 3], "relu", "softmax", "cross_entropy",
+    ("sgd", dict(lr=1.0, momentum=0.9)), batch_size=None, shuffle=False,
+    data=("spiral", "n_per_class"), n_rows=300,
+    step_rounds=100, epoch_rounds={"scalar": 10, "vector": 200}, quick_rows=12,
+    micrograd_rounds=3))
+_add(Workload(
+    "W4", "wide-binary", [3072, 15, 1], "relu", "sigmoid", "bce",
+    ("sgd", dict(lr=0.01, momentum=0.8, dampening=0.8)), batch_size=200, shuffle=True,
+    data=("wide_binary", "n"), n_rows=10000,
+    step_rounds=8, epoch_rounds={"scalar": None, "vector": 8}, quick_rows=20, quick_batch=10,
+    notes="one scalar epoch is 50 steps of about a second each in CPython: "
+          "the scalar twin is timed over a fixed number of steps; micrograd would "
+          "build ~28 million graph nodes per step and is not run"))
+_add(Workload(
+    "W5", "swish-regression", [8, 64, 1], "swish", "linear", "mse",
+    ("sgd", dict(lr=0.05)), batch_size=None, shuffle=False,
+    data=("swish_regression", "n"), n_rows=2000,
+    step_rounds=20, epoch_rounds={"scalar": 3, "vector": 100}, quick_rows=40,
+    notes="micrograd would build ~4 million graph nodes per full-batch step and is not run"))
+
+
+def twin_module(twin, module):
+    """``twin_module("vector", "mlp")`` is ``vector_nn.mlp``."""
+    return importlib.import_module("%s_nn.%s" % (twin, module))
+
+
+def make_net(w, twin):
+    """The workload's network in ``twin``, from the shared seed."""
+    return twin_module(twin, "mlp").MLP(w.sizes, hidden=w.hidden, output=w.output, loss=w.loss, seed=SEED)
+
+
+def make_optimizer(w, twin):
+    """The workload's optimizer in ``twin``."""
+    kind, kwargs = w.optimizer
+    optim = twin_module(twin, "optim")
+    return optim.SGD(**kwargs) if kind == "sgd" else optim.Adam(**kwargs)
+
+
+# ------------------------------------------------------------------- data
+def _fallback_swish_regression(n, seed=SEED):
+    """An 8-input smooth regression, used only while ``datasets.swish_regression`` is missing.
+
+    x ~ U(-1, 1)^8 from ``key_for(seed, DATA, 99)``;
+    y = sin(x1 + x2) + 0.5 x3 x4 - x5^2 + 0.3 tanh(x6 - x7) + 0.1 x8.
+    """
+    key = rng.key_for(seed, rng.DATA, 99)
+    X, Y = [], []
+    for i in range(n):
+        x = [2.0 * rng.uniform(key, 8 * i + j) - 1.0 for j in range(8)]
+        X.append(x)
+        Y.append([math.sin(x[0] + x[1]) + 0.5 * x[2] * x[3] - x[4] * x[4]
+                  + 0.3 * math.tanh(x[5] - x[6]) + 0.1 * x[7]])
+    return X, Y
+
+
+def data_source(w):
+    """Where the workload's data comes from, for the report."""
+    fn, size_kw = w.data
+    if fn == "swish_regression" and not hasattr(twin_module("scalar", "datasets"), fn):
+        return "benchmarks.workloads._fallback_swish_regression (datasets.swish_regression missing)"
+    if size_kw is None:
+        return "datasets.%s()" % fn
+    n = w.n_rows // 3 if size_kw == "n_per_class" else w.n_rows
+    return "datasets.%s(%s=%d, seed=%d)" % (fn, size_kw, n, SEED)
+
+
+def _generate(w, twin, n_rows):
+    """Call the twin's generator for the first ``n_rows`` rows (every generator is prefix-stable
+    except spiral, whose size is per class)."""
+    fn, size_kw = w.data
+    datasets = twin_module(twin, "datasets")
+    if fn == "swish_regression" and not hasattr(datasets, fn):
+        X, Y = _fallback_swish_regression(n_rows)
+        if twin == "vector":
+            import numpy as np
+            return np.array(X), np.array(Y)
+        return X, Y
+    gen = getattr(datasets, fn)
+    if size_kw is None:
+        return gen()
+    if size_kw == "n_per_class":
+        return gen(**{size_kw: max(1, n_rows // 3), "seed": SEED})
+    return gen(**{size_kw: n_rows, "seed": SEED})
+
+
+_CACHE = {}
+
+
+def load_data(w, twin, n_rows=None):
+    """(X, Y) of the workload in the twin's types, cached per process.
+
+    The scalar twin gets the vector twin's arrays as lists when NumPy is
+    importable (bit-identical data, and ``wide_binary`` is far faster to draw
+    vectorised); under PyPy it draws them with ``scalar_nn.datasets``.
+    """
+    n_rows = w.n_rows if n_rows is None else n_rows
+    cache_key = (w.key, twin, n_rows)
+    if cache_key not in _CACHE:
+        if twin == "scalar" and _has_numpy():
+            X, Y = load_data(w, "vector", n_rows)
+            _CACHE[cache_key] = (X.tolist(), Y.tolist())
+        else:
+            _CACHE[cache_key] = _generate(w, twin, n_rows)
+    return _CACHE[cache_key]
+
+
+def _has_numpy():
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def clear_cache():
+    """Forget cached data (frees the 250 MB of W4)."""
+    _CACHE.clear()
+
+
+# ---------------------------------------------------------------- batches
+def step_batches(w, n, steps, quick=False):
+    """Row indices of the first ``steps`` optimizer steps, as ``fit`` visits them.
+
+    Epoch e = 1, 2, ...: ``order = permutation(n, key_for(SEED, SHUFFLE, e))``
+    (``range(n)`` without shuffling), cut into chunks of ``batch_size`` (the
+    last one may be shorter).  Full batch without shuffling is ``None`` for
+    every step (all rows, in order, nothing gathered).
+    """
+    if w.batch(quick) is None and not w.shuffle:
+        return [None] * steps
+    B = n if w.batch(quick) is None else w.batch(quick)
+    out = []
+    for epoch in itertools.count(1):
+        order = rng.permutation(n, rng.key_for(SEED, rng.SHUFFLE, epoch)) if w.shuffle else list(range(n))
+        for j in range(0, n, B):
+            out.append(order[j:j + B])
+            if len(out) == steps:
+                return out
+
+
+def twin_inputs(w, twin, steps, quick=False):
+    """(X, Y, batches) for ``steps`` steps of the twin, batches in the twin's index type.
+
+    For the scalar twin on a large data set (W4) only the rows those steps
+    touch are converted to lists, and the batches are renumbered into them:
+    the arithmetic is the same, the memory is not 30 million Python floats.
+    """
+    n = w.rows(quick)
+    batches = step_batches(w, n, steps, quick)
+    if twin == "vector":
+        import numpy as np
+        X, Y = load_data(w, "vector", n)
+        return X, Y, [None if b is None else np.asarray(b, dtype=np.int64) for b in batches]
+    if n * w.sizes[0] <= 200000 or batches[0] is None:
+        X, Y = load_data(w, "scalar", n)
+        return X, Y, batches
+    used = sorted(set(i for b in batches for i in b))
+    where = {i: k for k, i in enumerate(used)}
+    if _has_numpy():
+        import numpy as np
+        Xv, Yv = load_data(w, "vector", n)
+        idx = np.asarray(used, dtype=np.int64)
+        X, Y = Xv[idx].tolist(), Yv[idx].tolist()
+    else:
+        Xs, Ys = _generate(w, "scalar", max(used) + 1)
+        X, Y = [Xs[i] for i in used], [Ys[i] for i in used]
+    return X, Y, [[where[i] for i in b] for b in batches]
+
+
+def twin_stepper(w, twin, steps, quick=False):
+    """A function that runs the twin's next optimizer step (cycling over ``steps`` batches)
+    and returns its loss; also returns the net."""
+    X, Y, batches = twin_inputs(w, twin, steps, quick)
+    net, opt = make_net(w, twin), make_optimizer(w, twin)
+    train_step = twin_module(twin, "training").train_step
+    cycle = itertools.cycle(batches)
+
+    def step():
+        return train_step(net, opt, X, Y, next(cycle))
+
+    return step, net
+
+
+def twin_epoch(w, twin, quick=False):
+    """A function that trains one epoch with the public ``fit`` (verbose=0); returns the History."""
+    X, Y = load_data(w, twin, w.rows(quick))
+    net, opt = make_net(w, twin), make_optimizer(w, twin)
+    epochs_done = [0]
+
+    def epoch():
+        # a new seed per epoch reproduces fit(epochs=E)'s reshuffling
+        epochs_done[0] += 1
+        return net.fit(X, Y, opt, epochs=1, batch_size=w.batch(quick), shuffle=w.shuffle,
+                       seed=epochs_done[0], verbose=0)
+
+    return epoch, net
