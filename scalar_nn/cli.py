@@ -31,16 +31,6 @@ def _positive_int(text):
     return value
 
 
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a number" % text) from None
-    if not math.isfinite(value) or value <= 0.0:
-        raise argparse.ArgumentTypeError("must be a finite number > 0, got %s" % text)
-    return value
-
-
 def _float(text):
     try:
         value = float(text)
@@ -48,6 +38,13 @@ def _float(text):
         raise argparse.ArgumentTypeError("%r is not a number" % text) from None
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError("must be finite, got %s" % text)
+    return value
+
+
+def _positive_float(text):
+    value = _float(text)
+    if value <= 0.0:
+        raise argparse.ArgumentTypeError("must be a finite number > 0, got %s" % text)
     return value
 
 

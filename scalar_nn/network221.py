@@ -56,9 +56,9 @@ The layer id 221 keeps these draws apart from the ``MLP`` initialiser's
 streams (which use layer ids 1, 2, ...).
 """
 
-import math
 import numbers
 
+from . import activations as _activations
 from . import rng
 from .validation import as_matrix, check_int, check_number
 
@@ -82,23 +82,11 @@ LAYOUT = {
 PARAM_SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 1), "b2": (1,)}
 
 
-def sigmoid(z):
-    """s(z) = 1 / (1 + e^(-z)), squashing any real number into (0, 1).
-
-    Written without overflow: for z >= 0, e^(-z) <= 1 is safe; for z < 0,
-    e^(-z) would overflow once z < -709 (z = -1000 raises OverflowError in
-    ``math.exp``), so use the equal form e^z / (1 + e^z), where e^z <= 1.
-    """
-    if z >= 0.0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
-def deriv_sigmoid(z):
-    """s'(z) = s(z) * (1 - s(z)), the slope of the sigmoid at z."""
-    s = sigmoid(z)
-    return s * (1.0 - s)
+# The sigmoid and its slope are the ones every network here uses
+# (scalar_nn/activations.py: written so that z = -1000 does not overflow);
+# the tutorial's names for them:
+sigmoid = _activations.sigmoid
+deriv_sigmoid = _activations.sigmoid_prime     # s'(z) = s(z) * (1 - s(z))
 
 
 def mse_loss(y_true, y_pred):

@@ -46,21 +46,13 @@ from scalar_nn.network221 import (  # noqa: F401  (re-exported: one source of tr
 )
 from scalar_nn.validation import check_int, check_number
 
-
-def sigmoid(z):
-    """s(z) = 1 / (1 + e^(-z)) elementwise, without overflow.
-
-    Same branch on the sign as the scalar twin: with e = e^(-|z|) <= 1,
-    s(z) = 1 / (1 + e) for z >= 0 and e / (1 + e) = e^z / (1 + e^z) for z < 0.
-    """
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0.0, 1.0, e) / (1.0 + e)
+from . import activations as _activations
 
 
-def deriv_sigmoid(z):
-    """s'(z) = s(z) * (1 - s(z)) elementwise."""
-    s = sigmoid(z)
-    return s * (1.0 - s)
+# The vector twin's sigmoid and its slope (vector_nn/activations.py), under the
+# tutorial's names, as in the scalar twin.
+sigmoid = _activations.sigmoid
+deriv_sigmoid = _activations.sigmoid_prime     # s'(z) = s(z) * (1 - s(z))
 
 
 def mse_loss(y_true, y_pred):
