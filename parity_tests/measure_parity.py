@@ -69,6 +69,26 @@ def table(rows):
             print("%-9s %-8s %9.1e %9.1e %12d %8.0f%% %9.1e..%.1e %8.3f" % (
                 family, mode, max(m.max_rel for m in ms), max(m.max_scaled for m in ms),
                 max(m.max_ulp for m in ms), 100 * ident, min(tol), max(tol), max(m.used for m in ms)))
+    print()
+    print("by feature (every case that uses it):")
+    features = [
+        ("dropout", lambda c: c.net.get("dropout", 0) > 0),
+        ("batchnorm", lambda c: bool(c.net.get("batchnorm"))),
+        ("adam", lambda c: c.opt_name == "adam"),
+        ("momentum", lambda c: c.opt_name == "sgd" and c.opt_kwargs.get("momentum", 0) > 0),
+        ("l2", lambda c: c.net.get("l2", 0) > 0 or c.net.get("l2_bias", 0) > 0),
+        ("decay", lambda c: c.opt_kwargs.get("decay", 0) > 0),
+    ]
+    for name, uses in features:
+        sel = [r for r in rows if uses(r[0])]
+        if not sel:
+            continue
+        cells = []
+        for mode in ("lockstep", "free"):
+            ms = [r[1][mode] for r in sel]
+            cells.append("%s max rel %.1e, norm %.1e" % (mode, max(m.max_rel for m in ms),
+                                                        max(m.max_scaled for m in ms)))
+        print("%-9s %3d cases  %s" % (name, len(sel), "; ".join(cells)))
     worst = {mode: max(rows, key=lambda r: r[1][mode].max_rel) for mode in ("lockstep", "free")}
     for mode, (cfg, m, _) in worst.items():
         print("largest %s relative difference: %s (%.1e at step %s, %s)" % (
