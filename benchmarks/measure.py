@@ -67,8 +67,8 @@ def cmd_workloads(args):
         setup = time.perf_counter() - t_setup
         first, warm, times, losses = timed_steps(step, args.warmup, args.budget)
         out["workloads"][key] = {
-            "median": _median(times), "min": min(times), "mean": sum(times) / len(times),
-            "steps": len(times), "warmup_steps": warm, "first_step": first,
+            "median": _median(times), "min": min(times), "max": max(times), "mean": sum(times) / len(times),
+            "steps": len(times), "warmup_steps": warm, "warmup_seconds": args.warmup, "first_step": first,
             "setup_seconds": setup, "first_losses": losses[:5]}
         print("%s: %d steps, median %.3g s" % (key, len(times), _median(times)), file=sys.stderr)
     json.dump(out, sys.stdout)

@@ -31,7 +31,7 @@ import math
 import sys
 import warnings
 
-from .workloads import twin_inputs, make_net, SEED  # noqa: F401
+from .workloads import make_net, twin_inputs
 
 PEERS = ("torch64", "torch32", "sklearn", "micrograd")
 

@@ -8,7 +8,6 @@ a ratio "a / b" is median(a) / median(b), so > 1 means b is faster.
 """
 
 import json
-import math
 import os
 import sys
 
@@ -19,7 +18,7 @@ if ROOT not in sys.path:
 
 from benchmarks.crossover import BATCHES, WIDTHS  # noqa: E402
 from benchmarks.peers import SKLEARN_NOTES  # noqa: E402
-from benchmarks.workloads import WORKLOADS, data_source  # noqa: E402
+from benchmarks.workloads import WARMUP_STEPS, WORKLOADS, data_source  # noqa: E402
 
 CONTESTANTS = ["scalar", "pypy", "vector", "torch64", "torch32", "sklearn", "micrograd"]
 TITLES = {"scalar": "scalar_nn (CPython)", "pypy": "scalar_nn (PyPy)", "vector": "vector_nn",
@@ -64,8 +63,9 @@ def load(out):
     if pw:
         for key, r in pw["workloads"].items():
             d["step"].setdefault(key, {})["pypy"] = {
-                "median": r["median"], "min": r["min"], "max": r["first_step"], "rounds": r["steps"],
-                "first_losses": r["first_losses"], "warmup_steps": r["warmup_steps"]}
+                "median": r["median"], "min": r["min"], "max": r.get("max"), "rounds": r["steps"],
+                "first_steps": [r["first_step"]], "first_losses": r["first_losses"],
+                "warmup_steps": r["warmup_steps"], "warmup_seconds": r.get("warmup_seconds")}
     return d
 
 
@@ -319,13 +319,18 @@ def section_workload(d, key):
         e = steps.get(c)
         if e is None:
             continue
-        cold = "%s (first step)" % fmt_time(e["max"]) if c == "pypy" else fmt_time(e["max"])
-        rows.append([TITLES[c], e.get("rounds", "?"), fmt_time(e["median"]), fmt_time(e["min"]), cold,
+        first = e.get("first_steps") or []
+        cold = fmt_time(first[0]) if first else (fmt_time(e["max"]) if c == "pypy" else "—")
+        rows.append([TITLES[c], e.get("rounds", "?"), fmt_time(e["median"]), fmt_time(e["min"]), fmt_time(e["max"]), cold,
                      fmt_ratio(ratio(e["median"], vec)),
                      "%.1e" % agree[c] if c in agree else "—"])
-    lines.append("Per optimizer step (one step per round; max is usually the first, cold step):")
+    pypy = steps.get("pypy")
+    lines.append("Per optimizer step (one step per round, after %d warm-up steps; *first step* is the "
+                 "first of them, the cold start in this process%s):" % (
+                     WARMUP_STEPS, "; PyPy: %d steps timed after a %g s JIT warm-up of %d steps" % (
+                         pypy["rounds"], pypy.get("warmup_seconds") or 0, pypy["warmup_steps"]) if pypy else ""))
     lines.append("")
-    lines.append(table(["contestant", "steps timed", "median", "min", "max", "÷ vector",
+    lines.append(table(["contestant", "steps timed", "median", "min", "max", "first step", "÷ vector",
                         "loss vs vector, first %d steps (max rel. diff.)" % LOSS_STEPS], rows))
     epochs = d["epoch"].get(key, {})
     if epochs:

@@ -5,16 +5,19 @@ steps on the same batches (see ``benchmarks/peers.py`` for what differs in
 scikit-learn).  The groups are the twins' (``"W2 sine3d · per step"``), so
 pytest-benchmark prints every contestant of a workload in one table.
 Peers that are not installed (the optional extra ``compare``) are skipped.
-micrograd is timed over ``Workload.micrograd_rounds`` steps (fewer: it is
-slow) and not at all on W4 and W5 (millions of graph nodes per step).
+Like the twins, each peer takes ``WARMUP_STEPS`` timed-by-hand warm-up steps
+first (micrograd one); micrograd is timed over ``Workload.micrograd_rounds``
+steps (fewer: it is slow) and not at all on W4 and W5 (millions of graph
+nodes per step).
 """
 
 import math
+import time
 
 import pytest
 
 from benchmarks.peers import PEERS, peer_stepper, peer_supports
-from benchmarks.workloads import WORKLOADS
+from benchmarks.workloads import WARMUP_STEPS, WORKLOADS
 
 KEYS = sorted(WORKLOADS)
 MODULES = {"torch64": "torch", "torch32": "torch", "sklearn": "sklearn", "micrograd": "micrograd"}
@@ -36,9 +39,14 @@ def test_peer_step(benchmark, quick, key, peer):
     def one_step():
         losses.append(step())
 
+    first_steps = []
+    for _ in range(0 if quick else (1 if peer == "micrograd" else WARMUP_STEPS)):
+        t0 = time.perf_counter()
+        one_step()
+        first_steps.append(time.perf_counter() - t0)
     benchmark.pedantic(one_step, rounds=steps, warmup_rounds=0, iterations=1)
     while len(losses) < steps:
         one_step()
     benchmark.extra_info.update(contestant=peer, workload=key, kind="step", steps=len(losses),
-                                first_losses=losses[:5], description=description)
+                                first_steps=first_steps, first_losses=losses[:5], description=description)
     assert all(math.isfinite(v) for v in losses)

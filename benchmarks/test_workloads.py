@@ -1,9 +1,10 @@
 """W1-W5 in both twins: time per optimizer step and per epoch.
 
 Per step: the same network (seed 0), the same batches (``fit``'s schedule),
-the same number of steps in both twins: ``Workload.step_rounds`` rounds of
-one step each, no warm-up round, so the first (cold) step is in the
-statistics too.  Per epoch: ``net.fit(..., epochs=1)`` repeatedly (each
+the same number of steps in both twins: ``WARMUP_STEPS`` warm-up steps, timed
+by hand and kept in ``extra_info["first_steps"]`` (the cold start: buffers,
+page faults, lazy initialisation), then ``Workload.step_rounds`` rounds of
+one step each for pytest-benchmark's statistics.  Per epoch: ``net.fit(..., epochs=1)`` repeatedly (each
 call validates the data once, as ``fit`` does); the scalar twin's W4 epoch
 (50 steps of about a second and a half) is not timed: its per-step time is.
 
@@ -13,10 +14,11 @@ below checks that the twins really do the same work.
 """
 
 import math
+import time
 
 import pytest
 
-from benchmarks.workloads import WORKLOADS, twin_epoch, twin_stepper
+from benchmarks.workloads import WARMUP_STEPS, WORKLOADS, twin_epoch, twin_stepper
 
 KEYS = sorted(WORKLOADS)
 TWINS = ["scalar", "vector"]
@@ -46,11 +48,16 @@ def test_step(benchmark, quick, key, twin):
     def one_step():
         losses.append(step())
 
+    first_steps = []
+    for _ in range(0 if quick else WARMUP_STEPS):
+        t0 = time.perf_counter()
+        one_step()
+        first_steps.append(time.perf_counter() - t0)
     benchmark.pedantic(one_step, rounds=steps, warmup_rounds=0, iterations=1)
     while len(losses) < steps:          # the smoke run: pedantic called it once
         one_step()
-    benchmark.extra_info.update(contestant=twin, workload=key, kind="step",
-                                steps=len(losses), first_losses=losses[:5])
+    benchmark.extra_info.update(contestant=twin, workload=key, kind="step", steps=len(losses),
+                                first_steps=first_steps, first_losses=losses[:5])
     assert all(math.isfinite(v) for v in losses)
 
 

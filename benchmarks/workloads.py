@@ -25,11 +25,11 @@ the syntax is Python 3.9.
 
 import importlib
 import itertools
-import math
 
 from scalar_nn import rng
 
 SEED = 0
+WARMUP_STEPS = 3      # untimed by pytest-benchmark (timed by hand and reported as the cold steps)
 
 
 class Workload:
@@ -151,27 +151,9 @@ def make_optimizer(w, twin):
 
 
 # ------------------------------------------------------------------- data
-def _fallback_swish_regression(n, seed=SEED):
-    """An 8-input smooth regression, used only while ``datasets.swish_regression`` is missing.
-
-    x ~ U(-1, 1)^8 from ``key_for(seed, DATA, 99)``;
-    y = sin(x1 + x2) + 0.5 x3 x4 - x5^2 + 0.3 tanh(x6 - x7) + 0.1 x8.
-    """
-    key = rng.key_for(seed, rng.DATA, 99)
-    X, Y = [], []
-    for i in range(n):
-        x = [2.0 * rng.uniform(key, 8 * i + j) - 1.0 for j in range(8)]
-        X.append(x)
-        Y.append([math.sin(x[0] + x[1]) + 0.5 * x[2] * x[3] - x[4] * x[4]
-                  + 0.3 * math.tanh(x[5] - x[6]) + 0.1 * x[7]])
-    return X, Y
-
-
 def data_source(w):
     """Where the workload's data comes from, for the report."""
     fn, size_kw = w.data
-    if fn == "swish_regression" and not hasattr(twin_module("scalar", "datasets"), fn):
-        return "benchmarks.workloads._fallback_swish_regression (datasets.swish_regression missing)"
     if size_kw is None:
         return "datasets.%s()" % fn
     n = w.n_rows // 3 if size_kw == "n_per_class" else w.n_rows
@@ -182,14 +164,7 @@ def _generate(w, twin, n_rows):
     """Call the twin's generator for the first ``n_rows`` rows (every generator is prefix-stable
     except spiral, whose size is per class)."""
     fn, size_kw = w.data
-    datasets = twin_module(twin, "datasets")
-    if fn == "swish_regression" and not hasattr(datasets, fn):
-        X, Y = _fallback_swish_regression(n_rows)
-        if twin == "vector":
-            import numpy as np
-            return np.array(X), np.array(Y)
-        return X, Y
-    gen = getattr(datasets, fn)
+    gen = getattr(twin_module(twin, "datasets"), fn)
     if size_kw is None:
         return gen()
     if size_kw == "n_per_class":
