@@ -21,7 +21,7 @@ SUBCOMMANDS = {
     "recipes": [],
     "train": ["RECIPE", "--twin", "--epochs", "--lr", "--seed", "--save", "--quiet"],
     "compare": ["RECIPE", "--epochs", "--seed", "--every"],
-    "overclock": ["--twin", "--delta", "--at-epoch", "--epochs", "--seed", "--every", "--plot"],
+    "overclock": ["--twin", "--delta", "--at-epoch", "--epochs", "--seed", "--every", "--csv"],
     "gradcheck": ["RECIPE", "--rows", "--tol", "--twins", "--seed"],
 }
 
@@ -225,3 +225,17 @@ def test_twin_nn_console_script_runs():
     done = subprocess.run([script, "recipes"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert sorted(line.split()[0] for line in done.stdout.splitlines()) == sorted(recipes.RECIPES)
+
+
+def test_overclock_writes_both_curves_as_csv(tmp_path):
+    import io
+    from scalar_nn.cli import main
+    path = tmp_path / "ab.csv"
+    out = io.StringIO()
+    assert main(["overclock", "people-221", "--at-epoch", "3", "--delta", "-0.05", "--epochs", "6",
+                 "--csv", str(path)], out=out) == 0
+    rows = path.read_text().splitlines()
+    assert rows[0] == "epoch,loss_a,loss_b,lr_b" and len(rows) == 7
+    # fired at the end of epoch 3: epochs 1-3 ran at 0.1, epochs 4-6 at 0.1 - 0.05
+    assert [float(r.split(",")[3]) for r in rows[1:]] == [0.1, 0.1, 0.1, 0.05, 0.05, 0.05]
+    assert "wrote both curves" in out.getvalue()

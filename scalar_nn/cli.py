@@ -163,32 +163,20 @@ def cmd_overclock(args, out):
     out.write("final training loss  A: %.8g  B: %.8g\n" % (base.history.loss[-1], clocked.history.loss[-1]))
     label = "held-out scores " if recipe.holdout else "training scores "
     out.write("%-21sA: %s\n%21sB: %s\n" % (label, _fmt_scores(base.scores), "", _fmt_scores(clocked.scores)))
-    if args.plot:
-        _plot_ab(base.history, clocked.history, events, args.plot, recipe.name)
-        out.write("wrote %s\n" % args.plot)
+    if args.csv:
+        _write_ab_csv(base.history, clocked.history, args.csv)
+        out.write("wrote both curves to %s\n" % args.csv)
     return 0
 
 
-def _plot_ab(ha, hb, events, path, title):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise ImportError("--plot needs matplotlib: pip install 'twin-nn[plot]'") from None
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(ha.epoch, ha.loss, label="A: constant lr")
-    ax.plot(hb.epoch, hb.loss, label="B: Overclock")
-    for e in events:
-        ax.axvline(e["epoch"], color="grey", linestyle=":")
-    ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("training loss")
-    ax.set_title("%s: Overclock A/B" % title)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+def _write_ab_csv(ha, hb, path):
+    """Both curves as CSV (epoch, A loss, B loss, B lr), written atomically, for any plotting tool."""
+    from .serialize import write_atomically
+    lines = ["epoch,loss_a,loss_b,lr_b"]
+    for e, la, lb, lr in zip(ha.epoch, ha.loss, hb.loss, hb.lr):
+        lines.append("%d,%r,%r,%r" % (e, la, lb, lr))
+    text = ("\n".join(lines) + "\n").encode("utf-8")
+    write_atomically(path, lambda f: f.write(text))
 
 
 def cmd_gradcheck(args, out):
@@ -263,7 +251,7 @@ def build_parser():
     p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.add_argument("--every", type=_positive_int, help="print every N-th epoch")
-    p.add_argument("--plot", metavar="PNG", help="also draw both curves (needs matplotlib)")
+    p.add_argument("--csv", metavar="PATH", help="also write both curves as CSV (epoch, A loss, B loss, B lr)")
     p.set_defaults(func=cmd_overclock)
 
     p = sub.add_parser("gradcheck", help="finite-difference gradient check of both twins",
