@@ -11,6 +11,7 @@ floating-point operations matches the scalar twin's line::
 import numpy as np
 
 from scalar_nn.conventions import ADAM_BETA1, ADAM_BETA2, ADAM_EPS
+from scalar_nn.optim import Optimizer as _ScalarOptimizer
 from scalar_nn.optim import lr_at  # noqa: F401  (the schedule is not array math)
 from scalar_nn.validation import check_number
 
@@ -38,14 +39,11 @@ def check_grads(params, grads):
             raise ValueError("gradient %s does not have the shape of the parameter" % name)
 
 
-class Optimizer:
-    """What SGD and Adam share: the learning rate, its decay and the step counter."""
+class Optimizer(_ScalarOptimizer):
+    """The scalar twin's bookkeeping (lr, decay, step counter, set_lr), plus kept scratch arrays."""
 
     def __init__(self, lr, decay):
-        self.lr = check_number("lr", lr, low=0.0, low_inclusive=False)
-        self.decay = check_number("decay", decay, low=0.0)
-        self.steps = 0
-        self.state = {}
+        super().__init__(lr, decay)
         self._work = {}          # (parameter name, i) -> scratch array, see _scratch
 
     def _scratch(self, name, P, i=0):
@@ -60,14 +58,6 @@ class Optimizer:
         if buf is None or buf.shape != P.shape:
             buf = self._work[(name, i)] = np.empty(P.shape)
         return buf
-
-    def current_lr(self):
-        """lr_s for the next step."""
-        return lr_at(self.lr, self.decay, self.steps)
-
-    def set_lr(self, lr):
-        """Change lr0 (used by Overclock); must stay > 0."""
-        self.lr = check_number("lr", lr, low=0.0, low_inclusive=False)
 
 
 class SGD(Optimizer):
