@@ -134,7 +134,14 @@ _add(Workload(
 
 
 def twin_module(twin, module):
-    """``twin_module("vector", "mlp")`` is ``vector_nn.mlp``."""
+    """``twin_module("vector", "mlp")`` is ``vector_nn.mlp``; toolkit modules are found in the toolkit.
+
+    The training loop is shared: ``twin_module(twin, "training")`` is scalar_nn's for both twins.
+    """
+    if module == "training":
+        return importlib.import_module("scalar_nn.toolkit.training")
+    if module == "datasets":
+        return importlib.import_module("%s_nn.toolkit.datasets" % twin)
     return importlib.import_module("%s_nn.%s" % (twin, module))
 
 
@@ -180,7 +187,7 @@ def load_data(w, twin, n_rows=None):
 
     The scalar twin gets the vector twin's arrays as lists when NumPy is
     importable (bit-identical data, and ``wide_binary`` is far faster to draw
-    vectorised); under PyPy it draws them with ``scalar_nn.datasets``.
+    vectorised); under PyPy it draws them with ``scalar_nn.toolkit.datasets``.
     """
     n_rows = w.n_rows if n_rows is None else n_rows
     cache_key = (w.key, twin, n_rows)

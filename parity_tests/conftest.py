@@ -17,6 +17,11 @@ settings.load_profile("twin")
 
 TWIN_PACKAGES = {"scalar": "scalar_nn", "vector": "vector_nn"}
 
+# Modules that live in the toolkit (``scalar_nn/toolkit/``, and its array side
+# ``vector_nn/toolkit/``); the shared ones have no array side at all.
+TOOLKIT_MODULES = ("validation", "training", "callbacks", "datasets", "serialize", "recipes", "cli", "ops")
+SHARED_MODULES = ("training", "callbacks", "recipes", "cli", "conventions")
+
 
 class Twin:
     """Lazy access to one twin's modules: ``Twin("vector").optim`` is ``vector_nn.optim``."""
@@ -28,8 +33,11 @@ class Twin:
     def __getattr__(self, module):
         if module.startswith("_"):
             raise AttributeError(module)
+        where = "toolkit." + module if module in TOOLKIT_MODULES else module
+        if self.package == "vector_nn" and module in SHARED_MODULES:
+            return importlib.import_module("scalar_nn." + where)
         try:
-            return importlib.import_module("%s.%s" % (self.package, module))
+            return importlib.import_module("%s.%s" % (self.package, where))
         except ModuleNotFoundError as exc:
             # hasattr() (used by hypothesis) expects AttributeError for unknown names
             raise AttributeError("%s has no module %r (%s)" % (self.package, module, exc)) from None

@@ -203,9 +203,24 @@ def make_net(package, cfg):
 
 
 def make_optimizer(package, cfg):
-    """The twin's optimizer for the configuration."""
-    cls = package.optim.SGD if cfg.opt_name == "sgd" else package.optim.Adam
-    return cls(**cfg.opt_kwargs)
+    """The twin's optimizer for the configuration, from the optimizer registry by name."""
+    import scalar_nn.optim
+    rule = scalar_nn.optim.OPTIMIZERS[cfg.opt_name]          # an unknown name is a KeyError
+    return getattr(package.optim, rule.__name__)(**cfg.opt_kwargs)
+
+
+def vector_package(engine):
+    """The vector twin to run: "plain" (vector_nn's lesson modules) or "fast" (vector_nn.fast)."""
+    import types
+
+    import vector_nn.fast
+    import vector_nn.mlp
+    import vector_nn.optim
+    if engine == "fast":
+        return types.SimpleNamespace(mlp=vector_nn.fast, optim=vector_nn.fast)
+    if engine == "plain":
+        return types.SimpleNamespace(mlp=vector_nn.mlp, optim=vector_nn.optim)
+    raise ValueError("unknown engine %r" % (engine,))
 
 
 def structural_zero_grads(cfg):
@@ -387,16 +402,16 @@ def step_items(net, optimizer, X, Y, hook=None, first=True):
 
     The first step of a run goes through the public ``loss_and_grads``; later
     steps, on batches of the same already-checked data, through
-    ``_loss_and_grads``, the entry that the training loop (``fit``) uses
+    ``loss_and_grads_clean``, the entry that the training loop (``fit``) uses
     after checking its data once: the same arithmetic, without the scalar
     twin re-checking every entry of every batch (about a quarter of its time
     on the wide net).  Tests that patch ``loss_and_grads`` run with
     ``run_twins(..., public_api=True)``.
     """
-    if first or not hasattr(net, "_loss_and_grads"):
+    if first or not hasattr(net, "loss_and_grads_clean"):
         loss, grads = net.loss_and_grads(X, Y)
     else:
-        loss, grads = net._loss_and_grads(X, Y)
+        loss, grads = net.loss_and_grads_clean(X, Y)
     if hook is not None:
         hook(grads)
     masks = net.last_masks
@@ -443,19 +458,19 @@ def sync_vector_from_scalar(vnet, vopt, snet, sopt, names=None):
 Run = namedtuple("Run", "cfg scalar lockstep free")
 
 
-def run_twins(cfg, steps=None, modes=("lockstep", "free"), vector_hook=None, public_api=False):
+def run_twins(cfg, steps=None, modes=("lockstep", "free"), vector_hook=None, public_api=False, engine="plain"):
     """Train both twins step by step; return a Run of Traces (scalar, lockstep, free).
 
     The initial parameters and buffers are checked to be bit-identical first
     (the vector twin converts the scalar twin's draws).  In free mode the
     ``excluded_params`` are pinned to the scalar values after every step.
     ``vector_hook`` is passed to ``step_items`` for the vector twin (tests);
-    ``public_api=True`` makes every vector step call ``loss_and_grads``.
+    ``public_api=True`` makes every vector step call ``loss_and_grads``;
+    ``engine`` picks the vector twin ("plain" or "fast", see ``vector_package``).
     """
     import scalar_nn.mlp
     import scalar_nn.optim
-    import vector_nn.mlp
-    import vector_nn.optim
+    vector_nn = vector_package(engine)
 
     steps = cfg.steps if steps is None else steps
     X, Y = make_data(cfg)
@@ -543,23 +558,38 @@ def update_allowance(trace, cfg, tol):
     lr = (lr0 / (1.0 + decay * (t - 1.0)))[:, None]
     names = [label[5:] for label in trace.labels if label.startswith("grad ")]
     gscale = np.max([np.abs(A[:, trace.columns("grad " + n)]).max(axis=1) for n in names], axis=0)[:, None]
+    if cfg.opt_name not in ALLOWANCES:
+        raise AssertionError("optimizer %r has no parity allowance: add its rule to ALLOWANCES"
+                             % cfg.opt_name)
     for name in names:
         g = A[:, trace.columns("grad " + name)]
         dg = tol.atol_scale * gscale + tol.rtol * np.abs(g)
-        if cfg.opt_name == "sgd":
-            factor = 1.0 - k.get("dampening", 0.0) if k.get("momentum", 0.0) > 0.0 else 1.0
-            extra[:, trace.columns(name)] = lr * factor * dg
-            continue
-        b1, b2, eps = k.get("beta1", 0.9), k.get("beta2", 0.999), k.get("eps", 1e-8)
-        c1, c2 = (1.0 - b1 ** t)[:, None], (1.0 - b2 ** t)[:, None]
-        mhat = A[:, trace.columns("state m[%s]" % name)] / c1
-        vhat = A[:, trace.columns("state v[%s]" % name)] / c2
-        root = np.sqrt(vhat)
-        d_m = (1.0 - b1) / c1 / (root + eps)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d_v = np.where(root > 0, np.abs(mhat) * (1.0 - b2) * np.abs(g) / (c2 * root * (root + eps) ** 2), 0.0)
-        extra[:, trace.columns(name)] = lr * dg * (d_m + d_v)
+        extra[:, trace.columns(name)] = ALLOWANCES[cfg.opt_name](A, trace, name, g, dg, lr, t, k)
     return extra
+
+
+def sgd_allowance(A, trace, name, g, dg, lr, t, k):
+    """SGD: dP = lr_t * dg (momentum: lr_t * (1 - dampening) * dg)."""
+    factor = 1.0 - k.get("dampening", 0.0) if k.get("momentum", 0.0) > 0.0 else 1.0
+    return lr * factor * dg
+
+
+def adam_allowance(A, trace, name, g, dg, lr, t, k):
+    """Adam: dP = lr_t * dg * (d mhat/(sqrt(vhat)+eps) through m, plus through v)."""
+    b1, b2, eps = k.get("beta1", 0.9), k.get("beta2", 0.999), k.get("eps", 1e-8)
+    c1, c2 = (1.0 - b1 ** t)[:, None], (1.0 - b2 ** t)[:, None]
+    mhat = A[:, trace.columns("state m[%s]" % name)] / c1
+    vhat = A[:, trace.columns("state v[%s]" % name)] / c2
+    root = np.sqrt(vhat)
+    d_m = (1.0 - b1) / c1 / (root + eps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d_v = np.where(root > 0, np.abs(mhat) * (1.0 - b2) * np.abs(g) / (c2 * root * (root + eps) ** 2), 0.0)
+    return lr * dg * (d_m + d_v)
+
+
+# Each registered optimizer's parity allowance (scalar_nn.optim.OPTIMIZERS):
+# a new optimizer must bring its own, never silently borrow another's.
+ALLOWANCES = {"sgd": sgd_allowance, "adam": adam_allowance}
 
 
 Measure = namedtuple("Measure", "max_rel max_scaled max_ulp identical entries worst used")

@@ -24,8 +24,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from parity_tests.conftest import to_list
-from scalar_nn import validation as scalar_validation
-from vector_nn import validation as vector_validation
+from scalar_nn.toolkit import validation as scalar_validation
+from vector_nn.toolkit import validation as vector_validation
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGES = (os.path.join(ROOT, "scalar_nn"), os.path.join(ROOT, "vector_nn"))
@@ -243,7 +243,8 @@ CASES = [
     ("Adam beta1 negative", lambda t: t.optim.Adam(0.01, beta1=-0.1), ValueError, r"beta1 must lie in \[0, 1\)"),
     ("Adam beta2 1", lambda t: t.optim.Adam(0.01, beta2=1.0), ValueError, r"beta2 must lie in \[0, 1\), got 1"),
     ("Adam beta2 negative", lambda t: t.optim.Adam(0.01, beta2=-0.5), ValueError, r"beta2 must lie in \[0, 1\)"),
-    ("Adam eps negative", lambda t: t.optim.Adam(0.01, eps=-1e-8), ValueError, r"eps must lie in \[0, inf\)"),
+    ("Adam eps negative", lambda t: t.optim.Adam(0.01, eps=-1e-8), ValueError, r"eps must lie in \(0, inf\)"),
+    ("Adam eps zero", lambda t: t.optim.Adam(0.01, eps=0.0), ValueError, r"eps must lie in \(0, inf\)"),
 
     # --- dropout masks given from outside
     ("masks one too few", lambda t: drop_net(t).loss_and_grads(X4(), Y_mse(), masks=good_masks()[:1]),
@@ -371,8 +372,8 @@ def test_edge_hyperparameters_are_accepted(twin):
     for kw in ({"momentum": 0.0}, {"momentum": 0.999, "dampening": 1.0}, {"momentum": 0.5, "dampening": 0.0}):
         opt = twin.optim.SGD(1e-3, **kw)
         assert opt.momentum == kw["momentum"]
-    adam = twin.optim.Adam(1e-3, beta1=0.0, beta2=0.0, eps=0.0)
-    assert (adam.beta1, adam.beta2, adam.eps) == (0.0, 0.0, 0.0)
+    adam = twin.optim.Adam(1e-3, beta1=0.0, beta2=0.0, eps=1e-300)
+    assert (adam.beta1, adam.beta2, adam.eps) == (0.0, 0.0, 1e-300)
     n = net(twin, dropout=0.0, l2=0.0, l2_bias=0.0, bn_momentum=1.0, batchnorm=True)
     assert n.dropout == 0.0 and n.bn_momentum == 1.0
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import scalar_nn.callbacks
+import scalar_nn.toolkit.callbacks
 
 
 # --------------------------------------------------------------------------- fake fit
@@ -96,10 +96,10 @@ ZIGZAG = [1.0, 0.8, 0.6, 0.7, 0.5, 0.65, 0.45, 0.6, 0.4, 0.55, 0.35, 0.5, 0.3, 0
 
 def test_vector_twin_reuses_the_scalar_callbacks(twin):
     # The logic is non-numeric: one rule for both twins, not two copies that may drift.
-    assert twin.callbacks.Overclock is scalar_nn.callbacks.Overclock
-    assert twin.callbacks.EarlyStopping is scalar_nn.callbacks.EarlyStopping
-    assert twin.callbacks.Callback is scalar_nn.callbacks.Callback
-    assert twin.callbacks.is_oscillating is scalar_nn.callbacks.is_oscillating
+    assert twin.callbacks.Overclock is scalar_nn.toolkit.callbacks.Overclock
+    assert twin.callbacks.EarlyStopping is scalar_nn.toolkit.callbacks.EarlyStopping
+    assert twin.callbacks.Callback is scalar_nn.toolkit.callbacks.Callback
+    assert twin.callbacks.is_oscillating is scalar_nn.toolkit.callbacks.is_oscillating
 
 
 def test_base_callback_hooks_do_nothing(twin):

@@ -1,6 +1,6 @@
 """The ``twin-nn`` command: every subcommand, its help, and its errors.
 
-``scalar_nn.cli.main(argv, out=...)`` is called in-process with a StringIO
+``scalar_nn.toolkit.cli.main(argv, out=...)`` is called in-process with a StringIO
 for the normal output; argparse's own messages (``--help``, usage errors) go
 to sys.stdout / sys.stderr and are read with ``capsys``.  Only the fast
 people-221 recipe is trained here; the recipes' quality targets are checked
@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from scalar_nn import cli, recipes
+from scalar_nn.toolkit import cli, recipes
 
 SUBCOMMANDS = {
     "recipes": [],
@@ -116,7 +116,7 @@ def test_train_save_writes_a_model_that_predicts_like_the_trained_one(tmp_path):
     path = str(tmp_path / "people.json")
     status, text = run_cli("train", "people-221", "--twin", "scalar", "--epochs", "20", "--quiet", "--save", path)
     assert status == 0 and "saved model to %s" % path in text
-    from scalar_nn import serialize
+    from scalar_nn.toolkit import serialize
     loaded = serialize.load_model(path)
     trained = recipes.run("people-221", "scalar", epochs=20, verbose=0).net
     X, _, _, _ = recipes.load_data(recipes.get("people-221"), "scalar")
@@ -229,7 +229,7 @@ def test_twin_nn_console_script_runs():
 
 def test_overclock_writes_both_curves_as_csv(tmp_path):
     import io
-    from scalar_nn.cli import main
+    from scalar_nn.toolkit.cli import main
     path = tmp_path / "ab.csv"
     out = io.StringIO()
     assert main(["overclock", "people-221", "--at-epoch", "3", "--delta", "-0.05", "--epochs", "6",

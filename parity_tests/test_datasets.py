@@ -15,9 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from parity_tests.conftest import to_list
-from scalar_nn import datasets as sd
+from scalar_nn.toolkit import datasets as sd
 from scalar_nn import rng
-from vector_nn import datasets as vd
+from vector_nn.toolkit import datasets as vd
 
 # Small but representative arguments for every generator (wide_binary with an
 # odd number of features, so that noise words straddle two samples).

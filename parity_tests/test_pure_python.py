@@ -9,7 +9,7 @@ Three checks:
   modules are covered as they appear), trains a tiny network, and reports
   back.  NumPy must not even have been *tried* (a ``try: import numpy``
   fallback would otherwise hide), and ``vector_nn`` must not have been loaded
-  (``scalar_nn.cli`` may import it lazily, inside a function, when asked to).
+  (``scalar_nn.toolkit.cli`` may import it lazily, inside a function, when asked to).
 * **Static.**  No ``scalar_nn/*.py`` imports anything outside the standard
   library at import time (module level, including inside ``if``/``try``
   blocks and class bodies; imports inside functions run only when called).
@@ -32,14 +32,17 @@ PACKAGE_DIR = os.path.join(ROOT, "scalar_nn")
 
 
 def scalar_files():
-    """Every .py file of scalar_nn, as (module name, path), found now (new modules included)."""
+    """Every .py file of scalar_nn and its toolkit, as (module name, path), found now (new ones included)."""
     files = []
-    for fname in sorted(os.listdir(PACKAGE_DIR)):
-        if fname.endswith(".py"):
-            stem = fname[:-3]
-            name = "scalar_nn" if stem == "__init__" else "scalar_nn." + stem
-            files.append((name, os.path.join(PACKAGE_DIR, fname)))
-    return files
+    for sub in ("", "toolkit"):
+        folder = os.path.join(PACKAGE_DIR, sub)
+        prefix = "scalar_nn" + ("." + sub if sub else "")
+        for fname in sorted(os.listdir(folder)):
+            if fname.endswith(".py"):
+                stem = fname[:-3]
+                name = prefix if stem == "__init__" else prefix + "." + stem
+                files.append((name, os.path.join(folder, fname)))
+    return sorted(files)
 
 
 # ---------------------------------------------------------------- runtime
@@ -70,7 +73,8 @@ import scalar_nn
 
 names = sorted(m.name for m in pkgutil.walk_packages(scalar_nn.__path__, "scalar_nn."))
 for name in names:
-    importlib.import_module(name)
+    if name != "scalar_nn.__main__":          # importing __main__ would run the command line
+        importlib.import_module(name)
 
 from scalar_nn.gradcheck import gradient_check
 from scalar_nn.mlp import MLP

@@ -23,8 +23,8 @@ import pytest
 
 from parity_tests.conftest import to_list
 from parity_tests.parity import free_tolerance
-from scalar_nn import recipes
-from scalar_nn.recipes import RecipeResult
+from scalar_nn.toolkit import recipes
+from scalar_nn.toolkit.recipes import RecipeResult
 
 FAST_VECTOR = ["people-221", "swish-overclock", "sine3d", "spiral", "spiral-adam", "moons-bn", "circles"]
 SLOW_VECTOR = ["wide-binary"]          # 10000 x 3072 data, 30 epochs: seconds, not milliseconds
@@ -47,7 +47,7 @@ def _run_and_check(name, twin):
     else:
         assert recipe.holdout == 0.2
         assert len(Xt) == round(0.2 * (len(X) + len(Xt)))
-    assert recipes.score(result.net, twin, Xt, Yt) == result.scores
+    assert recipes.score(result.net, Xt, Yt) == result.scores
     return result
 
 

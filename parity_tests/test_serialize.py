@@ -33,7 +33,7 @@ import numpy as np
 import pytest
 
 from parity_tests.conftest import to_list
-from scalar_nn.serialize import ModelFileError
+from scalar_nn.toolkit.serialize import ModelFileError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 U = 2.0 ** -53          # unit roundoff of float64
@@ -298,7 +298,7 @@ def test_npz_and_json_of_the_same_net_load_to_the_same_bits(vector, tmp_path):
 def test_a_file_written_under_pypy_loads_in_cpython(scalar, tmp_path):
     path = tmp_path / "pypy.json"
     code = ("import sys; sys.path.insert(0, %r)\n"
-            "from scalar_nn.mlp import MLP\nfrom scalar_nn.serialize import save_model, load_model\n"
+            "from scalar_nn.mlp import MLP\nfrom scalar_nn.toolkit.serialize import save_model, load_model\n"
             "net = MLP([3, 5, 4, 1], hidden='tanh', seed=3, batchnorm=True)\n"
             "net.params['W1'][0][0] = 5e-324; net.params['b1'][1] = -0.0; net.params['W2'][1][2] = 1e308\n"
             "save_model(net, %r)\nassert load_model(%r).params == net.params\n" % (ROOT, str(path), str(path)))

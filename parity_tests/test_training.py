@@ -12,8 +12,8 @@ import math
 
 import pytest
 
-from scalar_nn import datasets as sd
-from scalar_nn.recipes import ParamRecorder
+from scalar_nn.toolkit import datasets as sd
+from scalar_nn.toolkit.recipes import ParamRecorder
 
 # Lockstep differences are ~1e-15 relative per step (docs/PARITY.md); over a
 # few dozen steps of a small, well-conditioned net they stay far below 1e-10.
@@ -87,7 +87,7 @@ def test_early_stopping_restores_the_best_epoch_in_both_twins():
     Xtr, Ytr, Xv, Yv = sd.train_val_split(X, Y, 0.25, seed=0)
 
     def experiment(pkg):
-        from scalar_nn.callbacks import EarlyStopping
+        from scalar_nn.toolkit.callbacks import EarlyStopping
         net = pkg.MLP([3, 12, 1], "tanh", "linear", "mse", seed=1)
         # An lr this large makes the validation loss bounce, so patience runs out.
         stop = EarlyStopping(patience=3, restore_best=True)
@@ -100,7 +100,7 @@ def test_early_stopping_restores_the_best_epoch_in_both_twins():
         best = min(range(len(hist.val_loss)), key=lambda i: hist.val_loss[i])
         assert stop.best_epoch == best + 1, twin_name
         assert len(hist.epoch) == stop.best_epoch + 3, twin_name       # stopped after patience
-        from scalar_nn.recipes import flatten_params
+        from scalar_nn.toolkit.recipes import flatten_params
         assert flatten_params(net.params) == rec.snapshots[best], twin_name
         assert any(e["kind"] == "early_stop" for e in hist.events)
 
@@ -110,7 +110,7 @@ def test_overclock_fires_at_the_same_epoch_in_both_twins():
     X, Y = sd.swish_regression(n=40, scale=2.0)
 
     def experiment(pkg):
-        from scalar_nn.callbacks import Overclock
+        from scalar_nn.toolkit.callbacks import Overclock
         net = pkg.MLP([8, 8, 1], "swish", "linear", "mse", seed=0)
         clock = Overclock(delta=-0.01, min_flips=1)
         hist = net.fit(X, Y, pkg.SGD(0.1), epochs=45, shuffle=False, callbacks=[clock], verbose=0)

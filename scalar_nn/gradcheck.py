@@ -26,8 +26,7 @@ running statistics: the loss must be the same function at every evaluation.
 """
 
 from .linalg import rows_of
-from .losses import data_loss
-from .validation import as_matrix, as_targets
+from .toolkit.validation import as_matrix, as_targets
 
 
 class GradCheckReport:
@@ -61,9 +60,9 @@ def total_loss(net, X, Y, masks):
     Returns (loss, pattern) where pattern records which hidden pre-activations
     are positive (used to detect ReLU kinks).
     """
-    Z, Yhat, caches = net._forward(X, net.training, masks, update_stats=False)
-    loss = data_loss(net.output, net.loss_name, Z, Yhat, Y) + net.l2_penalty()
-    pattern = [[[u > 0.0 for u in row] for row in c["U"]] for c in caches[:-1]]
+    Z, Yhat, caches = net.forward_with_cache(X, net.training, masks)
+    loss = net.data_loss(Z, Yhat, Y) + net.l2_penalty()
+    pattern = [[[u > 0.0 for u in row] for row in c["act"]["Z"]] for c in caches[:-1]]
     return loss, pattern
 
 

@@ -1,45 +1,36 @@
-"""A multi-layer perceptron of any depth and width, one float at a time.
+"""A multi-layer perceptron of any depth and width: the layers of ``layers.py``, stacked.
 
-Shapes (``docs/CONVENTIONS.md``): ``sizes = [n_0, ..., n_L]``; ``W_k`` is
-(n_{k-1}, n_k), ``b_k`` is (n_k,), a batch ``X`` is (m, n_0).
+Shapes (docs/CONVENTIONS.md, section 1): ``sizes = [n_0, ..., n_L]``; ``W_k``
+is (n_{k-1}, n_k), ``b_k`` is (n_k,), a batch ``X`` is (m, n_0).
 
-Forward pass, for k = 1..L::
+Forward pass, for each hidden layer k = 1..L-1, then the output layer L::
 
-    Z_k = A_{k-1} @ W_k + b_k                  (m, n_k)
-    U_k = gamma_k * (Z_k - mu) / sqrt(var + eps) + beta_k    (BatchNorm only)
-    A_k = act(U_k)          [* M_k / (1 - p) with dropout]   (hidden layers)
-    Yhat = output(Z_L)                          (linear / sigmoid / softmax)
+    Z_k = A_{k-1} @ W_k + b_k                     affine       (m, n_k)
+    U_k = gamma_k * Zhat_k + beta_k               batchnorm    (only with batchnorm=True)
+    A_k = act(U_k)                                activation
+    A_k = A_k * M_k / (1 - p)                     dropout      (only in training, p > 0)
+    Z_L = A_{L-1} @ W_L + b_L;  Yhat = output(Z_L)  (linear / sigmoid / softmax, losses.py)
 
-Backward pass (the chain rule, layer by layer, from the loss down)::
+Backward pass: the same layers in reverse, each handed dL/d(its output)::
 
-    dZ_L = dL/dZ_L                              (losses.output_delta)
-    dW_k = A_{k-1}^T @ dZ_k + l2 W_k            (n_{k-1}, n_k)
-    db_k = sum over rows of dZ_k + l2_bias b_k  (n_k,)
-    dA_{k-1} = dZ_k @ W_k^T  [* M_{k-1} / (1 - p)]
-    dZ_{k-1} = dA_{k-1} * act'(U_{k-1})         (then back through BatchNorm)
+    dZ_L = dL/dZ_L                                (losses.output_delta)
+    dW_k, db_k = A_{k-1}^T @ dZ_k + l2 W_k, sum_i dZ_k + l2_bias b_k
+    dA_{k-1} = dZ_k @ W_k^T, then back through dropout, act and batchnorm of layer k-1
 
-Every step of the forward pass keeps what its backward step will need in a
-``cache`` (the CS231n habit): the layer's input, its pre-activation, its mask.
+Each forward function returns a cache that its backward partner reads; the
+network keeps one dict of caches per layer between the two passes.
 """
 
-import math
-
 from . import rng
-from .activations import activate, activate_prime
-from .conventions import BN_EPS, BN_MOMENTUM, param_names, param_shapes
+from .conventions import BN_EPS, BN_MOMENTUM, param_shapes
 from .init import init_buffers, init_params
-from .linalg import (
-    add_row,
-    column_means,
-    column_sums,
-    copy,
-    hadamard,
-    matmul,
-    sum_squares,
-    transpose,
-)
+from .layers import (activation_backward, activation_forward, affine_backward, affine_backward_input,
+                     affine_forward, batchnorm_backward, batchnorm_forward, dropout_backward,
+                     dropout_forward)
+from .linalg import sum_squares
 from .losses import data_loss, output_activation, output_delta
-from .validation import as_masks, as_matrix, as_targets, check_model, check_number
+from .toolkit import validation as check
+from .toolkit.training import LIST_OPS
 
 
 class MLP:
@@ -50,57 +41,32 @@ class MLP:
     BatchNorm running statistics.  A new network starts in training mode.
     """
 
+    ops = LIST_OPS      # what the training loop asks of this twin (toolkit/training.py)
+
     def __init__(self, sizes, hidden="sigmoid", output="linear", loss="mse", seed=0,
                  l2=0.0, l2_bias=0.0, dropout=0.0, batchnorm=False, bn_momentum=BN_MOMENTUM):
-        self._configure(sizes, hidden, output, loss, seed, l2, l2_bias, dropout, batchnorm, bn_momentum)
+        check.configure(self, sizes, hidden, output, loss, seed, l2, l2_bias, dropout, batchnorm, bn_momentum)
         self.params = init_params(self.sizes, hidden, self.seed, batchnorm)
         self.buffers = init_buffers(self.sizes) if batchnorm else {}
 
     @classmethod
     def from_params(cls, params, hidden="sigmoid", output="linear", loss="mse", buffers=None, **options):
-        """A network with the given parameters; sizes are read from their shapes.
+        """A network with the given parameters (copied); sizes are read from their shapes.
 
-        ``params`` needs W1, b1, ..., WL, bL with matching shapes (and gamma_k,
-        beta_k for every hidden layer when BatchNorm is wanted; ``buffers`` then
-        may give running_mean_k / running_var_k).  Values are copied.
+        BatchNorm is on when ``params`` holds gamma1 (``buffers`` may then give
+        running_mean_k / running_var_k).  Errors name the bad parameter.
         """
-        sizes = sizes_from_params(params)
-        batchnorm = "gamma1" in params
         net = cls.__new__(cls)
-        net._configure(sizes, hidden, output, loss, options.pop("seed", 0), batchnorm=batchnorm, **options)
-        expected = param_names(net.n_layers, batchnorm)
-        unknown = sorted(set(params) - set(expected))
-        if unknown:
-            raise ValueError("unexpected parameter names %s (expected %s)" % (unknown, expected))
-        net.params = {}
-        for name in expected:
-            if name not in params:
-                raise ValueError("parameter %s is missing" % name)
-            net.params[name] = _checked_param(name, params[name], _shape_of(net, name))
-        net.buffers = init_buffers(sizes) if batchnorm else {}
-        for name, value in (buffers or {}).items():
-            if name not in net.buffers:
-                raise ValueError("unexpected buffer name %r" % name)
-            net.buffers[name] = _checked_param(name, value, (len(net.buffers[name]),))
+        sizes, batchnorm = check.sizes_from_params(params, options)
+        check.configure(net, sizes, hidden, output, loss, batchnorm=batchnorm, **options)
+        net.params, net.buffers = check.checked_params(params, buffers, param_shapes(sizes, batchnorm),
+                                                       init_buffers(sizes) if batchnorm else {}, net.as_param)
         return net
 
-    def _configure(self, sizes, hidden, output, loss, seed=0, l2=0.0, l2_bias=0.0, dropout=0.0,
-                   batchnorm=False, bn_momentum=BN_MOMENTUM):
-        """Check and store the architecture and hyperparameters."""
-        self.sizes = check_model(sizes, hidden, output, loss)
-        self.hidden, self.output, self.loss_name = hidden, output, loss
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise TypeError("seed must be an int, got %r" % (seed,))
-        self.seed = seed
-        self.l2 = check_number("l2", l2, low=0.0)
-        self.l2_bias = check_number("l2_bias", l2_bias, low=0.0)
-        self.dropout = check_number("dropout", dropout, low=0.0, high=1.0, high_inclusive=False)
-        self.batchnorm = bool(batchnorm)
-        self.bn_momentum = check_number("bn_momentum", bn_momentum, low=0.0, high=1.0)
-        self.training = True
-        self.draws = 0           # dropout mask draws so far: the counter of the DROPOUT stream
-        self.last_masks = None
-        self.last_output = None  # Yhat of the last loss_and_grads (training-mode forward)
+    @staticmethod
+    def as_param(value):
+        """A checked parameter (lists) in this twin's type: lists of floats, as they are."""
+        return value
 
     @property
     def n_layers(self):
@@ -116,6 +82,9 @@ class MLP:
         """Inference mode: no dropout, BatchNorm uses its running statistics."""
         self.training = False
         return self
+
+    def __repr__(self):
+        return check.describe_net(self)
 
     # ----------------------------------------------------------------- forward
     def draw_masks(self, m):
@@ -133,91 +102,79 @@ class MLP:
         self.draws += 1
         return masks
 
-    def _forward(self, X, training, masks, update_stats):
-        """Forward pass on clean data; returns (Z_L, Yhat, caches), one cache per hidden layer."""
-        A = X
-        caches = []
+    def forward_with_cache(self, X, training=False, masks=None, update_stats=False):
+        """The forward pass on clean data X (m, n_0): (Z_L, Yhat, caches).
+
+        ``training`` picks batch statistics for BatchNorm; ``masks`` (one per
+        hidden layer) turns dropout on; ``update_stats`` moves the running
+        statistics.  caches[k - 1] is layer k's dict of layer caches:
+        "affine", "bn", "act", "drop" (None where the layer has none).
+        """
+        A, caches = X, []
         for k in range(1, self.n_layers):
-            Z = add_row(matmul(A, self.params["W%d" % k]), self.params["b%d" % k])
-            cache = {"A_prev": A, "Z": Z, "U": Z, "M": None, "bn": None}
+            cache = {"bn": None, "drop": None}
+            Z, cache["affine"] = affine_forward(A, self.params["W%d" % k], self.params["b%d" % k])
             if self.batchnorm:
-                cache["U"], cache["bn"] = self._batchnorm_forward(Z, k, training, update_stats)
-            A = activate(self.hidden, cache["U"])
+                Z, cache["bn"] = self.batchnorm_layer(Z, k, training, update_stats)
+            A, cache["act"] = activation_forward(self.hidden, Z)
             if masks is not None:
-                keep = 1.0 - self.dropout
-                M = masks[k - 1]
-                A = [[a * mk / keep for a, mk in zip(a_row, m_row)] for a_row, m_row in zip(A, M)]
-                cache["M"] = M
+                A, cache["drop"] = dropout_forward(A, masks[k - 1], self.dropout)
             caches.append(cache)
         L = self.n_layers
-        Z_L = add_row(matmul(A, self.params["W%d" % L]), self.params["b%d" % L])
-        caches.append({"A_prev": A})
+        Z_L, affine_cache = affine_forward(A, self.params["W%d" % L], self.params["b%d" % L])
+        caches.append({"affine": affine_cache})
         return Z_L, output_activation(self.output, Z_L), caches
 
-    def _batchnorm_forward(self, Z, k, training, update_stats):
-        """U = gamma * Zhat + beta with Zhat = (Z - mu) / sqrt(var + eps), per column.
+    def batchnorm_layer(self, Z, k, training, update_stats):
+        """BatchNorm of layer k: batch statistics in training (moving the running ones), else running.
 
-        Training: mu, var are the batch's column mean and (biased) variance and
-        the running statistics move towards them (unbiased variance
-        var * m / (m - 1)).  Inference: the running statistics stand in.
+        running = (1 - momentum) running + momentum * batch statistic, with the
+        unbiased variance var * m / (m - 1) (docs/CONVENTIONS.md, section 8).
         """
         gamma, beta = self.params["gamma%d" % k], self.params["beta%d" % k]
-        m = len(Z)
-        if training:
-            if m < 2:
-                raise ValueError("BatchNorm cannot normalise a batch of one row in training mode")
-            mu = column_means(Z)
-            var = column_means([[(z - u) * (z - u) for z, u in zip(row, mu)] for row in Z])
-            if update_stats:
-                self._update_running_stats(k, mu, var, m)
-        else:
-            mu, var = self.buffers["running_mean%d" % k], self.buffers["running_var%d" % k]
-        std = [math.sqrt(v + BN_EPS) for v in var]
-        Zhat = [[(z - u) / s for z, u, s in zip(row, mu, std)] for row in Z]
-        U = [[g * zh + bt for zh, g, bt in zip(row, gamma, beta)] for row in Zhat]
-        return U, {"Zhat": Zhat, "std": std, "training": training}
-
-    def _update_running_stats(self, k, mu, var, m):
-        """running = (1 - momentum) * running + momentum * batch statistic."""
-        c = self.bn_momentum
         rm, rv = self.buffers["running_mean%d" % k], self.buffers["running_var%d" % k]
-        for j in range(len(mu)):
-            rm[j] = (1.0 - c) * rm[j] + c * mu[j]
-            rv[j] = (1.0 - c) * rv[j] + c * var[j] * m / (m - 1)
+        if not training:
+            return batchnorm_forward(Z, gamma, beta, BN_EPS, rm, rv)
+        m = check.batchnorm_rows(len(Z))
+        U, cache = batchnorm_forward(Z, gamma, beta, BN_EPS)
+        if update_stats:
+            c = self.bn_momentum
+            for j in range(len(rm)):
+                rm[j] = (1.0 - c) * rm[j] + c * cache["mu"][j]
+                rv[j] = (1.0 - c) * rv[j] + c * cache["var"][j] * m / (m - 1)
+        return U, cache
 
     def forward(self, X, training=False, masks=None):
-        """Yhat for X (m, n_0) -> (m, n_L); training=True uses masks and batch statistics.
-
-        No running statistic is updated: this is for looking, not for training.
-        """
-        X = as_matrix(X, "X", self.sizes[0])
-        if masks is not None:
-            if not training or self.dropout == 0.0:
-                raise ValueError("masks were given but this forward pass applies no dropout "
-                                 "(dropout=0 or training=False)")
-            masks = as_masks(masks, len(X), self.sizes[1:-1])
-        return self._forward(X, training, masks if training else None, update_stats=False)[1]
+        """Yhat for X (m, n_0) -> (m, n_L); no running statistic moves (this is for looking)."""
+        X = check.as_matrix(X, "X", self.sizes[0])
+        masks = check.forward_masks(self, masks, len(X), training)
+        return self.forward_with_cache(X, training, masks if training else None)[1]
 
     def predict(self, X):
         """Inference-mode output Yhat (m, n_L): no dropout, BatchNorm on running statistics."""
         return self.forward(X, training=False)
 
     # -------------------------------------------------------------------- loss
+    def data_loss(self, Z, Yhat, Y):
+        """The data loss of the output/loss pair (losses.py), without L2."""
+        return data_loss(self.output, self.loss_name, Z, Yhat, Y)
+
     def l2_penalty(self):
-        """(l2 / 2) sum_k ||W_k||^2 + (l2_bias / 2) sum_k ||b_k||^2."""
+        """(l2 / 2) sum_k ||W_k||^2 + (l2_bias / 2) sum_k ||b_k||^2 (note the 1/2)."""
+        layers = range(1, self.n_layers + 1)
         penalty = 0.0
         if self.l2 > 0.0:
-            penalty += self.l2 / 2.0 * sum(sum_squares(self.params["W%d" % k]) for k in range(1, self.n_layers + 1))
+            penalty += self.l2 / 2.0 * sum(sum_squares(self.params["W%d" % k]) for k in layers)
         if self.l2_bias > 0.0:
-            penalty += self.l2_bias / 2.0 * sum(sum_squares(self.params["b%d" % k]) for k in range(1, self.n_layers + 1))
+            penalty += self.l2_bias / 2.0 * sum(sum_squares(self.params["b%d" % k]) for k in layers)
         return penalty
 
     def loss(self, X, Y):
         """Total loss (data loss + L2) of the batch in inference mode."""
-        X = as_matrix(X, "X", self.sizes[0])
-        Y = as_targets(Y, self.loss_name, len(X), self.sizes[-1])
-        Z, Yhat, _ = self._forward(X, False, None, update_stats=False)
-        return data_loss(self.output, self.loss_name, Z, Yhat, Y) + self.l2_penalty()
+        X = check.as_matrix(X, "X", self.sizes[0])
+        Y = check.as_targets(Y, self.loss_name, len(X), self.sizes[-1])
+        Z, Yhat, _ = self.forward_with_cache(X, training=False)
+        return self.data_loss(Z, Yhat, Y) + self.l2_penalty()
 
     def loss_and_grads(self, X, Y, masks=None):
         """One forward and backward pass: (total loss, grads), parameters unchanged.
@@ -226,122 +183,46 @@ class MLP:
         ``draw_masks`` unless given) and BatchNorm uses, and updates, batch
         statistics.  ``grads`` has exactly the keys and shapes of ``params``.
         """
-        X = as_matrix(X, "X", self.sizes[0])
-        Y = as_targets(Y, self.loss_name, len(X), self.sizes[-1])
-        if masks is not None:
-            if not self.training or self.dropout == 0.0:
-                raise ValueError("masks were given but this network applies no dropout "
-                                 "(dropout=0 or eval mode)")
-            masks = as_masks(masks, len(X), self.sizes[1:-1])
-        return self._loss_and_grads(X, Y, masks)
+        X = check.as_matrix(X, "X", self.sizes[0])
+        Y = check.as_targets(Y, self.loss_name, len(X), self.sizes[-1])
+        return self.loss_and_grads_clean(X, Y, check.forward_masks(self, masks, len(X), None))
 
-    def _loss_and_grads(self, X, Y, masks=None):
-        """loss_and_grads on data already checked (the training loop checks once, not every step)."""
+    def loss_and_grads_clean(self, X, Y, masks=None):
+        """``loss_and_grads`` on data already checked (``fit`` checks once, not every step)."""
         if masks is None and self.training and self.dropout > 0.0:
             masks = self.draw_masks(len(X))
         self.last_masks = masks
-        Z, Yhat, caches = self._forward(X, self.training, masks, update_stats=self.training)
+        Z, Yhat, caches = self.forward_with_cache(X, self.training, masks, update_stats=self.training)
         self.last_output = Yhat
-        loss = data_loss(self.output, self.loss_name, Z, Yhat, Y) + self.l2_penalty()
-        grads = self._backward(output_delta(self.output, self.loss_name, Z, Yhat, Y), caches)
-        return loss, grads
+        loss = self.data_loss(Z, Yhat, Y) + self.l2_penalty()
+        return loss, self.backward(output_delta(self.output, self.loss_name, Z, Yhat, Y), caches)
 
     # ---------------------------------------------------------------- backward
-    def _backward(self, dZ, caches):
-        """Gradients of the total loss for every parameter, from dZ_L down to layer 1."""
+    def backward(self, dZ, caches):
+        """Gradients of the total loss for every parameter, from dZ_L (m, n_L) down to layer 1."""
         grads = {}
-        keep = 1.0 - self.dropout
         for k in range(self.n_layers, 0, -1):
             W, b = self.params["W%d" % k], self.params["b%d" % k]
-            A_prev = caches[k - 1]["A_prev"]
-            dW = matmul(transpose(A_prev), dZ)                       # A_{k-1}^T @ dZ_k
-            db = column_sums(dZ)                                     # sum over rows of dZ_k
-            if self.l2 > 0.0:
+            dW, db = affine_backward(dZ, caches[k - 1]["affine"])
+            if self.l2 > 0.0:                                       # d/dW of (l2/2)||W||^2 = l2 W
                 dW = [[g + self.l2 * w for g, w in zip(g_row, w_row)] for g_row, w_row in zip(dW, W)]
             if self.l2_bias > 0.0:
                 db = [g + self.l2_bias * bj for g, bj in zip(db, b)]
             grads["W%d" % k], grads["b%d" % k] = dW, db
             if k == 1:
                 break
-            cache = caches[k - 2]                                    # the hidden layer k-1
-            dA = matmul(dZ, transpose(W))                            # dZ_k @ W_k^T
-            if cache["M"] is not None:
-                dA = [[d * mk / keep for d, mk in zip(d_row, m_row)] for d_row, m_row in zip(dA, cache["M"])]
-            dU = hadamard(dA, activate_prime(self.hidden, cache["U"]))   # dA * act'(U)
-            if cache["bn"] is None:
-                dZ = dU
-            else:
-                dZ, grads["gamma%d" % (k - 1)], grads["beta%d" % (k - 1)] = \
-                    self._batchnorm_backward(dU, cache["bn"], k - 1)
+            dA = affine_backward_input(dZ, caches[k - 1]["affine"])
+            below = caches[k - 2]                                   # the hidden layer k - 1
+            if below["drop"] is not None:
+                dA = dropout_backward(dA, below["drop"])
+            dZ = activation_backward(dA, below["act"])
+            if below["bn"] is not None:
+                dZ, grads["gamma%d" % (k - 1)], grads["beta%d" % (k - 1)] = batchnorm_backward(dZ, below["bn"])
         return {name: grads[name] for name in self.params}
-
-    def _batchnorm_backward(self, dU, bn, k):
-        """Back through U = gamma * Zhat + beta, Zhat = (Z - mu) / std: (dZ, dgamma, dbeta).
-
-        dbeta = sum_i dU, dgamma = sum_i dU * Zhat, dZhat = dU * gamma.
-        Training (mu, var depend on every row of the batch):
-            dZ = (1/m) / std * (m dZhat - sum_i dZhat - Zhat * sum_i (dZhat * Zhat))
-        Inference (running statistics are constants): dZ = dZhat / std.
-        """
-        gamma, Zhat, std = self.params["gamma%d" % k], bn["Zhat"], bn["std"]
-        m = len(dU)
-        dbeta = column_sums(dU)
-        dgamma = column_sums(hadamard(dU, Zhat))
-        dZhat = [[d * g for d, g in zip(row, gamma)] for row in dU]
-        if not bn["training"]:
-            return [[d / s for d, s in zip(row, std)] for row in dZhat], dgamma, dbeta
-        sum_dZhat = column_sums(dZhat)
-        sum_dZhat_Zhat = column_sums(hadamard(dZhat, Zhat))
-        dZ = [[(m * d - s1 - zh * s2) / m / s
-               for d, zh, s1, s2, s in zip(d_row, zh_row, sum_dZhat, sum_dZhat_Zhat, std)]
-              for d_row, zh_row in zip(dZhat, Zhat)]
-        return dZ, dgamma, dbeta
 
     # ---------------------------------------------------------------- training
     def fit(self, X, Y, optimizer, **options):
-        """Train with mini-batches; see ``training.fit`` for the options. Returns a History."""
-        from .training import fit
+        """Train with mini-batches; see ``toolkit.training.fit`` for the options. Returns a History."""
+        from .toolkit.training import fit
         return fit(self, X, Y, optimizer, **options)
 
-
-def sizes_from_params(params):
-    """[n_0, ..., n_L] read from the shapes of W1..WL (checked to chain)."""
-    if not isinstance(params, dict) or "W1" not in params:
-        raise ValueError("params must be a dict with at least W1 and b1")
-    sizes = []
-    k = 1
-    while "W%d" % k in params:
-        W = params["W%d" % k]
-        if hasattr(W, "tolist"):
-            W = W.tolist()
-        if not W or not isinstance(W[0], (list, tuple)):
-            raise ValueError("W%d must be a matrix (list of rows)" % k)
-        n_in, n_out = len(W), len(W[0])
-        if sizes and sizes[-1] != n_in:
-            raise ValueError("W%d has %d rows but layer %d has %d units" % (k, n_in, k - 1, sizes[-1]))
-        if not sizes:
-            sizes.append(n_in)
-        sizes.append(n_out)
-        k += 1
-    return sizes
-
-
-def _shape_of(net, name):
-    """The shape a parameter must have in ``net``."""
-    return param_shapes(net.sizes, net.batchnorm)[name]
-
-
-def _checked_param(name, value, shape):
-    """A copy of a parameter as lists of floats, checked against ``shape`` and for finiteness."""
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if len(shape) == 2:
-        rows = as_matrix(value, name, shape[1])
-        if len(rows) != shape[0]:
-            raise ValueError("%s has %d rows, expected %d" % (name, len(rows), shape[0]))
-        return rows
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or \
-            any(hasattr(v, "__len__") for v in value):
-        raise ValueError("%s must be a flat vector of %d numbers" % (name, shape[0]))
-    row = as_matrix([value], name, shape[0])[0]
-    return copy(row)

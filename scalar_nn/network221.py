@@ -56,11 +56,9 @@ The layer id 221 keeps these draws apart from the ``MLP`` initialiser's
 streams (which use layer ids 1, 2, ...).
 """
 
-import numbers
-
 from . import activations as _activations
 from . import rng
-from .validation import as_matrix, check_int, check_number
+from .toolkit import validation as check
 
 # The nine numbers, in the order the initialiser draws them.
 WEIGHT_NAMES = ("w1", "w2", "w3", "w4", "w5", "w6", "b1", "b2", "b3")
@@ -112,23 +110,6 @@ def init_weights(seed):
     return {name: rng.normal(key, i) for i, name in enumerate(WEIGHT_NAMES)}
 
 
-def check_weights(weights):
-    """Return ``weights`` as a dict of nine finite floats, or raise naming the problem.
-
-    The dict must have exactly the keys w1..w6, b1..b3.
-    """
-    if not hasattr(weights, "keys"):
-        raise TypeError("weights must be a dict {'w1': ..., 'b3': ...}, got %s" % type(weights).__name__)
-    missing = [name for name in WEIGHT_NAMES if name not in weights]
-    unknown = sorted(str(k) for k in weights.keys() if k not in LAYOUT)
-    if missing or unknown:
-        raise ValueError(
-            "weights must have exactly the keys %s; missing %s, unknown %s"
-            % (", ".join(WEIGHT_NAMES), missing, unknown)
-        )
-    return {name: check_number("weights[%r]" % name, weights[name]) for name in WEIGHT_NAMES}
-
-
 def weights_to_params(weights):
     """The nine named numbers -> the MLP layout {W1 (2x2), b1 (2), W2 (2x1), b2 (1)}.
 
@@ -150,20 +131,7 @@ def params_to_weights(params):
     Accepts nested lists or NumPy arrays; the shapes must be W1 (2, 2),
     b1 (2,), W2 (2, 1), b2 (1,) and every entry a finite number.
     """
-    if not hasattr(params, "keys"):
-        raise TypeError("params must be a dict with W1, b1, W2, b2, got %s" % type(params).__name__)
-    missing = [name for name in PARAM_SHAPES if name not in params]
-    if missing:
-        raise ValueError("params is missing %s (a 2-2-1 network needs W1, b1, W2, b2)" % missing)
-    clean = {}
-    for name, shape in PARAM_SHAPES.items():
-        if len(shape) == 2:
-            matrix = as_matrix(params[name], name, shape[1])
-            if len(matrix) != shape[0]:
-                raise ValueError("%s must have %d rows, got %d" % (name, shape[0], len(matrix)))
-            clean[name] = matrix
-        else:
-            clean[name] = check_vector(params[name], name, shape[0])
+    clean = check.check_params221(params, PARAM_SHAPES)
     weights = {}
     for name, (array, index) in LAYOUT.items():
         if len(index) == 2:
@@ -171,47 +139,6 @@ def params_to_weights(params):
         else:
             weights[name] = clean[array][index[0]]
     return weights
-
-
-def check_vector(v, what, length):
-    """Return ``v`` as a list of ``length`` finite floats (lists and arrays accepted)."""
-    if hasattr(v, "tolist"):
-        v = v.tolist()
-    if isinstance(v, (str, bytes)) or not hasattr(v, "__len__"):
-        raise TypeError("%s must be a list of %d numbers, got %r" % (what, length, v))
-    if len(v) != length:
-        raise ValueError("%s must hold %d numbers, got %d" % (what, length, len(v)))
-    return [check_number("%s[%d]" % (what, j), value) for j, value in enumerate(v)]
-
-
-def check_sample(x):
-    """One input sample: a list of 2 finite floats [x1, x2]."""
-    return check_vector(x, "x (one sample: [x1, x2])", 2)
-
-
-def check_dataset(data, all_y_trues):
-    """The training set: ``data`` as m rows [x1, x2], ``all_y_trues`` as m floats.
-
-    Both are checked: rows of exactly 2 finite numbers, one finite label per
-    row.  Returns (rows, labels) as lists of floats.
-    """
-    rows = as_matrix(data, "data", 2)
-    if hasattr(all_y_trues, "tolist"):
-        all_y_trues = all_y_trues.tolist()
-    if isinstance(all_y_trues, (str, bytes)) or not hasattr(all_y_trues, "__len__"):
-        raise TypeError("all_y_trues must be a list of numbers, got %s" % type(all_y_trues).__name__)
-    if len(all_y_trues) != len(rows):
-        raise ValueError(
-            "data has %d rows but all_y_trues has %d labels: one label per row"
-            % (len(rows), len(all_y_trues))
-        )
-    labels = [check_number("all_y_trues[%d]" % i, y) for i, y in enumerate(all_y_trues)]
-    return rows, labels
-
-
-def check_learn_rate(learn_rate):
-    """The step size: a finite float > 0."""
-    return check_number("learn_rate", learn_rate, low=0.0, low_inclusive=False)
 
 
 class Network221:
@@ -227,7 +154,7 @@ class Network221:
         if weights is None:
             weights = init_weights(seed)
         else:
-            weights = check_weights(weights)
+            weights = check.check_weights(weights, WEIGHT_NAMES)
         # Hidden neuron h1: weights from x1 and x2, and its bias.
         self.w1 = weights["w1"]
         self.w2 = weights["w2"]
@@ -244,7 +171,7 @@ class Network221:
 
     def feedforward(self, x):
         """y_pred for one sample x = [x1, x2] (a float in (0, 1))."""
-        return self._forward([check_sample(x)])[0]
+        return self._forward([check.check_sample(x)])[0]
 
     def _forward(self, X):
         """y_pred for every row [x1, x2] of an already-checked batch X (m rows).
@@ -267,9 +194,9 @@ class Network221:
         w - learn_rate * dL/dw with L = (y_true - y_pred)^2, all partial
         derivatives taken at the weights *before* the update.
         """
-        x = check_sample(x)
-        y_true = check_number("y_true", y_true)
-        learn_rate = check_learn_rate(learn_rate)
+        x = check.check_sample(x)
+        y_true = check.check_number("y_true", y_true)
+        learn_rate = check.check_learn_rate(learn_rate)
         return self._sgd_step(x, y_true, learn_rate)
 
     def _sgd_step(self, x, y_true, learn_rate):
@@ -343,10 +270,10 @@ class Network221:
         ``log_every``-th epoch (0, 10, 20, ...).  Returns the list of all
         ``epochs`` per-epoch losses.
         """
-        X, y_trues = check_dataset(data, all_y_trues)
-        learn_rate = check_learn_rate(learn_rate)
-        epochs = check_int("epochs", epochs, low=0)
-        log_every = check_int("log_every", log_every, low=1)
+        X, y_trues = check.check_dataset(data, all_y_trues)
+        learn_rate = check.check_learn_rate(learn_rate)
+        epochs = check.check_int("epochs", epochs, low=0)
+        log_every = check.check_int("log_every", log_every, low=1)
         losses = []
         for epoch in range(epochs):
             for x, y_true in zip(X, y_trues):

@@ -29,7 +29,7 @@ import math
 
 from .conventions import ADAM_BETA1, ADAM_BETA2, ADAM_EPS
 from .linalg import rows_of
-from .validation import check_number
+from .toolkit.validation import check_bound, check_choice, check_number
 
 
 def lr_at(lr0, decay, steps):
@@ -56,7 +56,11 @@ def check_grads(params, grads):
 
 
 class Optimizer:
-    """What SGD and Adam share: the learning rate, its decay and the step counter."""
+    """What SGD and Adam share: the learning rate, its decay and the step counter.
+
+    An optimizer binds to the parameters of its first ``step`` (its state is
+    theirs); stepping another network's parameters later is an error.
+    """
 
     def __init__(self, lr, decay):
         self.lr = check_number("lr", lr, low=0.0, low_inclusive=False)
@@ -72,9 +76,16 @@ class Optimizer:
         """Change lr0 (used by Overclock); must stay > 0."""
         self.lr = check_number("lr", lr, low=0.0, low_inclusive=False)
 
+    def __repr__(self):
+        options = ", ".join("%s=%g" % (k, getattr(self, k)) for k in self.hyperparameters)
+        return "%s(%s, steps=%d)" % (type(self).__name__, options, self.steps)
+
 
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum, dampening and decay."""
+
+    name = "sgd"
+    hyperparameters = ("lr", "momentum", "dampening", "decay")
 
     def __init__(self, lr, momentum=0.0, dampening=0.0, decay=0.0):
         super().__init__(lr, decay)
@@ -85,7 +96,7 @@ class SGD(Optimizer):
 
     def step(self, params, grads):
         """One update of every parameter, in place (rule in the module docstring)."""
-        check_grads(params, grads)
+        check_bound(self, params, grads, check_grads)
         lr = self.current_lr()
         mu, d = self.momentum, self.dampening
         for name in params:
@@ -107,16 +118,19 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam: momentum on the gradient and on its square, both bias-corrected."""
 
+    name = "adam"
+    hyperparameters = ("lr", "beta1", "beta2", "eps", "decay")
+
     def __init__(self, lr=0.001, beta1=ADAM_BETA1, beta2=ADAM_BETA2, eps=ADAM_EPS, decay=0.0):
         super().__init__(lr, decay)
         self.beta1 = check_number("beta1", beta1, low=0.0, high=1.0, high_inclusive=False)
         self.beta2 = check_number("beta2", beta2, low=0.0, high=1.0, high_inclusive=False)
-        self.eps = check_number("eps", eps, low=0.0)
+        self.eps = check_number("eps", eps, low=0.0, low_inclusive=False)   # eps = 0 divides by 0
         self.state = {"m": {}, "v": {}}
 
     def step(self, params, grads):
         """One Adam update of every parameter, in place (rule in the module docstring)."""
-        check_grads(params, grads)
+        check_bound(self, params, grads, check_grads)
         lr = self.current_lr()
         b1, b2, eps, t = self.beta1, self.beta2, self.eps, self.steps + 1
         c1, c2 = 1.0 - b1 ** t, 1.0 - b2 ** t          # bias corrections
@@ -134,3 +148,12 @@ class Adam(Optimizer):
                     P[i] = P[i] - lr * mhat / (math.sqrt(vhat) + eps)
         self.steps += 1
 
+
+# The registry: an optimizer is chosen by name, and an unknown name is an error
+# (never a silent fallback to another rule).
+OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+
+
+def make_optimizer(name, **hyperparameters):
+    """The optimizer registered as ``name`` ("sgd" or "adam"), built with ``hyperparameters``."""
+    return OPTIMIZERS[check_choice("optimizer", name, sorted(OPTIMIZERS))](**hyperparameters)

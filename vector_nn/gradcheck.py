@@ -9,15 +9,14 @@ import numpy as np
 
 from scalar_nn.gradcheck import GradCheckReport, relative_error  # noqa: F401  (not array math)
 
-from .losses import data_loss
-from .validation import as_matrix, as_targets
+from .toolkit.validation import as_matrix, as_targets
 
 
 def total_loss(net, X, Y, masks):
     """Total loss with fixed masks and no statistics updated; plus the sign pattern of U."""
-    Z, Yhat, caches = net._forward(X, net.training, masks, update_stats=False)
-    loss = data_loss(net.output, net.loss_name, Z, Yhat, Y) + net.l2_penalty()
-    pattern = [c["U"] > 0.0 for c in caches[:-1]]
+    Z, Yhat, caches = net.forward_with_cache(X, net.training, masks)
+    loss = net.data_loss(Z, Yhat, Y) + net.l2_penalty()
+    pattern = [c["act"]["Z"] > 0.0 for c in caches[:-1]]
     return loss, pattern
 
 

@@ -35,16 +35,11 @@ from scalar_nn.network221 import (  # noqa: F401  (re-exported: one source of tr
     LAYOUT,
     PARAM_SHAPES,
     WEIGHT_NAMES,
-    check_dataset,
-    check_learn_rate,
-    check_sample,
-    check_vector,
-    check_weights,
     init_weights,
     params_to_weights,
     weights_to_params,
 )
-from scalar_nn.validation import check_int, check_number
+from scalar_nn.toolkit import validation as check
 
 from . import activations as _activations
 
@@ -96,7 +91,7 @@ class Network221:
         if weights is None:
             weights = init_weights(seed)
         else:
-            weights = check_weights(weights)
+            weights = check.check_weights(weights, WEIGHT_NAMES)
         self.params = {
             name: np.array(value, dtype=np.float64)
             for name, value in weights_to_params(weights).items()
@@ -104,7 +99,7 @@ class Network221:
 
     def feedforward(self, x):
         """y_pred for one sample x = [x1, x2] (a float in (0, 1))."""
-        return float(self._forward(np.array([check_sample(x)]))[0])
+        return float(self._forward(np.array([check.check_sample(x)]))[0])
 
     def _forward(self, X):
         """y_pred for every row of an already-checked batch X (m, 2): shape (m,).
@@ -120,9 +115,9 @@ class Network221:
 
         x = [x1, x2], y_true a float, learn_rate > 0 (see the scalar twin).
         """
-        x = np.array(check_sample(x))
-        y_true = check_number("y_true", y_true)
-        learn_rate = check_learn_rate(learn_rate)
+        x = np.array(check.check_sample(x))
+        y_true = check.check_number("y_true", y_true)
+        learn_rate = check.check_learn_rate(learn_rate)
         return self._sgd_step(x, y_true, learn_rate)
 
     def _sgd_step(self, x, y_true, learn_rate):
@@ -164,10 +159,10 @@ class Network221:
         whole data set is recorded (and printed every ``log_every`` epochs
         when ``verbose``).
         """
-        rows, labels = check_dataset(data, all_y_trues)
-        learn_rate = check_learn_rate(learn_rate)
-        epochs = check_int("epochs", epochs, low=0)
-        log_every = check_int("log_every", log_every, low=1)
+        rows, labels = check.check_dataset(data, all_y_trues)
+        learn_rate = check.check_learn_rate(learn_rate)
+        epochs = check.check_int("epochs", epochs, low=0)
+        log_every = check.check_int("log_every", log_every, low=1)
         X = np.array(rows, dtype=np.float64)
         y_trues = np.array(labels, dtype=np.float64)
         samples = list(zip(X, labels))     # row views and Python floats, made once

@@ -18,6 +18,7 @@ from .callbacks import Callback
 from .validation import check_choice
 
 TWINS = {"scalar": "scalar_nn", "vector": "vector_nn"}
+ENGINES = ("fast", "plain")     # the vector twin's two rungs: vector_nn.fast, or plain vector_nn
 
 
 class Recipe:
@@ -147,19 +148,51 @@ def get(name):
 
 
 def twin_package(twin):
-    """The package of a twin: "scalar" -> scalar_nn, "vector" -> vector_nn."""
+    """The package name of a twin: "scalar" -> scalar_nn, "vector" -> vector_nn."""
     check_choice("twin", twin, sorted(TWINS))
     return TWINS[twin]
 
 
-def twin_module(twin, module):
-    """A module of a twin, e.g. twin_module("vector", "mlp") is vector_nn.mlp."""
-    return importlib.import_module("%s.%s" % (twin_package(twin), module))
+class TwinParts:
+    """What a recipe builds with in one twin: MLP, the optimizer registry, datasets, model files.
+
+    ``engine`` picks the vector twin's rung: "fast" (vector_nn.fast, the
+    default) or "plain" (vector_nn's lesson modules).  The scalar twin has
+    one rung.  NumPy is imported only here, when the vector twin is asked for.
+    """
+
+    def __init__(self, twin, engine="fast"):
+        package = twin_package(twin)
+        check_choice("engine", engine, ENGINES)
+        self.twin, self.engine = twin, engine if twin == "vector" else "plain"
+        try:
+            root = importlib.import_module(package)
+        except ImportError as exc:
+            raise ImportError("the %s twin needs NumPy (%s); --twin scalar runs without it"
+                              % (twin, exc)) from None
+        numeric = importlib.import_module(package + (".fast" if self.engine == "fast" else ".mlp"))
+        optim = importlib.import_module(package + (".fast" if self.engine == "fast" else ".optim"))
+        self.MLP = numeric.MLP
+        self.OPTIMIZERS = {name: getattr(optim, cls.__name__) for name, cls in
+                           importlib.import_module(package + ".optim").OPTIMIZERS.items()}
+        self.datasets = importlib.import_module(package + ".toolkit.datasets")
+        self.serialize = importlib.import_module(package + ".toolkit.serialize")
+        self.ops = root.MLP.ops
+        self.package = root
+
+    def optimizer(self, name, **hyperparameters):
+        """The optimizer registered as ``name``, in this twin and engine (unknown names are errors)."""
+        return self.OPTIMIZERS[check_choice("optimizer", name, sorted(self.OPTIMIZERS))](**hyperparameters)
+
+
+def twin_parts(twin, engine="fast"):
+    """``TwinParts(twin, engine)``."""
+    return TwinParts(twin, engine)
 
 
 def load_data(recipe, twin, seed=0):
     """(X_train, Y_train, X_test, Y_test) in the twin's types; test rows are None without holdout."""
-    datasets = twin_module(twin, "datasets")
+    datasets = twin_parts(twin, "plain").datasets
     fn_name, kwargs = recipe.data
     fn = getattr(datasets, fn_name)
     X, Y = fn(**kwargs) if fn_name in ("people",) or fn_name.startswith("load_") else fn(seed=seed, **kwargs)
@@ -168,20 +201,18 @@ def load_data(recipe, twin, seed=0):
     return X, Y, None, None
 
 
-def make_optimizer(recipe, twin, lr=None):
+def make_optimizer(recipe, twin, lr=None, engine="fast"):
     """The recipe's optimizer in the twin (lr overrides the recipe's rate)."""
-    optim = twin_module(twin, "optim")
     kind, kwargs = recipe.optimizer
     kwargs = dict(kwargs)
     if lr is not None:
         kwargs["lr"] = lr
-    return optim.SGD(**kwargs) if kind == "sgd" else optim.Adam(**kwargs)
+    return twin_parts(twin, engine).optimizer(kind, **kwargs)
 
 
-def make_net(recipe, twin, seed=0):
+def make_net(recipe, twin, seed=0, engine="fast"):
     """The recipe's network in the twin, initialised from ``seed``."""
-    mlp = twin_module(twin, "mlp")
-    return mlp.MLP(seed=seed, **recipe.model)
+    return twin_parts(twin, engine).MLP(seed=seed, **recipe.model)
 
 
 class RecipeResult:
@@ -199,45 +230,46 @@ class RecipeResult:
         return got < value if op == "<" else got <= value if op == "<=" else got >= value
 
 
-def score(net, twin, X, Y):
+def score(net, X, Y):
     """Final scores of a trained net on (X, Y): loss plus mse and rmse, or accuracy."""
-    training = twin_module(twin, "training")
-    X, Y = training.clean_data(net, X, Y)
-    loss, metric = training.evaluate(net, X, Y)
+    X, Y = net.ops.clean_data(net, X, Y)
+    loss, metric = net.ops.evaluate(net, X, Y)
     if net.loss_name == "mse":
         return {"loss": loss, "mse": metric * metric, "rmse": metric}
     return {"loss": loss, "accuracy": metric}
 
 
-def run(name, twin="vector", epochs=None, lr=None, seed=0, verbose=1, callbacks=(), out=None):
+def run(name, twin="vector", epochs=None, lr=None, seed=0, verbose=1, callbacks=(), out=None,
+        engine="fast"):
     """Train recipe ``name`` in ``twin``; returns a RecipeResult (scores on the held-out rows)."""
     recipe = get(name)
     X, Y, Xt, Yt = load_data(recipe, twin, seed)
-    net = make_net(recipe, twin, seed)
-    opt = make_optimizer(recipe, twin, lr)
+    net = make_net(recipe, twin, seed, engine)
+    opt = make_optimizer(recipe, twin, lr, engine)
     options = dict(recipe.train)
     if epochs is not None:
         options["epochs"] = epochs
     start = time.perf_counter()
     history = net.fit(X, Y, opt, seed=seed, verbose=verbose, callbacks=list(callbacks), out=out, **options)
     seconds = time.perf_counter() - start
-    scores = score(net, twin, X if Xt is None else Xt, Y if Yt is None else Yt)
+    scores = score(net, X if Xt is None else Xt, Y if Yt is None else Yt)
     return RecipeResult(recipe, twin, net, history, scores, seconds)
 
 
-def overclock_ab(name, twin="vector", epochs=None, seed=0, verbose=0, out=None, **overclock):
+def overclock_ab(name, twin="vector", epochs=None, seed=0, verbose=0, out=None, engine="fast", **overclock):
     """The A/B experiment: the same initial weights and batches, without and with Overclock.
 
     ``overclock`` overrides the recipe's Overclock arguments (delta, at_epoch, ...).
     Returns (baseline RecipeResult, overclocked RecipeResult, the Overclock callback).
     """
     recipe = get(name)
-    callbacks = twin_module(twin, "callbacks")
+    from . import callbacks
     kwargs = dict(recipe.overclock or {"delta": -0.5 * recipe.optimizer[1]["lr"]})
     kwargs.update(overclock)
-    baseline = run(name, twin, epochs=epochs, seed=seed, verbose=verbose, out=out)
+    baseline = run(name, twin, epochs=epochs, seed=seed, verbose=verbose, out=out, engine=engine)
     clock = callbacks.Overclock(**kwargs)
-    overclocked = run(name, twin, epochs=epochs, seed=seed, verbose=verbose, out=out, callbacks=[clock])
+    overclocked = run(name, twin, epochs=epochs, seed=seed, verbose=verbose, out=out, callbacks=[clock],
+                      engine=engine)
     return baseline, overclocked, clock
 
 
@@ -276,7 +308,7 @@ def max_difference(a, b):
     return worst_abs, worst_rel
 
 
-def compare(name, epochs=None, seed=0, out=None):
+def compare(name, epochs=None, seed=0, out=None, engine="fast"):
     """Both twins on one recipe from the same initial weights and batches.
 
     Returns {"scalar": RecipeResult, "vector": RecipeResult, "param_diff": per-epoch
@@ -286,6 +318,6 @@ def compare(name, epochs=None, seed=0, out=None):
     for twin in ("scalar", "vector"):
         recorders[twin] = ParamRecorder()
         results[twin] = run(name, twin, epochs=epochs, seed=seed, verbose=0, out=out,
-                            callbacks=[recorders[twin]])
+                            callbacks=[recorders[twin]], engine=engine)
     diffs = [max_difference(a, b) for a, b in zip(recorders["scalar"].snapshots, recorders["vector"].snapshots)]
     return {"scalar": results["scalar"], "vector": results["vector"], "param_diff": diffs}

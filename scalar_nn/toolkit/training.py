@@ -15,12 +15,12 @@ shuffle and the validation split come from the shared counter-based stream,
 both twins see exactly the same batches.
 """
 
+import contextlib
 import math
 import sys
 import time
 
-from . import rng
-from .losses import data_loss
+from .. import rng
 from .validation import as_matrix, as_targets, check_int, check_number
 
 
@@ -95,81 +95,95 @@ class TrainingRun:
 
 
 # ------------------------------------------------------------------ numbers
-def clean_data(net, X, Y, what="X"):
-    """Validate a dataset once, before training: rows of floats and checked targets."""
-    X = as_matrix(X, what, net.sizes[0])
-    return X, as_targets(Y, net.loss_name, len(X), net.sizes[-1])
-
-
-def take_rows(A, idx):
-    """The rows of A (a matrix, or a list of labels) at the indices ``idx``, in that order."""
-    return [A[i] for i in idx]
-
-
 def metric_name(net):
     """"accuracy" for bce/cross_entropy, "rmse" for mse."""
     return "accuracy" if net.loss_name in ("bce", "cross_entropy") else "rmse"
 
 
-def metric_sums(net, Yhat, Y):
-    """(sum, count) that make the metric: correct predictions / samples, or squared error / entries.
-
-    bce: the prediction is 1 where p > 0.5; cross_entropy: the arg-max class.
-    """
-    if net.loss_name == "cross_entropy":
-        correct = sum(1 for row, y in zip(Yhat, Y) if row.index(max(row)) == y)
-        return float(correct), len(Y)
-    if net.loss_name == "bce":
-        correct = sum(1 for p_row, y_row in zip(Yhat, Y) for p, y in zip(p_row, y_row)
-                      if (p > 0.5) == (y > 0.5))
-        return float(correct), len(Y) * len(Y[0])
-    sq = 0.0
-    for yh_row, y_row in zip(Yhat, Y):
-        for yh, y in zip(yh_row, y_row):
-            sq += (yh - y) * (yh - y)
-    return sq, len(Y) * len(Y[0])
-
-
 def finish_metric(net, total, count):
     """accuracy = correct / count; rmse = sqrt(squared error / count)."""
+    if count == 0:
+        raise ValueError("no rows to score: the metric needs at least one row")
     if net.loss_name == "mse":
         return math.sqrt(total / count)
     return total / count
 
 
-def evaluate(net, X, Y):
-    """(total loss, metric) of clean data in inference mode; the mode is restored after."""
-    was_training = net.training
-    net.eval()
-    try:
-        Z, Yhat, _ = net._forward(X, False, None, update_stats=False)
-        loss = data_loss(net.output, net.loss_name, Z, Yhat, Y) + net.l2_penalty()
-    finally:
-        net.training = was_training
-    return loss, finish_metric(net, *metric_sums(net, Yhat, Y))
+class TrainingOps:
+    """The contract between the training loop and a twin: every numeric thing ``fit`` needs.
+
+    The loop itself (epochs, batches, callbacks, history, progress) is not
+    array math and is written once, here.  What touches numbers is asked of
+    an ops object, and this class is the complete list.  This base class is
+    the scalar twin's implementation (lists of rows); ``vector_nn.toolkit.ops``
+    gives the same methods on NumPy arrays.  Each network names its ops as
+    the class attribute ``MLP.ops``.
+
+    ===================  ====================================================
+    clean_data           validate a dataset once: (X rows, checked targets)
+    split                hold out a validation fraction (the shared stream)
+    arange / permutation the epoch's row order, as the twin's index type
+    take_rows            gather a batch's rows
+    metric_sums          (sum, count) that ``finish_metric`` turns into a metric
+    evaluate             (total loss, metric) in inference mode
+    numeric_guard        a context for the numeric work of a run
+    ===================  ====================================================
+    """
+
+    name = "scalar"
+
+    def clean_data(self, net, X, Y, what="X"):
+        """Validate a dataset once, before training: rows of floats and checked targets."""
+        X = as_matrix(X, what, net.sizes[0])
+        return X, as_targets(Y, net.loss_name, len(X), net.sizes[-1])
+
+    def split(self, X, Y, val_fraction, seed):
+        """(X_train, Y_train, X_val, Y_val) with the shared split stream (datasets.train_val_split)."""
+        from .datasets import train_val_split
+        return train_val_split(X, Y, val_fraction, seed)
+
+    def arange(self, n):
+        """0, 1, ..., n-1 as the twin's index type (a list here)."""
+        return list(range(n))
+
+    def permutation(self, n, key):
+        """The shared shuffle (see ``rng.permutation``) as the twin's index type."""
+        return rng.permutation(n, key)
+
+    def take_rows(self, A, idx):
+        """The rows of A (a matrix, or a list of labels) at the indices ``idx``, in that order."""
+        return [A[i] for i in idx]
+
+    def metric_sums(self, net, Yhat, Y):
+        """(sum, count) that make the metric: correct predictions / samples, or squared error / entries.
+
+        bce: the prediction is 1 where p > 0.5; cross_entropy: the arg-max class.
+        """
+        if net.loss_name == "cross_entropy":
+            correct = sum(1 for row, y in zip(Yhat, Y) if row.index(max(row)) == y)
+            return float(correct), len(Y)
+        if net.loss_name == "bce":
+            correct = sum(1 for p_row, y_row in zip(Yhat, Y) for p, y in zip(p_row, y_row)
+                          if (p > 0.5) == (y > 0.5))
+            return float(correct), len(Y) * len(Y[0])
+        sq = 0.0
+        for yh_row, y_row in zip(Yhat, Y):
+            for yh, y in zip(yh_row, y_row):
+                sq += (yh - y) * (yh - y)
+        return sq, len(Y) * len(Y[0])
+
+    def evaluate(self, net, X, Y):
+        """(total loss, metric) of clean data in inference mode; the network's mode is untouched."""
+        Z, Yhat, _ = net.forward_with_cache(X, training=False)
+        loss = net.data_loss(Z, Yhat, Y) + net.l2_penalty()
+        return loss, finish_metric(net, *self.metric_sums(net, Yhat, Y))
+
+    def numeric_guard(self):
+        """A context for the numeric work of a run (nothing to set up in pure Python)."""
+        return contextlib.nullcontext()
 
 
-def numeric_guard():
-    """A context for the numeric work of a run (nothing to set up in pure Python)."""
-    return _NoGuard()
-
-
-class _NoGuard:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def arange(n):
-    """0, 1, ..., n-1 as the twin's index type (a list here)."""
-    return list(range(n))
-
-
-def permutation(n, key):
-    """The shared shuffle (see ``rng.permutation``) as the twin's index type."""
-    return rng.permutation(n, key)
+LIST_OPS = TrainingOps()
 
 
 # --------------------------------------------------------------- the loop
@@ -184,14 +198,18 @@ def train_step(net, optimizer, X, Y, batch=None):
     The loss is computed with the parameters before the update (section 10).
     """
     if batch is not None:
-        X, Y = take_rows(X, batch), take_rows(Y, batch)
+        X, Y = net.ops.take_rows(X, batch), net.ops.take_rows(Y, batch)
     loss, grads = net.loss_and_grads(X, Y)
     optimizer.step(net.params, grads)
     return loss
 
 
-def fit(net, X, Y, optimizer, **options):
+def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
+        val_split=0.0, validation=None, callbacks=(), verbose=1, log_every=1, out=None, ops=None):
     """Train ``net`` on X, Y with ``optimizer``; returns a ``History``.
+
+    The same loop for every twin: what touches numbers is asked of ``ops``
+    (a ``TrainingOps``; by default the network's own, ``net.ops``).
 
     Options: epochs=10, batch_size=None (full batch), shuffle=True, seed=0,
     val_split=0.0 (a fraction held out with the shared split stream) or
@@ -199,12 +217,8 @@ def fit(net, X, Y, optimizer, **options):
     and a live step counter on a terminal, 2 epoch lines only), log_every=1
     (print every k-th epoch), out=sys.stdout.
     """
-    return run_fit(sys.modules[__name__], net, X, Y, optimizer, **options)
-
-
-def run_fit(twin, net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
-            val_split=0.0, validation=None, callbacks=(), verbose=1, log_every=1, out=None):
-    """The epoch loop shared by both twins; ``twin`` is the twin's training module."""
+    ops = net.ops if ops is None else ops
+    check_optimizer(optimizer)
     epochs = check_int("epochs", epochs, low=0)
     log_every = check_int("log_every", log_every, low=1)
     check_int("seed", seed)
@@ -212,11 +226,11 @@ def run_fit(twin, net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True
     if val_split > 0.0 and validation is not None:
         raise ValueError("give either val_split or validation, not both")
     out = out or sys.stdout
-    X, Y = twin.clean_data(net, X, Y)
+    X, Y = ops.clean_data(net, X, Y)
     if val_split > 0.0:
-        X, Y, Xv, Yv = twin.split(X, Y, val_split, seed)
+        X, Y, Xv, Yv = ops.split(X, Y, val_split, seed)
     elif validation is not None:
-        Xv, Yv = twin.clean_data(net, validation[0], validation[1], what="validation X")
+        Xv, Yv = ops.clean_data(net, validation[0], validation[1], what="validation X")
     else:
         Xv = Yv = None
     n = len(X)
@@ -228,17 +242,17 @@ def run_fit(twin, net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True
     live = verbose == 1 and hasattr(out, "isatty") and out.isatty()
     for cb in callbacks:
         cb.on_train_begin(run)
-    name = twin.metric_name(net)
-    with twin.numeric_guard():
+    name = metric_name(net)
+    with ops.numeric_guard():
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
-            order = twin.permutation(n, rng.key_for(seed, rng.SHUFFLE, epoch)) if shuffle else twin.arange(n)
+            order = ops.permutation(n, rng.key_for(seed, rng.SHUFFLE, epoch)) if shuffle else ops.arange(n)
             n_steps = (n + B - 1) // B
             loss_sum, m_total, m_count = 0.0, 0.0, 0
             for j in range(n_steps):
                 idx = order[j * B:(j + 1) * B]
-                Yb = twin.take_rows(Y, idx)
-                loss, grads = net._loss_and_grads(twin.take_rows(X, idx), Yb)
+                Yb = ops.take_rows(Y, idx)
+                loss, grads = net.loss_and_grads_clean(ops.take_rows(X, idx), Yb)
                 if not math.isfinite(loss):
                     raise TrainingDiverged(
                         "loss became %s at epoch %d (step %d of %d, lr %.4g): the learning rate is "
@@ -246,15 +260,15 @@ def run_fit(twin, net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True
                 lr_used = optimizer.current_lr()
                 optimizer.step(net.params, grads)
                 loss_sum += loss
-                s, c = twin.metric_sums(net, net.last_output, Yb)
+                s, c = ops.metric_sums(net, net.last_output, Yb)
                 m_total, m_count = m_total + s, m_count + c
                 if live and (j % 10 == 0 or j == n_steps - 1):
                     out.write("\repoch %d/%d  step %d/%d  loss %.5f" % (epoch, epochs, j + 1, n_steps, loss))
                     out.flush()
-            metrics = {name: twin.finish_metric(net, m_total, m_count)}
+            metrics = {name: finish_metric(net, m_total, m_count)}
             val_loss = None
             if Xv is not None:
-                val_loss, metrics["val_" + name] = twin.evaluate(net, Xv, Yv)
+                val_loss, metrics["val_" + name] = ops.evaluate(net, Xv, Yv)
             history.record(epoch, loss_sum / n_steps, val_loss, metrics, lr_used, time.perf_counter() - start)
             run.epoch = epoch
             for cb in callbacks:
@@ -269,10 +283,11 @@ def run_fit(twin, net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True
     return history
 
 
-def split(X, Y, val_fraction, seed):
-    """(X_train, Y_train, X_val, Y_val) with the shared split stream (see datasets.train_val_split)."""
-    from .datasets import train_val_split
-    return train_val_split(X, Y, val_fraction, seed)
+def check_optimizer(optimizer):
+    """The optimizer argument of ``fit`` must be an optimizer (SGD, Adam, ...), not a number."""
+    if not (hasattr(optimizer, "step") and hasattr(optimizer, "current_lr")):
+        raise TypeError("optimizer must be an optimizer such as SGD(lr=0.1) or Adam(), got %r"
+                        % (optimizer,))
 
 
 def format_epoch(history, i, epochs):

@@ -23,7 +23,7 @@ Two callbacks live here:
 
 Nothing here does arithmetic on arrays: parameters are copied with
 ``copy.deepcopy``, which copies nested lists and NumPy arrays alike.  That is
-why ``vector_nn.callbacks`` simply imports this module.
+why ``scalar_nn.toolkit.callbacks`` simply imports this module.
 """
 
 import copy

@@ -1,6 +1,6 @@
 """Model files: a trained network written to disk as JSON and read back exactly.
 
-The schema is defined here; ``vector_nn.serialize`` writes and reads the very
+The schema is defined here; ``vector_nn.toolkit.serialize`` writes and reads the very
 same files, so a network trained by one twin loads in the other.  The full
 description, with an example, is ``docs/MODEL_FORMAT.md``.  In short::
 
@@ -31,7 +31,7 @@ one parses JSON and nothing else -- no code is executed, nothing is
 unpickled -- and every field is checked (names, shapes, types, finiteness)
 before a network is built, so a bad file fails here with its problem named.
 
-Public API (``vector_nn.serialize`` has the same names, in the same order)::
+Public API (``vector_nn.toolkit.serialize`` has the same names, in the same order)::
 
     save_model(net, path, history=None, meta=None)   # atomic JSON write
     load_model(path, mlp_class=None) -> net          # the network only
@@ -53,8 +53,8 @@ import numbers
 import os
 import stat
 
-from .conventions import BN_MOMENTUM, buffer_shapes, param_shapes
-from .mlp import MLP
+from ..conventions import BN_MOMENTUM, buffer_shapes, param_shapes
+from ..mlp import MLP
 from .training import History
 from .validation import check_model
 
@@ -148,12 +148,12 @@ def save_model(net, path, history=None, meta=None):
     either the old file or the new one, never half of one.  The file is
     UTF-8 JSON, one matrix row per line, every float written with ``repr``
     (exact).  ``.npz`` files are the NumPy twin's business:
-    ``vector_nn.serialize.save_model`` / ``save_npz`` write them.
+    ``vector_nn.toolkit.serialize.save_model`` / ``save_npz`` write them.
     """
     path = as_path(path)
     if path.lower().endswith(".npz"):
         raise ValueError("scalar_nn writes JSON model files only; %s ends in .npz: use "
-                         "vector_nn.serialize.save_npz, or a .json name" % path)
+                         "vector_nn.toolkit.serialize.save_npz, or a .json name" % path)
     text = json_text(model_to_dict(net, history, meta))
     write_atomically(path, lambda f: f.write(text.encode("utf-8")))
 
@@ -228,7 +228,7 @@ def parse_json(data, path="<model>"):
     """
     if data[:4] == ZIP_MAGIC:
         raise ModelFileError("%s is a NumPy .npz archive, not a JSON model file: load it with "
-                             "vector_nn.serialize.load_model or load_npz" % path)
+                             "vector_nn.toolkit.serialize.load_model or load_npz" % path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

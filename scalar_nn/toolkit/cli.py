@@ -10,6 +10,7 @@ with exit status 2; there is no traceback.
 """
 
 import argparse
+import importlib
 import math
 import sys
 import time
@@ -89,11 +90,11 @@ def cmd_train(args, out):
     _warn_slow(recipe, args.twin, args.epochs, out)
     out.write("training %s in %s_nn (seed %d)\n" % (recipe.name, args.twin, args.seed))
     result = recipes.run(recipe.name, args.twin, epochs=args.epochs, lr=args.lr, seed=args.seed,
-                         verbose=0 if args.quiet else 1, out=out)
+                         verbose=0 if args.quiet else 1, out=out, engine=args.engine)
     out.write("done in %.2f s: %s\n" % (result.seconds, _fmt_scores(result.scores)))
     out.write(_target_line(result) + "\n")
     if args.save:
-        serialize = recipes.twin_module(args.twin, "serialize")
+        serialize = recipes.twin_parts(args.twin, args.engine).serialize
         serialize.save_model(result.net, args.save, history=result.history,
                              meta={"recipe": recipe.name, "twin": args.twin, "seed": args.seed})
         out.write("saved model to %s\n" % args.save)
@@ -105,7 +106,7 @@ def cmd_compare(args, out):
     recipe = recipes.get(args.recipe)
     _warn_slow(recipe, "scalar", args.epochs, out)
     out.write("%s: both twins from the same initial weights (seed %d), same batches\n" % (recipe.name, args.seed))
-    res = recipes.compare(recipe.name, epochs=args.epochs, seed=args.seed, out=out)
+    res = recipes.compare(recipe.name, epochs=args.epochs, seed=args.seed, out=out, engine=args.engine)
     hs, hv = res["scalar"].history, res["vector"].history
     every = args.every or recipe.train.get("log_every", 1)
     out.write("%8s  %16s  %16s  %12s  %12s\n" % ("epoch", "scalar loss", "vector loss", "max |dP|", "max rel dP"))
@@ -185,11 +186,11 @@ def cmd_gradcheck(args, out):
     status = 0
     for twin in args.twins:
         X, Y, _, _ = recipes.load_data(recipe, twin, args.seed)
-        training = recipes.twin_module(twin, "training")
-        gradcheck = recipes.twin_module(twin, "gradcheck")
+        gradcheck = importlib.import_module(recipes.twin_package(twin) + ".gradcheck")
+        parts = recipes.twin_parts(twin, "plain")
         rows = list(range(min(args.rows, len(X))))
-        Xb, Yb = training.take_rows(X, rows), training.take_rows(Y, rows)
-        net = recipes.make_net(recipe, twin, args.seed)
+        Xb, Yb = parts.ops.take_rows(X, rows), parts.ops.take_rows(Y, rows)
+        net = recipes.make_net(recipe, twin, args.seed, "plain")
         start = time.perf_counter()
         report = gradcheck.gradient_check(net, Xb, Yb)
         seconds = time.perf_counter() - start
@@ -227,6 +228,8 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0, help="seed for weights, shuffles and data (default 0)")
     p.add_argument("--save", metavar="PATH", help="save the trained model (.json; .npz with --twin vector)")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    p.add_argument("--engine", choices=recipes.ENGINES, default="fast",
+                   help="the vector twin's rung: fast (vector_nn.fast, default) or plain (vector_nn)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("compare", help="run both twins side by side from the same weights",
@@ -237,6 +240,8 @@ def build_parser():
     p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.add_argument("--every", type=_positive_int, help="print every N-th epoch (default: the recipe's)")
+    p.add_argument("--engine", choices=recipes.ENGINES, default="fast",
+                   help="the vector twin's rung: fast (vector_nn.fast, default) or plain (vector_nn)")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("overclock", help="the Overclock A/B experiment",

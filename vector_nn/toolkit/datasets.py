@@ -1,4 +1,4 @@
-"""Small, seeded data sets, as NumPy arrays: the twin of ``scalar_nn.datasets``.
+"""Small, seeded data sets, as NumPy arrays: the twin of ``scalar_nn.toolkit.datasets``.
 
 The small generators (people, sine3d, spiral, moons, circles, the sklearn
 loaders) are cheap, so they call the scalar twin and convert its lists: one
@@ -15,8 +15,8 @@ class indices for multi-class tasks.
 
 import numpy as np
 
-from scalar_nn import datasets as _scalar
-from scalar_nn.datasets import (  # noqa: F401  (re-exported: one source of truth)
+from scalar_nn.toolkit import datasets as _scalar
+from scalar_nn.toolkit.datasets import (  # noqa: F401  (re-exported: one source of truth)
     AMPLITUDE,
     BACKGROUND_HIGH,
     BACKGROUND_LOW,
@@ -42,9 +42,9 @@ from scalar_nn.datasets import (  # noqa: F401  (re-exported: one source of trut
     WB_NOISE,
     WIDE_BINARY,
 )
-from scalar_nn.validation import check_int, check_number
+from scalar_nn.toolkit.validation import check_int, check_number
 
-from . import rng
+from .. import rng
 
 
 def linspace(start, stop, n):

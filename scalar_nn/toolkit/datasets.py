@@ -2,7 +2,7 @@
 
 Every generator is deterministic: it draws only from ``scalar_nn.rng``, with
 keys ``key_for(seed, DATA, <dataset id>, ...)``, so the same seed gives the
-same numbers on any machine and in both twins (``vector_nn.datasets`` either
+same numbers on any machine and in both twins (``vector_nn.toolkit.datasets`` either
 converts these lists to arrays or, for ``wide_binary``, draws the very same
 numbers in a vectorised way).
 
@@ -19,7 +19,7 @@ The sklearn loaders at the end need the optional ``scikit-learn`` package
 
 import math
 
-from . import rng
+from .. import rng
 from .validation import check_choice, check_int, check_number
 
 # Dataset ids: the third part of every data key, so that two data sets drawn

@@ -29,8 +29,8 @@ import zlib
 
 import numpy as np
 
-from scalar_nn import serialize as _scalar
-from scalar_nn.serialize import (  # noqa: F401  (re-exported: the schema is not array math)
+from scalar_nn.toolkit import serialize as _scalar
+from scalar_nn.toolkit.serialize import (  # noqa: F401  (re-exported: the schema is not array math)
     FORMAT,
     VERSION,
     ModelFile,
@@ -39,7 +39,7 @@ from scalar_nn.serialize import (  # noqa: F401  (re-exported: the schema is not
     write_atomically,
 )
 
-from .mlp import MLP
+from ..mlp import MLP
 
 METADATA_KEY = "twin_nn_metadata"
 

@@ -13,9 +13,9 @@ numeric and are the scalar twin's own.
 
 import numpy as np
 
-from scalar_nn import validation as _scalar
-from scalar_nn.validation import (  # noqa: F401  (re-exported: not numeric)
-    _is_sequence,
+from scalar_nn.toolkit import validation as _scalar
+from scalar_nn.toolkit.validation import (  # noqa: F401  (re-exported: not numeric)
+    is_sequence,
     check_choice,
     check_int,
     check_model,
@@ -27,7 +27,7 @@ def as_matrix(X, what="X", n_cols=None):
     """``X`` as a float64 array (m, n_cols): not ragged, not empty, finite."""
     if isinstance(X, np.ndarray) and X.dtype == np.float64:
         A = X
-    elif _is_sequence(X):
+    elif is_sequence(X):
         try:
             A = np.asarray(X)
         except (ValueError, TypeError):       # ragged rows
@@ -51,11 +51,11 @@ def as_matrix(X, what="X", n_cols=None):
 
 def as_targets(Y, loss, m, n_out):
     """Targets as the loss needs them: float64 (m, n_out) for mse/bce, int64 (m,) classes."""
-    if not _is_sequence(Y) or len(Y) != m:
+    if not is_sequence(Y) or len(Y) != m:
         _scalar.as_targets(Y, loss, m, n_out)      # slow path: raises (not a sequence, or wrong length)
     if loss == "cross_entropy":
         return _class_indices(Y, n_out)
-    if n_out == 1 and not isinstance(Y, np.ndarray) and len(Y) > 0 and not _is_sequence(Y[0]):
+    if n_out == 1 and not isinstance(Y, np.ndarray) and len(Y) > 0 and not is_sequence(Y[0]):
         Y = [[v] for v in Y]
     if isinstance(Y, np.ndarray) and Y.ndim == 1 and n_out == 1:
         Y = Y.reshape(-1, 1)
@@ -93,7 +93,7 @@ def _class_indices(y, n_out):
 
 def as_masks(masks, m, hidden_sizes):
     """Explicit dropout masks: one (m, n_k) 0/1 array per hidden layer."""
-    if not _is_sequence(masks):
+    if not is_sequence(masks):
         raise TypeError("masks must be a list of 0/1 matrices, one per hidden layer, got %s"
                         % type(masks).__name__)
     if len(masks) != len(hidden_sizes):

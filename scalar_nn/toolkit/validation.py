@@ -1,0 +1,413 @@
+"""Checks at the public boundary: bad input fails here, with its name.
+
+A learner who passes a ragged list, a NaN or a label of 3 to a two-class
+network should read *what* is wrong, not a traceback from inside a matrix
+product.  Every public entry point (``MLP``, ``predict``, ``loss_and_grads``,
+the optimizers) calls these functions first; the math below them can then
+assume clean, finite, correctly shaped data.
+"""
+
+import math
+import numbers
+
+from ..conventions import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_LOSS_PAIRS, OUTPUTS
+
+
+def check_choice(what, value, choices):
+    """Raise ValueError unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(
+            "unknown %s %r: choose one of %s" % (what, value, ", ".join(map(repr, choices)))
+        )
+    return value
+
+
+def check_model(sizes, hidden, output, loss):
+    """Validate an architecture; return ``sizes`` as a list of ints.
+
+    ``sizes`` needs at least two entries (input and output), all positive
+    integers; the output/loss pair must be one of ``OUTPUT_LOSS_PAIRS``.
+    """
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
+        raise ValueError("sizes must list at least an input and an output size, got %r" % (sizes,))
+    clean = []
+    for n in sizes:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError("every layer size must be a positive integer, got %r in %r" % (n, sizes))
+        clean.append(int(n))
+    check_choice("hidden activation", hidden, HIDDEN_ACTIVATIONS)
+    check_choice("output", output, OUTPUTS)
+    check_choice("loss", loss, LOSSES)
+    if (output, loss) not in OUTPUT_LOSS_PAIRS:
+        raise ValueError(
+            "output %r does not go with loss %r: valid pairs are %s"
+            % (output, loss, ", ".join("%s+%s" % p for p in OUTPUT_LOSS_PAIRS))
+        )
+    if loss == "cross_entropy" and clean[-1] < 2:
+        raise ValueError("softmax + cross_entropy needs at least 2 output classes, got %d" % clean[-1])
+    return clean
+
+
+def check_number(what, value, low=None, high=None, low_inclusive=True, high_inclusive=True):
+    """Return ``value`` as a float if it is a finite real in the stated range.
+
+    ``low``/``high`` of None mean unbounded; the error message states the range.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError("%s must be a number, got %r" % (what, value))
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError("%s must be finite, got %r" % (what, value))
+    too_low = low is not None and (value < low if low_inclusive else value <= low)
+    too_high = high is not None and (value > high if high_inclusive else value >= high)
+    if too_low or too_high:
+        left = "-inf" if low is None else ("[%g" if low_inclusive else "(%g") % low
+        right = "inf" if high is None else ("%g]" if high_inclusive else "%g)") % high
+        if low is None:
+            left = "(-inf"
+        if high is None:
+            right = "inf)"
+        raise ValueError("%s must lie in %s, %s, got %r" % (what, left, right, value))
+    return value
+
+
+def check_int(what, value, low=None):
+    """Return ``value`` if it is an integer (not a bool) >= ``low``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError("%s must be an integer, got %r" % (what, value))
+    if low is not None and value < low:
+        raise ValueError("%s must be >= %d, got %r" % (what, low, value))
+    return int(value)
+
+
+def as_matrix(X, what="X", n_cols=None):
+    """Return ``X`` as a list of m rows of floats, checking it on the way.
+
+    Errors: not a sequence of rows, empty batch, ragged rows, wrong number of
+    columns (when ``n_cols`` is given), non-numbers, NaN or infinity.
+    """
+    X = plain(X)
+    if isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
+        raise TypeError("%s must be a list of rows, got %s" % (what, type(X).__name__))
+    if len(X) == 0:
+        raise ValueError("%s is an empty batch: it needs at least one row" % what)
+    rows = []
+    width = None
+    for i, row in enumerate(X):
+        if not is_sequence(row):
+            raise ValueError("%s must be 2-D (a list of rows); row %d is %r" % (what, i, row))
+        if width is None:
+            width = len(row)
+        elif len(row) != width:
+            raise ValueError("%s has ragged rows: row 0 has %d values, row %d has %d" % (what, width, i, len(row)))
+        rows.append([_finite_float(what, v, i, j) for j, v in enumerate(row)])
+    if width == 0:
+        raise ValueError("%s has rows of length 0" % what)
+    if n_cols is not None and width != n_cols:
+        raise ValueError("%s has %d features per row, the network expects %d" % (what, width, n_cols))
+    return rows
+
+
+def _finite_float(what, v, i, j):
+    """One entry of a matrix as a float; NaN, inf, nested sequences and non-numbers are errors."""
+    if is_sequence(v):
+        raise ValueError("%s must be 2-D (a list of rows of numbers); %s[%d][%d] is a sequence: %r"
+                         % (what, what, i, j, v))
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError("%s[%d][%d] is not a number: %r" % (what, i, j, v))
+    v = float(v)
+    if not math.isfinite(v):
+        raise ValueError("%s[%d][%d] is %r: inputs must be finite (no NaN or inf)" % (what, i, j, v))
+    return v
+
+
+def as_targets(Y, loss, m, n_out):
+    """Return the targets in the form the loss needs, after checking them.
+
+    * ``mse``/``bce``: a matrix (m, n_out) of floats (a flat list of m numbers
+      is accepted when n_out == 1); for ``bce`` every value lies in [0, 1].
+    * ``cross_entropy``: a list of m integer class indices in 0..n_out-1.
+    """
+    Y = plain(Y)
+    if isinstance(Y, (str, bytes)) or not hasattr(Y, "__len__"):
+        raise TypeError("Y must be a sequence, got %s" % type(Y).__name__)
+    if len(Y) != m:
+        raise ValueError("X has %d rows but Y has %d: they must match" % (m, len(Y)))
+    if loss == "cross_entropy":
+        return _class_indices(Y, n_out)
+    if n_out == 1 and len(Y) > 0 and not is_sequence(Y[0]):
+        Y = [[v] for v in Y]
+    Y = as_matrix(Y, "Y", n_out)
+    if loss == "bce":
+        for i, row in enumerate(Y):
+            for j, v in enumerate(row):
+                if v < 0.0 or v > 1.0:
+                    raise ValueError("Y[%d][%d] = %r: bce targets must lie in [0, 1]" % (i, j, v))
+    return Y
+
+
+def _class_indices(y, n_out):
+    """Class labels as a list of ints in 0..n_out-1, checked one by one.
+
+    The vector twin runs this loop only when its whole-array test fails, so
+    that both twins name the same first bad label.
+    """
+    y = plain(y)
+    return [_class_index(v, i, n_out) for i, v in enumerate(y)]
+
+
+def _class_index(v, i, n_out):
+    """A class label as an int in 0..n_out-1 (integral floats like 2.0 are accepted).
+
+    A nested sequence (a one-hot row, say) is a shape mistake (ValueError);
+    a string, None or a bool is not a number at all (TypeError).
+    """
+    if is_sequence(v):
+        raise ValueError("y must be a flat sequence of integer class indices, one per row; y[%d] is %r"
+                         % (i, v))
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError("y[%d] = %r: cross_entropy targets are integer class indices" % (i, v))
+    if not math.isfinite(v) or v != int(v):
+        raise ValueError("y[%d] = %r: cross_entropy targets are integer class indices" % (i, v))
+    c = int(v)
+    if c < 0 or c >= n_out:
+        raise ValueError("y[%d] = %d: class index out of range 0..%d" % (i, c, n_out - 1))
+    return c
+
+
+def as_masks(masks, m, hidden_sizes):
+    """Check explicit dropout masks: one (m, n_k) matrix of 0/1 per hidden layer."""
+    if not is_sequence(masks):
+        raise TypeError("masks must be a list of 0/1 matrices, one per hidden layer, got %s"
+                        % type(masks).__name__)
+    if len(masks) != len(hidden_sizes):
+        raise ValueError("masks: expected %d (one per hidden layer), got %d" % (len(hidden_sizes), len(masks)))
+    clean = []
+    for k, (M, n_k) in enumerate(zip(masks, hidden_sizes), start=1):
+        M = as_matrix(M, "masks[%d]" % (k - 1), n_k)
+        if len(M) != m:
+            raise ValueError("masks[%d] has %d rows, the batch has %d" % (k - 1, len(M), m))
+        for row in M:
+            for v in row:
+                if v != 0.0 and v != 1.0:
+                    raise ValueError("masks[%d] holds %r: dropout masks are 0/1" % (k - 1, v))
+        clean.append(M)
+    return clean
+
+
+def is_sequence(x):
+    """True for a list, tuple or array (something with a length that is not a string)."""
+    if hasattr(x, "ndim"):               # a NumPy array or scalar: a 0-d one has no length
+        return x.ndim > 0
+    return hasattr(x, "__len__") and not isinstance(x, (str, bytes))
+
+
+def plain(x):
+    """The one place where arrays become lists: ``x.tolist()`` for an array, else ``x``.
+
+    The scalar twin computes on lists of floats.  A NumPy array (or anything
+    with ``tolist``) handed to it is converted here, at the boundary, and
+    nowhere else; numpy itself is never imported.
+    """
+    tolist = getattr(x, "tolist", None)
+    return tolist() if tolist is not None and not isinstance(x, (str, bytes)) else x
+
+
+# ------------------------------------------------------------ networks
+def configure(net, sizes, hidden, output, loss, seed=0, l2=0.0, l2_bias=0.0, dropout=0.0,
+              batchnorm=False, bn_momentum=None):
+    """Check an MLP's architecture and hyperparameters and store them on ``net`` (both twins)."""
+    from ..conventions import BN_MOMENTUM
+    net.sizes = check_model(sizes, hidden, output, loss)
+    net.hidden, net.output, net.loss_name = hidden, output, loss
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError("seed must be an int, got %r" % (seed,))
+    net.seed = int(seed)
+    net.l2 = check_number("l2", l2, low=0.0)
+    net.l2_bias = check_number("l2_bias", l2_bias, low=0.0)
+    net.dropout = check_number("dropout", dropout, low=0.0, high=1.0, high_inclusive=False)
+    net.batchnorm = bool(batchnorm)
+    net.bn_momentum = check_number("bn_momentum", BN_MOMENTUM if bn_momentum is None else bn_momentum,
+                                   low=0.0, high=1.0)
+    net.training = True
+    net.draws = 0           # dropout mask draws so far: the counter of the DROPOUT stream
+    net.last_masks = None
+    net.last_output = None  # Yhat of the last loss_and_grads (training-mode forward)
+
+
+def describe_net(net):
+    """A readable repr: MLP([2, 2, 1], hidden='sigmoid', output='sigmoid', loss='mse', ...)."""
+    parts = ["%r" % (net.sizes,), "hidden=%r" % net.hidden, "output=%r" % net.output,
+             "loss=%r" % net.loss_name, "seed=%d" % net.seed]
+    for name in ("l2", "l2_bias", "dropout"):
+        if getattr(net, name):
+            parts.append("%s=%g" % (name, getattr(net, name)))
+    if net.batchnorm:
+        parts.append("batchnorm=True")
+    return "%s(%s)" % (type(net).__name__, ", ".join(parts))
+
+
+def batchnorm_rows(m):
+    """BatchNorm in training mode needs a batch variance, so at least 2 rows."""
+    if m < 2:
+        raise ValueError("BatchNorm cannot normalise a batch of one row in training mode")
+    return m
+
+
+def forward_masks(net, masks, m, training, check_masks=None):
+    """Explicit dropout masks, checked by ``check_masks`` (None stays None); only where dropout applies.
+
+    ``training`` is None for ``loss_and_grads`` (the network's own mode
+    decides) and a bool for ``forward`` (the caller's flag decides).
+    """
+    if masks is None:
+        return None
+    if training is None and (not net.training or net.dropout == 0.0):
+        raise ValueError("masks were given but this network applies no dropout (dropout=0 or eval mode)")
+    if training is not None and (not training or net.dropout == 0.0):
+        raise ValueError("masks were given but this forward pass applies no dropout "
+                         "(dropout=0 or training=False)")
+    return (check_masks or as_masks)(masks, m, net.sizes[1:-1])
+
+
+def sizes_from_params(params, options):
+    """([n_0, ..., n_L], batchnorm) read from the shapes of W1..WL, checked to chain.
+
+    BatchNorm is on when ``params`` has gamma1; a ``batchnorm`` option in
+    ``options`` (removed from it) must agree.
+    """
+    if not isinstance(params, dict) or "W1" not in params:
+        raise ValueError("params must be a dict with at least W1 and b1")
+    sizes = []
+    k = 1
+    while "W%d" % k in params:
+        W = plain(params["W%d" % k])
+        if not is_sequence(W) or not W or not is_sequence(W[0]) or not W[0]:
+            raise ValueError("W%d must be a matrix (list of rows)" % k)
+        n_in, n_out = len(W), len(W[0])
+        if sizes and sizes[-1] != n_in:
+            raise ValueError("W%d has %d rows but layer %d has %d units" % (k, n_in, k - 1, sizes[-1]))
+        if not sizes:
+            sizes.append(n_in)
+        sizes.append(n_out)
+        k += 1
+    batchnorm = "gamma1" in params
+    asked = options.pop("batchnorm", None)
+    if asked is not None and bool(asked) != batchnorm:
+        raise ValueError("batchnorm=%r but params %s gamma1/beta1: BatchNorm is read from the parameters"
+                         % (asked, "hold" if batchnorm else "have no"))
+    return sizes, batchnorm
+
+
+def checked_params(params, buffers, shapes, default_buffers, as_param):
+    """(params, buffers) checked against ``shapes`` and for finiteness, converted by ``as_param``."""
+    unknown = sorted(set(params) - set(shapes))
+    if unknown:
+        raise ValueError("unexpected parameter names %s (expected %s)" % (unknown, list(shapes)))
+    clean = {}
+    for name, shape in shapes.items():
+        if name not in params:
+            raise ValueError("parameter %s is missing" % name)
+        clean[name] = as_param(checked_param(name, params[name], shape))
+    clean_buffers = dict(default_buffers)
+    for name, value in (buffers or {}).items():
+        if name not in clean_buffers:
+            raise ValueError("unexpected buffer name %r" % name)
+        clean_buffers[name] = as_param(checked_param(name, value, (len(clean_buffers[name]),)))
+    return clean, clean_buffers
+
+
+def checked_param(name, value, shape):
+    """A copy of one parameter as lists of floats, checked against ``shape`` and for finiteness."""
+    value = plain(value)
+    if len(shape) == 2:
+        rows = as_matrix(value, name, shape[1])
+        if len(rows) != shape[0]:
+            raise ValueError("%s has %d rows, expected %d" % (name, len(rows), shape[0]))
+        return rows
+    if not is_sequence(value) or any(is_sequence(v) for v in value):
+        raise ValueError("%s must be a flat vector of %d numbers" % (name, shape[0]))
+    return as_matrix([value], name, shape[0])[0]
+
+
+# -------------------------------------------------- the 2-2-1 network
+def check_weights(weights, names):
+    """The nine named numbers of Network221 as finite floats; exactly the keys ``names``."""
+    if not hasattr(weights, "keys"):
+        raise TypeError("weights must be a dict {'w1': ..., 'b3': ...}, got %s" % type(weights).__name__)
+    missing = [name for name in names if name not in weights]
+    unknown = sorted(str(k) for k in weights.keys() if k not in names)
+    if missing or unknown:
+        raise ValueError("weights must have exactly the keys %s; missing %s, unknown %s"
+                         % (", ".join(names), missing, unknown))
+    return {name: check_number("weights[%r]" % name, weights[name]) for name in names}
+
+
+def check_vector(v, what, length):
+    """Return ``v`` as a list of ``length`` finite floats (lists and arrays accepted)."""
+    v = plain(v)
+    if isinstance(v, (str, bytes)) or not hasattr(v, "__len__"):
+        raise TypeError("%s must be a list of %d numbers, got %r" % (what, length, v))
+    if len(v) != length:
+        raise ValueError("%s must hold %d numbers, got %d" % (what, length, len(v)))
+    return [check_number("%s[%d]" % (what, j), value) for j, value in enumerate(v)]
+
+
+def check_sample(x):
+    """One input sample of the 2-2-1 network: a list of 2 finite floats [x1, x2]."""
+    return check_vector(x, "x (one sample: [x1, x2])", 2)
+
+
+def check_dataset(data, all_y_trues):
+    """The 2-2-1 training set: ``data`` as m rows [x1, x2], ``all_y_trues`` as m floats."""
+    rows = as_matrix(data, "data", 2)
+    all_y_trues = plain(all_y_trues)
+    if isinstance(all_y_trues, (str, bytes)) or not hasattr(all_y_trues, "__len__"):
+        raise TypeError("all_y_trues must be a list of numbers, got %s" % type(all_y_trues).__name__)
+    if len(all_y_trues) != len(rows):
+        raise ValueError("data has %d rows but all_y_trues has %d labels: one label per row"
+                         % (len(rows), len(all_y_trues)))
+    return rows, [check_number("all_y_trues[%d]" % i, y) for i, y in enumerate(all_y_trues)]
+
+
+def check_bound(optimizer, params, grads, check_grads):
+    """An optimizer serves one network: the params of its first ``step``, checked in full then.
+
+    Later steps check in O(1) that they get the same parameter dict and as
+    many gradients; a full ``check_grads`` runs again only when that fails,
+    so that the error names what is wrong.
+    """
+    bound = optimizer.__dict__.get("_params")
+    if bound is None:
+        check_grads(params, grads)
+        optimizer._params = params
+        return
+    if params is not bound:
+        raise ValueError("this %s already steps another network's parameters: make one optimizer "
+                         "per network" % type(optimizer).__name__)
+    if not isinstance(grads, dict) or len(grads) != len(params):
+        check_grads(params, grads)
+
+
+def check_learn_rate(learn_rate):
+    """The step size: a finite float > 0."""
+    return check_number("learn_rate", learn_rate, low=0.0, low_inclusive=False)
+
+
+def check_params221(params, shapes):
+    """The MLP layout {W1, b1, W2, b2} of a 2-2-1 network, checked: lists of finite floats."""
+    if not hasattr(params, "keys"):
+        raise TypeError("params must be a dict with W1, b1, W2, b2, got %s" % type(params).__name__)
+    missing = [name for name in shapes if name not in params]
+    if missing:
+        raise ValueError("params is missing %s (a 2-2-1 network needs W1, b1, W2, b2)" % missing)
+    clean = {}
+    for name, shape in shapes.items():
+        if len(shape) == 2:
+            matrix = as_matrix(params[name], name, shape[1])
+            if len(matrix) != shape[0]:
+                raise ValueError("%s must have %d rows, got %d" % (name, shape[0], len(matrix)))
+            clean[name] = matrix
+        else:
+            clean[name] = check_vector(params[name], name, shape[0])
+    return clean
