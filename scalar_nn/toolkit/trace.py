@@ -644,8 +644,8 @@ def vector_text(setup, traces):
         for k in range(L, 0, -1):
             dZk = vdZ[k]
             unit = setup.units[k]
-            label = "dZ%d = dL/dZ%d" % (k, k) + (" (losses.output_delta)" if k == L else "")
-            out.append("  " + label)
+            if k == L:
+                out.append("  dZ%d = dL/dZ%d (losses.output_delta)" % (k, k))
             out += show("dZ%d" % k, dZk, [["dL/dz_%s%s" % (u, s) for u in unit] for s in sx], t.dZ[k])
             A_name = "X" if k == 1 else "A%d" % (k - 1)
             out.append("  dW%d = %s.T @ dZ%d%s" % (k, A_name, k, " + l2 W%d" % k if net.l2 > 0 else ""))
