@@ -118,3 +118,31 @@ def test_cli_text_json_and_errors(tmp_path, capsys):
     assert cli.main(["trace", "--recipe", "moons-bn"], out=Out()) == 2
     assert "BatchNorm" in capsys.readouterr().err
     assert cli.main(["trace", "--recipe", "wide-binary"], out=Out()) == 2
+
+
+BLOCKED_CHILD = r"""
+import sys
+
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy" or name.startswith("numpy.") or name == "vector_nn" or name.startswith("vector_nn."):
+            raise ImportError("blocked: %s" % name)
+        return None
+
+sys.meta_path.insert(0, Block())
+from scalar_nn.toolkit import cli
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("args", [[], ["--recipe", "spiral", "--rows", "2", "--steps", "2"]], ids=["221", "spiral"])
+def test_trace_text_json_html_need_no_numpy(tmp_path, args):
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", BLOCKED_CHILD, "trace", "--json", str(tmp_path / "t.json"),
+                          "--html", str(tmp_path / "t.html")] + args, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "-- backward pass" in out.stdout and (tmp_path / "t.html").exists()
+    blocked = subprocess.run([sys.executable, "-c", BLOCKED_CHILD, "trace", "--vector"] + args,
+                             capture_output=True, text=True, timeout=120)
+    assert blocked.returncode == 2 and "blocked" in blocked.stderr

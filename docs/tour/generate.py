@@ -432,6 +432,7 @@ def overclock_rule_demo():
         lr = 0.1
 
         def set_lr(self, lr):
+            """Take the new rate, as Optimizer.set_lr does."""
             self.lr = lr
 
     class FakeHistory:
@@ -572,6 +573,7 @@ def parity_divergence_message():
     calls = {"n": 0}
 
     def hook(grads):
+        """Make the vector twin's gradient W2[0, 1] 1e-6 too large on its 4th step."""
         calls["n"] += 1
         if calls["n"] == 4:
             grads["W2"][0, 1] *= 1.0 + 1e-6
@@ -686,6 +688,7 @@ CHAPTERS = {}
 def chapter(filename, title):
     """Register a chapter template under ``filename``."""
     def deco(fn):
+        """Keep the title and the template (fn's docstring)."""
         CHAPTERS[filename] = (title, fn.__doc__)
         return fn
     return deco
@@ -1174,6 +1177,7 @@ CHAPTER_LESSON = {
 def _fill(template):
     """Replace every {{name}} by BLOCKS[name]() (an unknown name is an error)."""
     def sub(match):
+        """The text of the block a {{name}} names."""
         return BLOCKS[match.group(1)]()
     return re.sub(r"\{\{(\w+)\}\}", sub, template)
 

@@ -85,6 +85,7 @@ class Setup:
     """
 
     def __init__(self, title, net, optimizer, X, Y, batch_size, units, param_names, row_labels):
+        """Keep the parts, and a copy of the parameters before any traced step."""
         self.title, self.net, self.optimizer = title, net, optimizer
         self.X, self.Y, self.batch_size = X, Y, batch_size
         self.units, self.param_names, self.row_labels = units, param_names, row_labels
@@ -209,6 +210,7 @@ class Line:
     """One line of a trace: the name it defines, its value and the text 'name = formula = numbers = value'."""
 
     def __init__(self, name, value, text, layer=None, unit=None, param=None):
+        """A line; ``layer``/``unit``/``param`` say where on the network it belongs (for the page)."""
         self.name, self.value, self.text = name, value, text
         self.layer, self.unit, self.param = layer, unit, param
 
@@ -559,13 +561,16 @@ def vector_text(setup, traces):
     (``Z1 = X @ W1 + b1``), the array, the names of the scalar lines its
     entries match, and the largest difference from the scalar twin's numbers.
     """
-    import numpy as np
-    import vector_nn.mlp as vmlp
-    import vector_nn.optim as voptim
-    from vector_nn.layers import activation_backward as v_act_back
-    from vector_nn.layers import affine_backward_input as v_aff_back_in
-    from vector_nn.layers import dropout_backward as v_drop_back
-    from vector_nn.losses import output_delta as v_output_delta
+    try:
+        import numpy as np
+        import vector_nn.mlp as vmlp
+        import vector_nn.optim as voptim
+        from vector_nn.layers import activation_backward as v_act_back
+        from vector_nn.layers import affine_backward_input as v_aff_back_in
+        from vector_nn.layers import dropout_backward as v_drop_back
+        from vector_nn.losses import output_delta as v_output_delta
+    except ImportError as exc:
+        raise ImportError("--vector needs NumPy and vector_nn (%s); the text, --json and --html do not" % exc) from None
 
     net = setup.net
     vnet = vmlp.MLP.from_params(setup.initial_params, hidden=net.hidden, output=net.output, loss=net.loss_name,
@@ -576,6 +581,7 @@ def vector_text(setup, traces):
     np.set_printoptions(precision=6, suppress=False, linewidth=120)
 
     def show(name, arr, marks, scalar):
+        """Lines for one array: its shape and values, the scalar lines of its entries, the largest difference."""
         arr = np.asarray(arr, dtype=float)
         lines = ["  %s %s =" % (name, arr.shape)]
         lines += ["    " + s for s in np.array2string(arr, separator=", ").splitlines()]

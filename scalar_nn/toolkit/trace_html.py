@@ -130,7 +130,7 @@ SCRIPT = r"""
       else { v = P1[e.name] - P0[e.name]; t = e.name + ": " + fmt(P0[e.name]) + " \u2192 " + fmt(P1[e.name]); }
       // Few edges: label them all. Many: label those of the unit in focus (click a unit).
       var shown = edges.length <= 8 || e.to === st.focus || e.from === st.focus;
-      var f = edges.length <= 8 ? e.spread : e.to === st.focus ? 0.6 : 0.4;
+      var f = edges.length <= 8 ? e.spread : e.to === st.focus ? 0.5 : 0.35;
       edgeText[e.name].setAttribute("x", e.at(f)[0]);
       edgeText[e.name].setAttribute("y", e.at(f)[1]);
       edgeText[e.name].textContent = shown ? t : "";
