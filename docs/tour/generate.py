@@ -941,8 +941,7 @@ starting at 0, and steps `lr · m̂ / (sqrt(v̂) + eps)`. Its first step, from
 def _c6():
     """# 6. Generalization: the split, L2, inverted dropout, BatchNorm and early stopping
 
-Lesson: {{link_mlp_l2}}, {{link_layers}} (`dropout_forward`,
-`batchnorm_forward`), {{link_callbacks}} (`EarlyStopping`),
+Lesson: {{link_mlp_l2}}, {{link_layers_reg}}, {{link_callbacks}} (`EarlyStopping`),
 {{link_datasets}} (`train_val_split`).
 
 **The split.** A network can learn its training rows by heart; only rows it
@@ -1146,6 +1145,7 @@ LINKS = {
     "link_vlinalg": ("vector_nn/linalg.py", None),
     "link_layers": ("scalar_nn/layers.py", "affine_forward, affine_backward, affine_backward_input"),
     "link_vlayers": ("vector_nn/layers.py", None),
+    "link_layers_reg": ("scalar_nn/layers.py", "dropout_forward, dropout_backward, batchnorm_forward"),
     "link_mlp": ("scalar_nn/mlp.py", "MLP.forward_with_cache, MLP.backward"),
     "link_mlp_l2": ("scalar_nn/mlp.py", "MLP.l2_penalty, MLP.backward"),
     "link_losses": ("scalar_nn/losses.py", None),
@@ -1159,6 +1159,19 @@ LINKS = {
 }
 for _name, (_path, _func) in LINKS.items():
     BLOCKS[_name] = (lambda p, f: lambda: link(p, f))(_path, _func)
+
+CHAPTER_SUMMARY = {
+    "01-neuron-and-forward.md": "what one neuron computes; the sigmoid and its slope; the forward pass on the four people",
+    "02-backprop-by-hand.md": "one SGD step on Alice: every partial derivative as its chain-rule product, every update",
+    "03-scalars-to-matrices.md": "the same step as `X @ W + b`; every array's shape; dW, db, dA derived; why 2(Ŷ - Y)/m",
+    "04-losses-and-shortcuts.md": "MSE, sigmoid + BCE, softmax + cross-entropy; the Jacobian way against `(P - onehot)/m`",
+    "05-training.md": "batches, SGD, classic and EMA momentum against PyTorch and nnfs, decay, Adam's first step",
+    "06-generalization.md": "held-out rows, L2 and its ½, inverted dropout, BatchNorm, early stopping, measured",
+    "07-overclock.md": "the oscillation rule on made-up curves; the A/B run from the same weights",
+    "08-loops-against-vectors.md": "the measured speedups, the crossover, why NumPy loses at batch 1",
+    "09-how-we-know-the-twins-agree.md": "lockstep and free-running parity, a-priori tolerances, the first-divergence report",
+    "10-questions-and-answers.md": "perceptron vs network, activations, vanishing gradients, lr, batch vs online, overfitting",
+}
 
 CHAPTER_LESSON = {
     "01-neuron-and-forward.md": "scalar_nn/network221.py",
@@ -1190,7 +1203,7 @@ def render_all():
     out = {}
     for filename, (title, template) in CHAPTERS.items():
         out[filename] = HEADER + _fill(template.strip("\n")) + "\n"
-    rows = "\n".join("| [%s](%s) | %s | %s |" % (f.split("-")[0].lstrip("0") + ". " + title, f, title,
+    rows = "\n".join("| [%s](%s) | %s | %s |" % (f.split("-")[0].lstrip("0") + ". " + title, f, CHAPTER_SUMMARY[f],
                                                  "[`%s`](../../%s)" % (CHAPTER_LESSON[f], CHAPTER_LESSON[f]))
                      for f, (title, _) in CHAPTERS.items())
     out["README.md"] = HEADER + INDEX.replace("{{index_rows}}", rows)

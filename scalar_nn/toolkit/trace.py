@@ -457,30 +457,31 @@ def _update_lines(setup, t):
     """Every parameter entry: old value, the optimizer's rule with its numbers, new value."""
     opt, lines = setup.optimizer, []
     kind = type(opt).__name__
+    lr = "lr_s" if opt.decay > 0.0 else "lr"        # the decayed rate of this step, lr0 / (1 + decay s)
     for array in t.params_before:
         for index, old in _unit_entries(t.params_before[array]):
             name = setup.param_names[(array, index)]
             g, new = _get(t.grads[array], index), _get(t.params_after[array], index)
             step = new - old
             if kind == "SGD" and opt.momentum == 0.0:
-                text = "%s: %s - lr·dL/d%s = %s - %s·%s = %s   (step %s)" % (
-                    name, fmt(old), name, fmt(old), fmt(t.lr), par(g), fmt(new), fmt(step))
+                text = "%s: %s - %s·dL/d%s = %s - %s·%s = %s   (step %s)" % (
+                    name, fmt(old), lr, name, fmt(old), fmt(t.lr), par(g), fmt(new), fmt(step))
             elif kind == "SGD":
                 v0 = _get(t.state_before["v"][array], index) if array in t.state_before["v"] else 0.0
                 v1 = _get(t.state_after["v"][array], index)
-                text = ("%s: v = mu·v + (1-d)·g = %s·%s + %s·%s = %s; %s - lr·v = %s - %s·%s = %s   (step %s)" % (
+                text = ("%s: v = mu·v + (1-d)·g = %s·%s + %s·%s = %s; %s - %s·v = %s - %s·%s = %s   (step %s)" % (
                     name, fmt(opt.momentum), par(v0), fmt(1.0 - opt.dampening), par(g), fmt(v1),
-                    fmt(old), fmt(old), fmt(t.lr), par(v1), fmt(new), fmt(step)))
+                    fmt(old), lr, fmt(old), fmt(t.lr), par(v1), fmt(new), fmt(step)))
             else:
                 m0 = _get(t.state_before["m"][array], index) if array in t.state_before["m"] else 0.0
                 s0 = _get(t.state_before["v"][array], index) if array in t.state_before["v"] else 0.0
                 m1, s1 = _get(t.state_after["m"][array], index), _get(t.state_after["v"][array], index)
                 n = opt.steps          # Adam's t for this step: the step count after it
                 text = ("%s: m = %g·%s + %g·%s = %s; v = %g·%s + %g·%s^2 = %s; "
-                        "%s - lr·(m/(1-b1^%d)) / (sqrt(v/(1-b2^%d)) + eps) = %s - %s·%s/%s = %s   (step %s)" % (
+                        "%s - %s·(m/(1-b1^%d)) / (sqrt(v/(1-b2^%d)) + eps) = %s - %s·%s/%s = %s   (step %s)" % (
                             name, opt.beta1, par(m0), 1 - opt.beta1, par(g), fmt(m1),
                             opt.beta2, par(s0), 1 - opt.beta2, par(g), fmt(s1),
-                            fmt(old), n, n, fmt(old), fmt(t.lr), par(m1 / (1 - opt.beta1 ** n)),
+                            fmt(old), lr, n, n, fmt(old), fmt(t.lr), par(m1 / (1 - opt.beta1 ** n)),
                             fmt((s1 / (1 - opt.beta2 ** n)) ** 0.5 + opt.eps), fmt(new), fmt(step)))
             lines.append(Line(name, new, text, param=name))
     return lines
