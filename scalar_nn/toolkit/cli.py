@@ -268,6 +268,9 @@ def build_parser():
     p.add_argument("--twins", nargs="+", choices=("scalar", "vector"), default=["scalar", "vector"])
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.set_defaults(func=cmd_gradcheck)
+
+    from . import trace
+    trace.add_parser(sub)
     return parser
 
 

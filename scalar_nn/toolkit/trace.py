@@ -1,0 +1,744 @@
+"""``twin-nn trace``: every number of a training step, computed by the scalar twin.
+
+A trace runs real training steps of a small network and writes down every
+value the step produced, as the sum or product it came from:
+
+* **forward**: for every unit, ``z = w·a + ... + b`` with the numbers put in,
+  then ``a = act(z)`` (and the dropout scaling when the network has dropout);
+* **loss**: the data loss as the mean it is, plus the L2 term when there is one;
+* **backward**: every partial derivative, ``dL/dz``, ``dL/dw``, ``dL/db`` and
+  ``dL/da``, with the chain-rule product it is made of;
+* **update**: every parameter's old value, its step and its new value, with the
+  optimizer's rule (and its state: velocity, Adam moments).
+
+The numbers are the twin's own: the forward values are the layer caches of
+``MLP.forward_with_cache``, the parameter gradients come from ``MLP.backward``
+(the intermediate ``dL/da`` and ``dL/dz`` from the same layer functions
+``backward`` calls, on the same caches), and the new parameters from the
+optimizer's ``step``.  This module only formats them; the equations it prints
+are the ones those functions compute, with their inputs filled in.
+``parity_tests/test_trace.py`` checks the traced numbers against the twin's
+``loss_and_grads`` and ``step``.
+
+What is traced (``build_setup``):
+
+* by default, the 2-2-1 sigmoid network of ``network221`` with the readable
+  starting weights ``HAND_WEIGHTS`` (those of the hand-worked step in
+  ``parity_tests/test_network221.py`` and of chapter 2 of the tour), per-sample
+  SGD at lr 0.1 on the four people, starting with Alice.  Named numbers w1..w6,
+  b1..b3, units h1, h2, o1, exactly as in ``network221.py``;
+* ``recipe=NAME``: that recipe's activations, output/loss pair, L2, dropout and
+  optimizer, on the first ``rows`` rows (default 4) of its training data, with
+  every hidden layer shrunk to ``width`` units (default 3; 0 keeps the recipe's
+  sizes).  Units are x1.., h<k>_<j> (hidden layer k, unit j, from 1) and o1..;
+  weights are named by their array entry, ``W1[0,2]`` (NumPy indices, from 0).
+
+Step j uses the batch ``training.sequential_batch(n, batch_size, j)``; a
+per-row value is suffixed ``#r`` (batch row r) when the batch has more than
+one row.  ``--vector`` (``vector_text``) replays the same steps in the vector
+twin and prints its arrays, each entry marked with the scalar line it matches.
+"""
+
+import copy
+import json
+
+from .. import activations as _activations
+from .. import network221
+from ..layers import activation_backward, affine_backward_input, dropout_backward
+from ..losses import output_delta
+from ..mlp import MLP
+from ..optim import SGD
+from . import datasets, recipes
+from .training import sequential_batch
+from .validation import check_choice, check_int
+
+# The readable starting numbers of the hand-worked step (parity_tests/test_network221.py).
+HAND_WEIGHTS = {
+    "w1": 1.0, "w2": 0.5, "b1": 0.5,
+    "w3": -0.5, "w4": 0.25, "b2": -0.25,
+    "w5": 2.0, "w6": -1.0, "b3": 0.1,
+}
+PEOPLE = ("Alice", "Bob", "Charlie", "Diana")
+MAX_INPUTS = 16          # a trace of a 3072-input layer is not something to read
+ACT_SYMBOL = {"sigmoid": "s", "tanh": "tanh", "relu": "relu", "swish": "swish", "linear": "linear"}
+
+
+def fmt(x):
+    """A number as the text shows it: 6 significant digits, integers without a point."""
+    if x == int(x) and abs(x) < 1e6:
+        return "%d" % x
+    return "%.6g" % x
+
+
+def par(x):
+    """``fmt(x)`` in parentheses when negative, so that ``a·(-2)`` reads right."""
+    s = fmt(x)
+    return "(%s)" % s if s.startswith("-") else s
+
+
+# ------------------------------------------------------------------ setup
+class Setup:
+    """What a trace runs: a scalar MLP, its optimizer, the data, the batch size and the names.
+
+    ``units[k]`` are the names of layer k's units (k = 0: the inputs);
+    ``param_names[(array, index)]`` is the name of one parameter entry.
+    """
+
+    def __init__(self, title, net, optimizer, X, Y, batch_size, units, param_names, row_labels):
+        """Keep the parts, and a copy of the parameters before any traced step."""
+        self.title, self.net, self.optimizer = title, net, optimizer
+        self.X, self.Y, self.batch_size = X, Y, batch_size
+        self.units, self.param_names, self.row_labels = units, param_names, row_labels
+        self.initial_params = copy.deepcopy(net.params)
+
+    def describe(self):
+        """The setup in one paragraph: network, optimizer, data."""
+        net = self.net
+        extra = ""
+        if net.l2 > 0.0:
+            extra += ", l2 %g" % net.l2
+        if net.l2_bias > 0.0:
+            extra += ", l2_bias %g" % net.l2_bias
+        if net.dropout > 0.0:
+            extra += ", dropout %g" % net.dropout
+        return "%s\nnetwork %s, hidden %s, output %s, loss %s%s\noptimizer %r\ndata: %d rows, batch %d" % (
+            self.title, net.sizes, net.hidden, net.output, net.loss_name, extra, self.optimizer,
+            len(self.X), self.batch_size)
+
+
+def _generic_names(sizes):
+    """Unit names (x1.., h<k>_<j>.., o1..) and parameter-entry names (W1[i,j], b1[j]) of an MLP."""
+    L = len(sizes) - 1
+    units = [["x%d" % (i + 1) for i in range(sizes[0])]]
+    for k in range(1, L):
+        units.append(["h%d_%d" % (k, j + 1) for j in range(sizes[k])])
+    units.append(["o%d" % (j + 1) for j in range(sizes[L])])
+    names = {}
+    for k in range(1, L + 1):
+        for i in range(sizes[k - 1]):
+            for j in range(sizes[k]):
+                names[("W%d" % k, (i, j))] = "W%d[%d,%d]" % (k, i, j)
+        for j in range(sizes[k]):
+            names[("b%d" % k, (j,))] = "b%d[%d]" % (k, j)
+    return units, names
+
+
+def build_setup(recipe=None, rows=None, width=3, seed=None, lr=None, batch_size=None, person="alice"):
+    """The network, optimizer and data a trace runs on (module docstring: what is traced).
+
+    Default (``recipe`` None): the 2-2-1 net from ``HAND_WEIGHTS`` (from
+    ``network221.init_weights(seed)`` when ``seed`` is not None), SGD lr 0.1
+    (or ``lr``), the four people, batch 1, the first step on ``person``.  With a recipe: its first ``rows`` rows, hidden layers shrunk
+    to ``width`` units (0: as in the recipe), its optimizer; full batch unless
+    ``batch_size`` is given.
+    """
+    if recipe is None or recipe == "people-221":
+        return _setup_221(seed, lr, batch_size, person)
+    r = recipes.get(recipe)
+    seed = 0 if seed is None else check_int("seed", seed)
+    if r.model.get("batchnorm"):
+        raise ValueError("trace does not show BatchNorm; recipe %s uses it (try sine3d, spiral, circles)" % r.name)
+    if r.model["sizes"][0] > MAX_INPUTS:
+        raise ValueError("recipe %s has %d inputs; trace shows networks of at most %d inputs"
+                         % (r.name, r.model["sizes"][0], MAX_INPUTS))
+    rows = 4 if rows is None else check_int("rows", rows, low=1)
+    width = check_int("width", width, low=0)
+    X, Y, _, _ = recipes.load_data(r, "scalar", seed)
+    rows = min(rows, len(X))
+    X, Y = [list(x) for x in X[:rows]], copy.deepcopy(Y[:rows])
+    model = dict(r.model)
+    sizes = list(model.pop("sizes"))
+    if width:
+        sizes = [sizes[0]] + [width] * (len(sizes) - 2) + [sizes[-1]]
+    net = MLP(sizes, seed=seed, **model)
+    X, Y = net.ops.clean_data(net, X, Y)          # targets as the loss wants them (rows, or labels)
+    kind, kwargs = r.optimizer
+    kwargs = dict(kwargs)
+    if lr is not None:
+        kwargs["lr"] = lr
+    from ..optim import make_optimizer
+    opt = make_optimizer(kind, **kwargs)
+    units, names = _generic_names(sizes)
+    title = "recipe %s, first %d rows of its training data%s (seed %d)" % (
+        r.name, rows, ", hidden layers shrunk to %d units" % width if width and sizes != r.model["sizes"] else "",
+        seed)
+    batch = rows if batch_size is None else min(check_int("batch_size", batch_size, low=1), rows)
+    return Setup(title, net, opt, X, Y, batch, units, names, ["row %d" % i for i in range(rows)])
+
+
+def _setup_221(seed, lr, batch_size, person):
+    """The 2-2-1 network of network221.py on the four people, in the MLP layout, named w1..b3."""
+    if seed is None or seed == "hand":
+        weights, where = dict(HAND_WEIGHTS), "the hand-worked weights"
+    else:
+        weights, where = network221.init_weights(check_int("seed", seed)), "network221.init_weights(%d)" % seed
+    net = MLP.from_params(network221.weights_to_params(weights), hidden="sigmoid", output="sigmoid", loss="mse")
+    opt = SGD(lr=0.1 if lr is None else lr)
+    X, Y = datasets.people()
+    start = check_choice("person", person.capitalize(), PEOPLE) if isinstance(person, str) else PEOPLE[person]
+    first = PEOPLE.index(start)
+    order = list(range(first, 4)) + list(range(first))
+    X, Y = [X[i] for i in order], [Y[i] for i in order]
+    units = [["x1", "x2"], ["h1", "h2"], ["o1"]]
+    names = {(array, index): name for name, (array, index) in network221.LAYOUT.items()}
+    title = "the 2-2-1 network of scalar_nn/network221.py from %s, per-sample SGD, first on %s" % (where, start)
+    batch = 1 if batch_size is None else min(check_int("batch_size", batch_size, low=1), 4)
+    return Setup(title, net, opt, X, Y, batch, units, names, [PEOPLE[i] for i in order])
+
+
+# ------------------------------------------------------------------ tracing
+def _entries(value):
+    """(index, float) pairs of a vector or matrix, rows first."""
+    if value and isinstance(value[0], list):
+        return [((i, j), v) for i, row in enumerate(value) for j, v in enumerate(row)]
+    return [((j,), v) for j, v in enumerate(value)]
+
+
+def _unit_entries(value):
+    """(index, float) pairs of a vector, or of a matrix column by column (unit by unit)."""
+    if value and isinstance(value[0], list):
+        return [((i, j), value[i][j]) for j in range(len(value[0])) for i in range(len(value))]
+    return _entries(value)
+
+
+def _get(value, index):
+    """value[index] for a (i, j) or (j,) index into lists."""
+    return value[index[0]][index[1]] if len(index) == 2 else value[index[0]]
+
+
+class Line:
+    """One line of a trace: the name it defines, its value and the text 'name = formula = numbers = value'."""
+
+    def __init__(self, name, value, text, layer=None, unit=None, param=None):
+        """A line; ``layer``/``unit``/``param`` say where on the network it belongs (for the page)."""
+        self.name, self.value, self.text = name, value, text
+        self.layer, self.unit, self.param = layer, unit, param
+
+    def to_dict(self):
+        """The line as JSON-ready data."""
+        d = {"name": self.name, "value": self.value, "text": self.text}
+        for key in ("layer", "unit", "param"):
+            if getattr(self, key) is not None:
+                d[key] = getattr(self, key)
+        return d
+
+
+class StepTrace:
+    """Everything one training step computed, as named values and formatted lines.
+
+    Attributes: ``step`` (1-based), ``batch`` (row indices), ``X``/``Y`` (the
+    batch), ``masks``, ``params_before``/``params_after`` (arrays, lists),
+    ``grads`` (from ``MLP.backward``), ``loss``/``data_loss``/``l2_loss``, ``lr``,
+    and ``lines``: {"forward", "loss", "backward", "update"} -> list of Line.
+    """
+
+    def values(self, phase):
+        """{name: value} of one phase's lines, in order."""
+        return {line.name: line.value for line in self.lines[phase]}
+
+
+def _row_suffix(m, r):
+    """'#r' when the batch has several rows (so per-row names stay apart), else ''."""
+    return "#%d" % r if m > 1 else ""
+
+
+def trace_step(setup, j):
+    """Run training step j (0-based) of ``setup`` in the scalar twin and record every number.
+
+    The step is the twin's: ``forward_with_cache`` (training mode, the step's
+    dropout masks, running statistics updated), ``data_loss`` + ``l2_penalty``,
+    ``output_delta`` then ``backward`` for the gradients, and the optimizer's
+    ``step``.  Returns a StepTrace.
+    """
+    net, opt = setup.net, setup.optimizer
+    batch = sequential_batch(len(setup.X), setup.batch_size, j)
+    X, Y = [setup.X[i] for i in batch], [setup.Y[i] for i in batch]
+    m = len(X)
+    t = StepTrace()
+    t.step, t.batch, t.X, t.Y = j + 1, batch, X, Y
+    t.params_before = copy.deepcopy(net.params)
+    t.state_before = copy.deepcopy(opt.state)
+    t.masks = net.draw_masks(m) if (net.training and net.dropout > 0.0) else None
+    Z_L, Yhat, caches = net.forward_with_cache(X, net.training, t.masks, update_stats=net.training)
+    t.data_loss = net.data_loss(Z_L, Yhat, Y)
+    t.l2_loss = net.l2_penalty()
+    t.loss = t.data_loss + t.l2_loss
+    dZ_L = output_delta(net.output, net.loss_name, Z_L, Yhat, Y)
+    t.grads = net.backward(dZ_L, caches)
+    # The intermediate gradients, from the layer functions backward() calls, on the same caches.
+    L = net.n_layers
+    dZ, dA, dAct = {L: dZ_L}, {}, {}
+    for k in range(L, 1, -1):
+        dA[k - 1] = affine_backward_input(dZ[k], caches[k - 1]["affine"])
+        below = caches[k - 2]
+        dAct[k - 1] = dropout_backward(dA[k - 1], below["drop"]) if below["drop"] is not None else dA[k - 1]
+        dZ[k - 1] = activation_backward(dAct[k - 1], below["act"])
+    t.lr = opt.current_lr()
+    opt.step(net.params, t.grads)
+    t.params_after = copy.deepcopy(net.params)
+    t.state_after = copy.deepcopy(opt.state)
+    t.caches, t.Z_L, t.Yhat, t.dZ, t.dA, t.dAct = caches, Z_L, Yhat, dZ, dA, dAct
+    t.lines = {"forward": _forward_lines(setup, t), "loss": _loss_lines(setup, t),
+               "backward": _backward_lines(setup, t), "update": _update_lines(setup, t)}
+    return t
+
+
+def _layer_inputs(setup, t, k):
+    """A_{k-1} of the step (the batch for k = 1) and the names of its columns."""
+    A = t.X if k == 1 else t.caches[k - 1]["affine"]["A_prev"]
+    return A, ["a_" + u if k > 1 else u for u in setup.units[k - 1]]
+
+
+def _forward_lines(setup, t):
+    """z = sum of weight·input + bias, then a = act(z) [· M/(1-p)], for every unit and row; then yhat."""
+    net, lines, m = setup.net, [], len(t.X)
+    L = net.n_layers
+    for k in range(1, L + 1):
+        cache = t.caches[k - 1]
+        A_prev = cache["affine"]["A_prev"]
+        W, b = t.params_before["W%d" % k], t.params_before["b%d" % k]
+        in_names = ["a_" + u if k > 1 else u for u in setup.units[k - 1]]
+        Z = cache["act"]["Z"] if k < L else t.Z_L
+        A_act = t.caches[k]["affine"]["A_prev"] if k < L else t.Yhat
+        for r in range(m):
+            sx = _row_suffix(m, r)
+            for j, unit in enumerate(setup.units[k]):
+                wn = [setup.param_names[("W%d" % k, (i, j))] for i in range(len(W))]
+                bn = setup.param_names[("b%d" % k, (j,))]
+                symbolic = " + ".join("%s·%s" % (w, a + (sx if k > 1 or m > 1 else "")) for w, a in zip(wn, in_names))
+                numeric = " + ".join("%s·%s" % (par(W[i][j]), par(A_prev[r][i])) for i in range(len(W)))
+                z = Z[r][j]
+                lines.append(Line("z_%s%s" % (unit, sx), z, "z_%s%s = %s + %s = %s + %s = %s" % (
+                    unit, sx, symbolic, bn, numeric, par(b[j]), fmt(z)), layer=k, unit=unit))
+                if k < L:
+                    f = ACT_SYMBOL[net.hidden]
+                    if cache["drop"] is None:
+                        a = A_act[r][j]
+                        lines.append(Line("a_%s%s" % (unit, sx), a, "a_%s%s = %s(z_%s%s) = %s(%s) = %s" % (
+                            unit, sx, f, unit, sx, f, fmt(z), fmt(a)), layer=k, unit=unit))
+                    else:
+                        a0 = _activations.ACTIVATIONS[net.hidden][0](z)
+                        mask, a = cache["drop"]["M"][r][j], A_act[r][j]
+                        lines.append(Line("act_%s%s" % (unit, sx), a0, "act_%s%s = %s(z_%s%s) = %s(%s) = %s" % (
+                            unit, sx, f, unit, sx, f, fmt(z), fmt(a0)), layer=k, unit=unit))
+                        lines.append(Line("a_%s%s" % (unit, sx), a, "a_%s%s = act_%s%s·M/(1-p) = %s·%s/%s = %s" % (
+                            unit, sx, unit, sx, fmt(a0), fmt(mask), fmt(cache["drop"]["keep"]), fmt(a)),
+                            layer=k, unit=unit))
+        if k == L:
+            for r in range(m):
+                sx = _row_suffix(m, r)
+                zs = ", ".join(fmt(z) for z in t.Z_L[r])
+                for j, unit in enumerate(setup.units[L]):
+                    y = t.Yhat[r][j]
+                    if net.output == "sigmoid":
+                        text = "yhat_%s%s = s(z_%s%s) = s(%s) = %s" % (unit, sx, unit, sx, fmt(t.Z_L[r][j]), fmt(y))
+                    elif net.output == "softmax":
+                        text = "yhat_%s%s = softmax(%s)_%d = e^z_%s / sum e^z = %s" % (
+                            unit, sx, zs, j + 1, unit, fmt(y))
+                    else:
+                        text = "yhat_%s%s = z_%s%s = %s" % (unit, sx, unit, sx, fmt(y))
+                    lines.append(Line("yhat_%s%s" % (unit, sx), y, text, layer=L, unit=unit))
+    return lines
+
+
+def _loss_lines(setup, t):
+    """The data loss as the mean it is, the L2 term and the total."""
+    net, m = setup.net, len(t.X)
+    outs = setup.units[-1]
+    n_out = len(outs)
+    lines = []
+    if net.loss_name == "mse":
+        terms = ["(%s - %s)^2" % (fmt(t.Yhat[r][j]), fmt(t.Y[r][j])) for r in range(m) for j in range(n_out)]
+        text = "L_data = (1/N) sum (yhat - y)^2 = (%s) / %d = %s" % (" + ".join(terms[:8]) + (
+            " + ..." if len(terms) > 8 else ""), m * n_out, fmt(t.data_loss))
+    elif net.loss_name == "bce":
+        terms = ["%s·softplus(%s) + %s·softplus(%s)" % (fmt(t.Y[r][j]), fmt(-t.Z_L[r][j]), fmt(1 - t.Y[r][j]),
+                                                      fmt(t.Z_L[r][j])) for r in range(m) for j in range(n_out)]
+        text = "L_data = (1/N) sum [y·softplus(-z) + (1-y)·softplus(z)] = (%s) / %d = %s" % (
+            " + ".join(terms[:4]) + (" + ..." if len(terms) > 4 else ""), m * n_out, fmt(t.data_loss))
+    else:
+        terms = ["-log %s" % fmt(t.Yhat[r][t.Y[r]]) for r in range(m)]
+        text = "L_data = (1/m) sum_r -log yhat[r, y_r] = (%s) / %d = %s" % (
+            " + ".join(terms[:8]) + (" + ..." if len(terms) > 8 else ""), m, fmt(t.data_loss))
+    lines.append(Line("L_data", t.data_loss, text))
+    if net.l2 > 0.0 or net.l2_bias > 0.0:
+        text = "L_l2 = (l2/2) sum W^2 + (l2_bias/2) sum b^2 = (%g/2) sum W^2 + (%g/2) sum b^2 = %s" % (
+            net.l2, net.l2_bias, fmt(t.l2_loss))
+        lines.append(Line("L_l2", t.l2_loss, text))
+        lines.append(Line("L", t.loss, "L = L_data + L_l2 = %s + %s = %s" % (
+            fmt(t.data_loss), fmt(t.l2_loss), fmt(t.loss))))
+    else:
+        lines.append(Line("L", t.loss, "L = L_data = %s" % fmt(t.loss)))
+    return lines
+
+
+def _output_delta_text(net, unit, sx, r, j, t, m, n_out):
+    """The formula and the numbers of dL/dz for one output entry (losses.output_delta's table)."""
+    yh, z = t.Yhat[r][j], t.Z_L[r][j]
+    if net.output == "linear":
+        return "2·(z_%s%s - y)/N = 2·(%s - %s)/%d" % (unit, sx, fmt(z), fmt(t.Y[r][j]), m * n_out)
+    if net.loss_name == "mse":
+        return "2·(yhat - y)/N · yhat·(1 - yhat) = 2·(%s - %s)/%d · %s·(1 - %s)" % (
+            fmt(yh), fmt(t.Y[r][j]), m * n_out, fmt(yh), fmt(yh))
+    if net.loss_name == "bce":
+        return "(yhat - y)/N = (%s - %s)/%d" % (fmt(yh), fmt(t.Y[r][j]), m * n_out)
+    hot = 1 if t.Y[r] == j else 0
+    return "(yhat - onehot)/m = (%s - %d)/%d" % (fmt(yh), hot, m)
+
+
+def _backward_lines(setup, t):
+    """dL/dz of the outputs, then per layer downwards: dL/dw, dL/db, dL/da and dL/dz of the layer below."""
+    net, m = setup.net, len(t.X)
+    L = net.n_layers
+    lines = []
+    n_out = len(setup.units[L])
+    for r in range(m):
+        sx = _row_suffix(m, r)
+        for j, unit in enumerate(setup.units[L]):
+            v = t.dZ[L][r][j]
+            lines.append(Line("dL/dz_%s%s" % (unit, sx), v, "dL/dz_%s%s = %s = %s" % (
+                unit, sx, _output_delta_text(net, unit, sx, r, j, t, m, n_out), fmt(v)), layer=L, unit=unit))
+    for k in range(L, 0, -1):
+        A_prev, in_names = _layer_inputs(setup, t, k)
+        W, b = t.params_before["W%d" % k], t.params_before["b%d" % k]
+        dZ = t.dZ[k]
+        gW, gb = t.grads["W%d" % k], t.grads["b%d" % k]
+        for j, unit in enumerate(setup.units[k]):          # unit by unit, as the forward sums
+            for i in range(len(W)):
+                name = setup.param_names[("W%d" % k, (i, j))]
+                sym = " + ".join("%s%s·dL/dz_%s%s" % (in_names[i], _row_suffix(m, r), unit, _row_suffix(m, r))
+                                 for r in range(m))
+                num = " + ".join("%s·%s" % (par(A_prev[r][i]), par(dZ[r][j])) for r in range(m))
+                if net.l2 > 0.0:
+                    sym += " + l2·%s" % name
+                    num += " + %g·%s" % (net.l2, par(W[i][j]))
+                lines.append(Line("dL/d" + name, gW[i][j], "dL/d%s = %s = %s = %s" % (name, sym, num, fmt(gW[i][j])),
+                                  layer=k, param=name))
+        for j, unit in enumerate(setup.units[k]):
+            name = setup.param_names[("b%d" % k, (j,))]
+            sym = " + ".join("dL/dz_%s%s" % (unit, _row_suffix(m, r)) for r in range(m))
+            num = " + ".join(par(dZ[r][j]) for r in range(m))
+            if net.l2_bias > 0.0:
+                sym += " + l2_bias·%s" % name
+                num += " + %g·%s" % (net.l2_bias, par(b[j]))
+            text = "dL/d%s = %s = %s" % (name, sym, fmt(gb[j])) if m == 1 and net.l2_bias == 0.0 else \
+                "dL/d%s = %s = %s = %s" % (name, sym, num, fmt(gb[j]))
+            lines.append(Line("dL/d" + name, gb[j], text, layer=k, param=name))
+        if k == 1:
+            break
+        below = t.caches[k - 2]
+        f = ACT_SYMBOL[net.hidden]
+        for r in range(m):
+            sx = _row_suffix(m, r)
+            for i, unit in enumerate(setup.units[k - 1]):
+                wn = [setup.param_names[("W%d" % k, (i, j))] for j in range(len(W[0]))]
+                sym = " + ".join("%s·dL/dz_%s%s" % (w, u, sx) for w, u in zip(wn, setup.units[k]))
+                num = " + ".join("%s·%s" % (par(W[i][j]), par(dZ[r][j])) for j in range(len(W[0])))
+                v = t.dA[k - 1][r][i]
+                lines.append(Line("dL/da_%s%s" % (unit, sx), v, "dL/da_%s%s = %s = %s = %s" % (
+                    unit, sx, sym, num, fmt(v)), layer=k - 1, unit=unit))
+                upstream = "dL/da_%s%s" % (unit, sx)
+                if below["drop"] is not None:
+                    mask, keep = below["drop"]["M"][r][i], below["drop"]["keep"]
+                    v2 = t.dAct[k - 1][r][i]
+                    lines.append(Line("dL/dact_%s%s" % (unit, sx), v2, "dL/dact_%s%s = dL/da_%s%s·M/(1-p) = %s·%s/%s = %s"
+                                      % (unit, sx, unit, sx, par(v), fmt(mask), fmt(keep), fmt(v2)),
+                                      layer=k - 1, unit=unit))
+                    upstream, v = "dL/dact_%s%s" % (unit, sx), v2
+                z = below["act"]["Z"][r][i]
+                slope = _activations.ACTIVATIONS[net.hidden][1](z)
+                dz = t.dZ[k - 1][r][i]
+                lines.append(Line("dL/dz_%s%s" % (unit, sx), dz, "dL/dz_%s%s = %s·%s'(z_%s%s) = %s·%s = %s" % (
+                    unit, sx, upstream, f, unit, sx, par(v), par(slope), fmt(dz)), layer=k - 1, unit=unit))
+    return lines
+
+
+def _update_lines(setup, t):
+    """Every parameter entry: old value, the optimizer's rule with its numbers, new value."""
+    opt, lines = setup.optimizer, []
+    kind = type(opt).__name__
+    lr = "lr_s" if opt.decay > 0.0 else "lr"        # the decayed rate of this step, lr0 / (1 + decay s)
+    for array in t.params_before:
+        for index, old in _unit_entries(t.params_before[array]):
+            name = setup.param_names[(array, index)]
+            g, new = _get(t.grads[array], index), _get(t.params_after[array], index)
+            step = new - old
+            if kind == "SGD" and opt.momentum == 0.0:
+                text = "%s: %s - %s·dL/d%s = %s - %s·%s = %s   (step %s)" % (
+                    name, fmt(old), lr, name, fmt(old), fmt(t.lr), par(g), fmt(new), fmt(step))
+            elif kind == "SGD":
+                v0 = _get(t.state_before["v"][array], index) if array in t.state_before["v"] else 0.0
+                v1 = _get(t.state_after["v"][array], index)
+                text = ("%s: v = mu·v + (1-d)·g = %s·%s + %s·%s = %s; %s - %s·v = %s - %s·%s = %s   (step %s)" % (
+                    name, fmt(opt.momentum), par(v0), fmt(1.0 - opt.dampening), par(g), fmt(v1),
+                    fmt(old), lr, fmt(old), fmt(t.lr), par(v1), fmt(new), fmt(step)))
+            else:
+                m0 = _get(t.state_before["m"][array], index) if array in t.state_before["m"] else 0.0
+                s0 = _get(t.state_before["v"][array], index) if array in t.state_before["v"] else 0.0
+                m1, s1 = _get(t.state_after["m"][array], index), _get(t.state_after["v"][array], index)
+                n = opt.steps          # Adam's t for this step: the step count after it
+                text = ("%s: m = %g·%s + %g·%s = %s; v = %g·%s + %g·%s^2 = %s; "
+                        "%s - %s·(m/(1-b1^%d)) / (sqrt(v/(1-b2^%d)) + eps) = %s - %s·%s/%s = %s   (step %s)" % (
+                            name, opt.beta1, par(m0), 1 - opt.beta1, par(g), fmt(m1),
+                            opt.beta2, par(s0), 1 - opt.beta2, par(g), fmt(s1),
+                            fmt(old), lr, n, n, fmt(old), fmt(t.lr), par(m1 / (1 - opt.beta1 ** n)),
+                            fmt((s1 / (1 - opt.beta2 ** n)) ** 0.5 + opt.eps), fmt(new), fmt(step)))
+            lines.append(Line(name, new, text, param=name))
+    return lines
+
+
+def run_trace(setup, steps=1):
+    """``steps`` consecutive training steps of ``setup``: a list of StepTrace."""
+    steps = check_int("steps", steps, low=1)
+    return [trace_step(setup, j) for j in range(steps)]
+
+
+# ------------------------------------------------------------------ output
+PHASE_TITLES = {"forward": "forward pass", "loss": "loss", "backward": "backward pass (chain rule)",
+                "update": "update"}
+
+
+def text_report(setup, traces):
+    """The whole trace as text: the setup, then for each step its four phases, one line a value."""
+    out = [setup.describe()]
+    for t in traces:
+        rows = ", ".join(setup.row_labels[i] for i in t.batch)
+        xs = "; ".join("x = %s" % ", ".join(fmt(v) for v in x) for x in t.X)
+        out.append("")
+        out.append("=== step %d: batch %s (%s), y = %s" % (t.step, rows, xs, "; ".join(
+            ", ".join(fmt(v) for v in y) if isinstance(y, list) else str(y) for y in t.Y)))
+        for phase in ("forward", "loss", "backward", "update"):
+            out.append("-- %s" % PHASE_TITLES[phase])
+            out.extend("  " + line.text for line in t.lines[phase])
+    return "\n".join(out) + "\n"
+
+
+def _named_params(setup, params):
+    """{entry name: value} of a parameter dict."""
+    return {setup.param_names[(array, index)]: v for array in params for index, v in _entries(params[array])}
+
+
+def trace_data(setup, traces):
+    """The trace as JSON-ready data, keyed by the names of the text (module docstring)."""
+    net = setup.net
+    steps = []
+    for t in traces:
+        steps.append({
+            "step": t.step, "batch": t.batch, "rows": [setup.row_labels[i] for i in t.batch],
+            "X": t.X, "Y": t.Y, "lr": t.lr,
+            "params_before": _named_params(setup, t.params_before),
+            "forward": t.values("forward"),
+            "loss": {"data": t.data_loss, "l2": t.l2_loss, "total": t.loss},
+            "backward": t.values("backward"),
+            "gradients": {"dL/d" + k: v for k, v in _named_params(setup, t.grads).items()},
+            "params_after": _named_params(setup, t.params_after),
+            "masks": t.masks,
+            "lines": {phase: [line.to_dict() for line in t.lines[phase]] for phase in t.lines},
+        })
+    return {
+        "title": setup.title,
+        "network": {"sizes": net.sizes, "hidden": net.hidden, "output": net.output, "loss": net.loss_name,
+                    "l2": net.l2, "l2_bias": net.l2_bias, "dropout": net.dropout, "units": setup.units,
+                    "params": {array: {setup.param_names[(array, index)]: list(index)
+                                       for index, _ in _entries(setup.initial_params[array])}
+                               for array in setup.initial_params}},
+        "optimizer": {"name": setup.optimizer.name, **{h: getattr(setup.optimizer, h)
+                                                        for h in setup.optimizer.hyperparameters}},
+        "steps": steps,
+    }
+
+
+def json_text(setup, traces):
+    """``trace_data`` as indented JSON text."""
+    return json.dumps(trace_data(setup, traces), indent=1, ensure_ascii=False) + "\n"
+
+
+# ------------------------------------------------------------------ the vector twin
+def vector_text(setup, traces):
+    """The same steps in the vector twin (NumPy imported here): its arrays, each entry marked with its scalar line.
+
+    The vector net starts from the setup's initial parameters and takes the
+    same batches and masks; for every array it prints the operation
+    (``Z1 = X @ W1 + b1``), the array, the names of the scalar lines its
+    entries match, and the largest difference from the scalar twin's numbers.
+    """
+    try:
+        import numpy as np
+        import vector_nn.mlp as vmlp
+        import vector_nn.optim as voptim
+        from vector_nn.layers import activation_backward as v_act_back
+        from vector_nn.layers import affine_backward_input as v_aff_back_in
+        from vector_nn.layers import dropout_backward as v_drop_back
+        from vector_nn.losses import output_delta as v_output_delta
+    except ImportError as exc:
+        raise ImportError("--vector needs NumPy and vector_nn (%s); the text, --json and --html do not" % exc) from None
+
+    net = setup.net
+    vnet = vmlp.MLP.from_params(setup.initial_params, hidden=net.hidden, output=net.output, loss=net.loss_name,
+                                l2=net.l2, l2_bias=net.l2_bias, dropout=net.dropout, seed=net.seed)
+    o = setup.optimizer
+    vopt = getattr(voptim, type(o).__name__)(**{h: getattr(o, h) for h in o.hyperparameters})
+    L = net.n_layers
+    np.set_printoptions(precision=6, suppress=False, linewidth=120)
+
+    def show(name, arr, marks, scalar):
+        """Lines for one array: its shape and values, the scalar lines of its entries, the largest difference."""
+        arr = np.asarray(arr, dtype=float)
+        lines = ["  %s %s =" % (name, arr.shape)]
+        lines += ["    " + s for s in np.array2string(arr, separator=", ").splitlines()]
+        if marks is not None:
+            lines.append("    entries = scalar lines " + _marks_text(marks))
+        if scalar is not None:
+            diff = float(np.max(np.abs(arr - np.asarray(scalar, dtype=float)))) if arr.size else 0.0
+            lines.append("    largest |vector - scalar| = %.3g" % diff)
+        return lines
+
+    out = ["The same %d step(s) in vector_nn (NumPy arrays), from the same weights, batches and masks" % len(traces)]
+    for t in traces:
+        m = len(t.X)
+        sx = [_row_suffix(m, r) for r in range(m)]
+        X = np.asarray(t.X, dtype=float)
+        Y = np.asarray(t.Y, dtype=np.int64 if net.loss_name == "cross_entropy" else float)
+        masks = None if t.masks is None else [np.asarray(M, dtype=float) for M in t.masks]
+        Z_L, Yhat, caches = vnet.forward_with_cache(X, vnet.training, masks, update_stats=vnet.training)
+        data_loss = vnet.data_loss(Z_L, Yhat, Y)
+        loss = data_loss + vnet.l2_penalty()
+        dZ = v_output_delta(vnet.output, vnet.loss_name, Z_L, Yhat, Y)
+        grads = vnet.backward(dZ, caches)
+        vdZ, vdA = {L: dZ}, {}          # the intermediate gradients, before the step moves W
+        for k in range(L, 1, -1):
+            below = caches[k - 2]
+            vdA[k - 1] = v_aff_back_in(vdZ[k], caches[k - 1]["affine"])
+            dA = v_drop_back(vdA[k - 1], below["drop"]) if below["drop"] is not None else vdA[k - 1]
+            vdZ[k - 1] = v_act_back(dA, below["act"])
+        before = {k: np.array(v) for k, v in vnet.params.items()}
+        vopt.step(vnet.params, grads)
+        out.append("")
+        out.append("=== step %d (batch rows %s)" % (t.step, t.batch))
+        out.append("-- forward pass")
+        out += show("X", X, [[u + ("" if m == 1 else s) for u in setup.units[0]] for s in sx], t.X)
+        A_name = "X"
+        for k in range(1, L + 1):
+            unit = setup.units[k]
+            pn = lambda a, idx: setup.param_names[(a, idx)]
+            out.append("  Z%d = %s @ W%d + b%d      %s @ %s + %s" % (
+                k, A_name, k, k, caches[k - 1]["affine"]["A_prev"].shape, before["W%d" % k].shape,
+                before["b%d" % k].shape))
+            Wk = before["W%d" % k]
+            out += show("W%d" % k, Wk, [[pn("W%d" % k, (i, j)) for j in range(Wk.shape[1])]
+                                        for i in range(Wk.shape[0])], t.params_before["W%d" % k])
+            out += show("b%d" % k, before["b%d" % k], [pn("b%d" % k, (j,)) for j in range(Wk.shape[1])],
+                        t.params_before["b%d" % k])
+            if k < L:
+                c = caches[k - 1]
+                out += show("Z%d" % k, c["act"]["Z"], [["z_%s%s" % (u, s) for u in unit] for s in sx],
+                            t.caches[k - 1]["act"]["Z"])
+                A = caches[k]["affine"]["A_prev"]
+                if c["drop"] is None:
+                    out.append("  A%d = %s(Z%d)" % (k, ACT_SYMBOL[net.hidden], k))
+                else:
+                    out.append("  A%d = %s(Z%d) * M%d / (1 - p)" % (k, ACT_SYMBOL[net.hidden], k, k))
+                out += show("A%d" % k, A, [["a_%s%s" % (u, s) for u in unit] for s in sx],
+                            t.caches[k]["affine"]["A_prev"])
+                A_name = "A%d" % k
+            else:
+                out += show("Z%d" % L, Z_L, [["z_%s%s" % (u, s) for u in unit] for s in sx], t.Z_L)
+                out.append("  Yhat = %s(Z%d)" % (net.output, L))
+                out += show("Yhat", Yhat, [["yhat_%s%s" % (u, s) for u in unit] for s in sx], t.Yhat)
+        out.append("-- loss")
+        out.append("  L = %.17g   (scalar twin: %.17g, difference %.3g)" % (loss, t.loss, abs(loss - t.loss)))
+        out.append("-- backward pass")
+        for k in range(L, 0, -1):
+            dZk = vdZ[k]
+            unit = setup.units[k]
+            if k == L:
+                out.append("  dZ%d = dL/dZ%d (losses.output_delta)" % (k, k))
+            out += show("dZ%d" % k, dZk, [["dL/dz_%s%s" % (u, s) for u in unit] for s in sx], t.dZ[k])
+            A_name = "X" if k == 1 else "A%d" % (k - 1)
+            out.append("  dW%d = %s.T @ dZ%d%s" % (k, A_name, k, " + l2 W%d" % k if net.l2 > 0 else ""))
+            gW = grads["W%d" % k]
+            out += show("dW%d" % k, gW, [["dL/d" + setup.param_names[("W%d" % k, (i, j))] for j in range(gW.shape[1])]
+                                         for i in range(gW.shape[0])], t.grads["W%d" % k])
+            out.append("  db%d = dZ%d.sum(axis=0)%s" % (k, k, " + l2_bias b%d" % k if net.l2_bias > 0 else ""))
+            out += show("db%d" % k, grads["b%d" % k], ["dL/d" + setup.param_names[("b%d" % k, (j,))]
+                                                        for j in range(gW.shape[1])], t.grads["b%d" % k])
+            if k == 1:
+                break
+            out.append("  dA%d = dZ%d @ W%d.T" % (k - 1, k, k))
+            out += show("dA%d" % (k - 1), vdA[k - 1], [["dL/da_%s%s" % (u, s) for u in setup.units[k - 1]]
+                                                       for s in sx], t.dA[k - 1])
+            if caches[k - 2]["drop"] is not None:
+                out.append("  dA%d = dA%d * M%d / (1 - p)" % (k - 1, k - 1, k - 1))
+            out.append("  dZ%d = dA%d * %s'(Z%d)" % (k - 1, k - 1, ACT_SYMBOL[net.hidden], k - 1))
+        out.append("-- update (%r)" % vopt)
+        for name in vnet.params:
+            out.append("  %s <- %s - step" % (name, name))
+            P = vnet.params[name]
+            marks = [[setup.param_names[(name, (i, j))] for j in range(P.shape[1])] for i in range(P.shape[0])] \
+                if P.ndim == 2 else [setup.param_names[(name, (j,))] for j in range(P.shape[0])]
+            out += show(name, P, marks, t.params_after[name])
+    return "\n".join(out) + "\n"
+
+
+def _marks_text(marks):
+    """Nested lists of names as a bracketed text, like the array above it."""
+    if marks and isinstance(marks[0], list):
+        return "[" + ", ".join("[" + ", ".join(row) + "]" for row in marks) + "]"
+    return "[" + ", ".join(marks) + "]"
+
+
+# ------------------------------------------------------------------ the CLI
+def add_parser(sub):
+    """Register ``twin-nn trace`` on the subparsers ``sub`` (called by cli.build_parser)."""
+    p = sub.add_parser(
+        "trace", help="every number of a training step: forward, loss, backward, update",
+        description="Run training steps of a small network in the scalar twin and print every number: "
+                    "each z and a as the sum it came from, the loss, each partial derivative as its "
+                    "chain-rule product, each parameter's old value, step and new value. Default: the "
+                    "2-2-1 network of scalar_nn/network221.py from the hand-worked weights, on Alice.")
+    p.add_argument("--recipe", metavar="NAME", help="trace a recipe's network at small size instead "
+                   "(sine3d, spiral, circles, ...; hidden layers shrunk to --width units, first --rows rows)")
+    p.add_argument("--rows", type=int, help="rows of the recipe's training data (default 4)")
+    p.add_argument("--width", type=int, default=3, help="hidden-layer width for a recipe (default 3; 0 = the recipe's)")
+    p.add_argument("--batch", type=int, help="batch size (default: 1 for the 2-2-1 net, all --rows for a recipe)")
+    p.add_argument("--person", default="alice", help="2-2-1 net: who the first step trains on (default alice)")
+    p.add_argument("--seed", type=int, help="seed: a recipe's weights and data (default 0); for the 2-2-1 "
+                   "net, network221.init_weights(SEED) instead of the hand-worked weights")
+    p.add_argument("--lr", type=float, help="learning rate (default: 0.1, or the recipe's)")
+    p.add_argument("--steps", type=int, default=1, help="trace N consecutive steps (default 1)")
+    p.add_argument("--vector", action="store_true", help="also print the same steps as the vector twin's arrays")
+    p.add_argument("--json", metavar="PATH", help="write the trace as JSON to PATH ('-' = standard output)")
+    p.add_argument("--html", metavar="PATH", help="write a self-contained HTML step-through page to PATH")
+    p.add_argument("--quiet", action="store_true", help="no text trace on standard output")
+    p.set_defaults(func=cmd_trace)
+    return p
+
+
+def cmd_trace(args, out):
+    """``twin-nn trace``: build the setup, run the steps, write text / vector / JSON / HTML."""
+    setup = build_setup(args.recipe, rows=args.rows, width=args.width, seed=args.seed, lr=args.lr,
+                        batch_size=args.batch, person=args.person)
+    traces = run_trace(setup, args.steps)
+    if not args.quiet and args.json != "-":
+        out.write(text_report(setup, traces))
+    if args.vector:
+        out.write("\n" + vector_text(setup, traces))
+    if args.json:
+        text = json_text(setup, traces)
+        if args.json == "-":
+            out.write(text)
+        else:
+            _write(args.json, text)
+            out.write("wrote the trace as JSON to %s\n" % args.json)
+    if args.html:
+        from . import trace_html
+        _write(args.html, trace_html.page(trace_data(setup, traces)))
+        out.write("wrote the step-through page to %s\n" % args.html)
+    return 0
+
+
+def _write(path, text):
+    """Write text to path atomically (serialize.write_atomically)."""
+    from .serialize import write_atomically
+    data = text.encode("utf-8")
+    write_atomically(path, lambda f: f.write(data))
