@@ -57,15 +57,23 @@ class History:
         self.lr.append(lr)
         self.seconds.append(seconds)
 
-    def to_dict(self):
-        """A dict of plain lists (what gets written next to a saved model)."""
-        return {"epoch": list(self.epoch), "loss": list(self.loss), "val_loss": list(self.val_loss),
-                "metrics": {k: list(v) for k, v in self.metrics.items()}, "lr": list(self.lr),
-                "events": [dict(e) for e in self.events], "seconds": list(self.seconds)}
+    def to_dict(self, seconds=False):
+        """A dict of plain lists (what gets written next to a saved model).
+
+        The wall-clock ``seconds`` per epoch are left out unless asked for:
+        they differ from run to run, and a model file must come out
+        byte-identical when the same training is saved twice.
+        """
+        d = {"epoch": list(self.epoch), "loss": list(self.loss), "val_loss": list(self.val_loss),
+             "metrics": {k: list(v) for k, v in self.metrics.items()}, "lr": list(self.lr),
+             "events": [dict(e) for e in self.events]}
+        if seconds:
+            d["seconds"] = list(self.seconds)
+        return d
 
     @classmethod
     def from_dict(cls, d):
-        """The inverse of ``to_dict``."""
+        """The inverse of ``to_dict`` (a "seconds" list, as older model files hold, is kept)."""
         h = cls()
         for name in ("epoch", "loss", "val_loss", "lr", "events", "seconds"):
             setattr(h, name, list(d.get(name, [])))
