@@ -269,9 +269,10 @@ def cmd_train_data(args, out):
                                  "file; --no-standardize turns it off)" if data.mean is not None
                                  else "used as they are (--no-standardize)"))
     lr = args.lr if args.lr is not None else (0.01 if optimizer_name == "adam" else 0.1)
-    hyper = {"lr": lr, "decay": args.decay or 0.0}
+    hyper = {"lr": lr}
     if optimizer_name == "sgd":
         hyper.update(momentum=args.momentum or 0.0, dampening=args.dampening or 0.0)
+    hyper["decay"] = args.decay or 0.0
     optimizer = parts.optimizer(optimizer_name, **hyper)
     options = dict(l2=args.l2 or 0.0, dropout=args.dropout or 0.0, batchnorm=bool(args.batchnorm))
     net = parts.MLP(sizes, hidden=hidden, output=data.output, loss=data.loss, seed=args.seed, **options)
@@ -405,8 +406,6 @@ def cmd_evaluate(args, out):
         keep = [k for k in range(len(table.header)) if k != j]
         features_table = csvdata.Table(table.path, [table.header[k] for k in keep],
                                        [[row[k] for k in keep] for row in table.rows], table.line_numbers)
-    else:
-        table.column(target, role="target column")
     X = csvdata.inputs(features_table, meta, net.sizes[0])
     Y = csvdata.targets(table, meta, net.loss_name, net.sizes[-1], target=target)
     scores = scores_of(net, X, Y)
