@@ -447,3 +447,39 @@ def test_the_same_training_saved_twice_is_byte_identical(tmp_path, twin):
         assert a.read_bytes() == b.read_bytes()
     doc = json.loads((tmp_path / "a.json").read_text())
     assert "seconds" not in doc["history"]
+
+
+NO_NUMPY = r'''
+import importlib.abc, io, sys
+
+
+class BlockNumpy(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy" or name.startswith("numpy."):
+            raise ImportError("numpy is blocked in this test")
+        return None
+
+
+sys.meta_path.insert(0, BlockNumpy())
+from scalar_nn.toolkit import cli
+data, model = sys.argv[1], sys.argv[2]
+for argv in (["train", "--data", data, "--target", "species", "--twin", "scalar", "--epochs", "2",
+              "--save", model, "--quiet"],
+             ["predict", model, "--data", data, "--twin", "scalar"],
+             ["evaluate", model, "--data", data, "--twin", "scalar"],
+             ["info", model]):
+    status = cli.main(argv, out=io.StringIO())
+    assert status == 0, argv
+print("numpy" in sys.modules, any(m.startswith("vector_nn") for m in sys.modules))
+'''
+
+
+def test_the_scalar_twin_trains_predicts_and_evaluates_a_csv_without_numpy(tmp_path):
+    import subprocess
+    import sys
+    data = multiclass_csv(tmp_path / "iris.csv", n=30)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-c", NO_NUMPY, data, str(tmp_path / "m.json")], cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]
