@@ -16,6 +16,7 @@ import io
 import json
 import os
 import random
+import re
 
 import pytest
 
@@ -149,12 +150,38 @@ def test_regression_csv_reports_mse_rmse_and_r2(tmp_path, twin):
     assert "[2,16,1]" in text
     text = ok("evaluate", model, "--data", data, "--twin", twin.name)
     line = text.splitlines()[-1]
-    scores = dict(zip(line.split()[::2], map(float, line.split()[1::2])))
+    assert " (standardized target)  mse " in line
+    scores = dict(re.findall(r"(loss|mse|rmse|r2) (\S+)", line))
+    scores = {k: float(v) for k, v in scores.items()}
     assert set(scores) == {"loss", "mse", "rmse", "r2"}
     assert abs(scores["rmse"] ** 2 - scores["mse"]) < 1e-5 * scores["mse"]     # printed to 6 digits and scores["r2"] > 0.8
     rows = read_predictions(ok("predict", model, "--data", data, "--twin", twin.name))
     assert rows[0] == ["price"] and len(rows) == 61 and all(float(r[0]) == float(r[0]) for r in rows[1:])
     assert "rmse: last" in ok("info", model)
+
+
+def test_a_target_in_the_hundreds_of_thousands_is_standardized_and_scaled_back(tmp_path, twin):
+    r = random.Random(3)
+    path = tmp_path / "big.csv"
+    sizes = [r.randint(40, 300) for _ in range(80)]
+    path.write_text("size,price\n" + "".join("%d,%d\n" % (s, 1500 * s + r.randint(0, 999)) for s in sizes))
+    model = tmp_path / "big.json"
+    text = ok("train", "--data", path, "--target", "price", "--twin", twin.name, "--save", model, "--quiet")
+    assert "target standardized too (mean " in text
+    doc = json.loads(model.read_text())
+    scaling = doc["meta"]["data"]["target_standardize"]
+    assert 2e5 < scaling["mean"] < 4e5 and scaling["std"] > 5e4
+    r2 = float(re.search(r"r2 (\S+)", ok("evaluate", model, "--data", path, "--twin", twin.name)).group(1))
+    assert r2 > 0.99
+    predicted = [float(row[0]) for row in read_predictions(ok("predict", model, "--data", path,
+                                                               "--twin", twin.name))[1:]]
+    assert all(abs(p - 1500 * s) < 0.05 * 1500 * s + 5000 for p, s in zip(predicted, sizes))
+    assert "target scaling: the network predicts (price - " in ok("info", model)
+    raw = tmp_path / "raw.json"
+    text = ok("train", "--data", path, "--target", "price", "--twin", twin.name, "--no-standardize",
+              "--epochs", "1", "--save", raw, "--quiet")
+    assert "note: the target 'price' has mean" in text
+    assert json.loads(raw.read_text())["meta"]["data"]["target_standardize"] is None
 
 
 def test_proba_on_a_regression_model_is_refused(tmp_path, capsys):
@@ -483,3 +510,19 @@ def test_the_scalar_twin_trains_predicts_and_evaluates_a_csv_without_numpy(tmp_p
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_a_csv_file_given_as_the_recipe_points_to_data(tmp_path, capsys):
+    data = binary_csv(tmp_path / "my.csv", n=5)
+    assert_cli_error(capsys, ["train", data], data, "is a file, not a recipe", "--data %s --target COLUMN" % data,
+                     printed_nothing=True)
+    assert_cli_error(capsys, ["train", "my.csv"], "use --data my.csv --target COLUMN")
+
+
+def test_divergence_without_standardization_blames_the_raw_features_too(tmp_path, capsys):
+    path = tmp_path / "raw.csv"
+    path.write_text("a,b,y\n" + "".join("%d,%d,%d\n" % (1e6 * i, 3e6 - i, i % 2) for i in range(40)))
+    err = assert_cli_error(capsys, ["train", "--data", path, "--target", "y", "--task", "regression",
+                                    "--no-standardize", "--optimizer", "sgd", "--lr", "10", "--quiet"],
+                           "loss became", "--no-standardize feeds them raw")
+    assert "drop --no-standardize" in err

@@ -290,3 +290,19 @@ def test_decode_gives_the_original_labels(tmp_path):
     binary = {"classes": ["no", "yes"]}
     assert csvdata.decode([[0.2], [0.9], [0.5]], "bce", binary, 1) == ["no", "yes", "no"]
     assert csvdata.probabilities([[0.25]], "bce") == [[0.75, 0.25]]
+
+
+def test_a_regression_target_is_standardized_too_and_kept_raw(tmp_path):
+    lines = ["a,y"] + ["%d,%d" % (i, 1000 * i) for i in range(10)]
+    data = csvdata.prepare(csvdata.read_table(write(tmp_path, "\n".join(lines) + "\n")), "y")
+    assert data.task == "regression"
+    mu, sd = data.target_scaling["mean"], data.target_scaling["std"]
+    assert mu == 4500.0 and abs(sd - math.sqrt(8.25e6)) < 1e-9
+    assert data.Y_raw == [[1000.0 * i] for i in range(10)]
+    assert data.Y == [[(1000.0 * i - mu) / sd] for i in range(10)]
+    meta = data.meta()
+    assert meta["target_standardize"] == {"mean": mu, "std": sd}
+    assert csvdata.unscale_targets(data.Y, meta)[3][0] == pytest.approx(3000.0, abs=1e-9)
+    assert csvdata.scale_targets(data.Y_raw, meta) == data.Y
+    classes = csvdata.prepare(labelled(tmp_path, ["a", "b"] * 3), "label")
+    assert classes.target_scaling is None and classes.meta()["target_standardize"] is None

@@ -13,7 +13,8 @@ allows any JSON there, so the format itself is unchanged)::
                       "features": ["sepal_length", ...],
                       "classes": ["setosa", "versicolor", "virginica"],   (null: regression)
                       "label_type": "text",                                ("number" or null)
-                      "standardize": {"mean": [...], "std": [...]}},       (null: off)
+                      "standardize": {"mean": [...], "std": [...]},        (null: off)
+                      "target_standardize": {"mean": m, "std": s}},        (regression only)
              "train": {"optimizer": "adam", "lr": 0.01, ..., "epochs": 100, ...}}
 """
 
@@ -21,11 +22,13 @@ import argparse
 import csv
 import io
 import math
+import os
 import textwrap
 import time
 
 from . import csvdata, recipes
 from .csvdata import CSVError  # noqa: F401  (re-exported: what bad data raises)
+from .training import TrainingDiverged
 
 PROG = "twin-nn"
 
@@ -200,6 +203,10 @@ def wants_data(args):
 def check_train_args(args):
     """Exactly one of RECIPE or --data; data options only with --data; --save checked up front."""
     given = ["--" + name.replace("_", "-") for name in DATA_OPTIONS if getattr(args, name, None) is not None]
+    if args.recipe is not None and args.data is None and args.recipe not in recipes.RECIPES and (
+            args.recipe.lower().endswith(".csv") or os.path.isfile(args.recipe)):
+        raise ValueError("%s is a file, not a recipe: to train on a CSV file, use --data %s --target COLUMN"
+                         % (args.recipe, args.recipe))
     if args.recipe is not None and args.data is not None:
         raise ValueError("give either a RECIPE (%s) or --data FILE.csv, not both" % args.recipe)
     if args.recipe is None and args.data is None:
@@ -268,6 +275,10 @@ def cmd_train_data(args, out):
     out.write("features %s\n" % ("standardized with the training rows' mean and std (kept in the model "
                                  "file; --no-standardize turns it off)" if data.mean is not None
                                  else "used as they are (--no-standardize)"))
+    if data.target_scaling is not None:
+        out.write("target standardized too (mean %.6g, std %.6g): the epoch lines' loss and rmse are in "
+                  "units of that std; the final scores and predictions are in the target's units\n"
+                  % (data.target_scaling["mean"], data.target_scaling["std"]))
     lr = args.lr if args.lr is not None else (0.01 if optimizer_name == "adam" else 0.1)
     hyper = {"lr": lr}
     if optimizer_name == "sgd":
@@ -293,21 +304,30 @@ def cmd_train_data(args, out):
         from .callbacks import EarlyStopping
         stopper = EarlyStopping(patience=args.early_stopping, monitor="val_loss")
         callbacks.append(stopper)
+    if data.task == "regression" and data.target_scaling is None:
+        _note_large_target(data, out)
     start = time.perf_counter()
-    history = net.fit(data.X, data.Y, optimizer, epochs=epochs, batch_size=min(batch_size, n_train),
-                      seed=args.seed, validation=None if data.Xv is None else (data.Xv, data.Yv),
-                      callbacks=callbacks, verbose=0 if args.quiet else 1,
-                      log_every=max(1, epochs // 10), out=out)
+    try:
+        history = net.fit(data.X, data.Y, optimizer, epochs=epochs, batch_size=min(batch_size, n_train),
+                          seed=args.seed, validation=None if data.Xv is None else (data.Xv, data.Yv),
+                          callbacks=callbacks, verbose=0 if args.quiet else 1,
+                          log_every=max(1, epochs // 10), out=out)
+    except TrainingDiverged as exc:
+        if data.mean is None:
+            raise TrainingDiverged("%s (or the features' scale: --no-standardize feeds them raw, and large "
+                                   "raw inputs diverge; drop --no-standardize)" % exc) from None
+        raise
     seconds = time.perf_counter() - start
     if stopper is not None and stopper.stopped_epoch is not None:
         out.write("early stopping at epoch %d: val_loss best %.6g at epoch %d (weights of epoch %d kept)\n"
                   % (stopper.stopped_epoch, stopper.best, stopper.best_epoch, stopper.best_epoch))
-    Xs, Ys = (data.X, data.Y) if data.Xv is None else (data.Xv, data.Yv)
-    scores = scores_of(net, Xs, Ys)
+    Xs, Ys = (data.X, data.Y_raw) if data.Xv is None else (data.Xv, data.Yv_raw)
+    data_meta = data.meta()
+    scores = scores_of(net, Xs, Ys, data_meta)
     out.write("done in %.2f s; %s: %s\n" % (seconds, "held-out rows" if data.Xv is not None else "training rows",
-                                           format_scores(scores)))
+                                           format_scores(scores, data_meta)))
     if args.save is not None:
-        meta = {"twin": args.twin, "data": data.meta(),
+        meta = {"twin": args.twin, "data": data_meta,
                 "train": {"optimizer": optimizer_name, "hyperparameters": hyper, "epochs": epochs,
                           "batch_size": batch_size, "val_split": val_split, "seed": args.seed,
                           "early_stopping": args.early_stopping}}
@@ -316,18 +336,36 @@ def cmd_train_data(args, out):
     return 0
 
 
+def _note_large_target(data, out):
+    """Say so when a regression target is far from the network's starting output (about 0, scale 1)."""
+    values = [row[0] for row in data.Y]
+    mean = math.fsum(values) / len(values)
+    spread = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))
+    if abs(mean) > 100 or spread > 100:
+        out.write("note: the target %r has mean %.3g and std %.3g; the network starts with outputs near 0, "
+                  "so training needs many epochs (a target in thousands, say, learns faster)\n"
+                  % (data.target, mean, spread))
+
+
 def _describe_optimizer(name, hyper):
     return "%s %s" % (name, " ".join("%s %g" % (k, v) for k, v in hyper.items() if k == "lr" or v))
 
 
-def scores_of(net, X, Y):
-    """loss plus accuracy, or loss, mse, rmse and r2: a dict, in that order."""
+def scores_of(net, X, Y, data_meta=None):
+    """loss plus accuracy, or loss, mse, rmse and r2: a dict, in that order.
+
+    Regression targets ``Y`` are in the target's units; with a standardized
+    target the loss is the network's own (on the standardized target) and
+    mse, rmse and r2 are in the target's units.
+    """
+    Yl = _rows(Y)
+    if net.loss_name == "mse":
+        Y = csvdata.scale_targets(Yl, data_meta)
     X, Y = net.ops.clean_data(net, X, Y)
     loss, metric = net.ops.evaluate(net, X, Y)
     if net.loss_name != "mse":
         return {"loss": loss, "accuracy": metric}
-    Yhat = _rows(net.predict(X))
-    Yl = _rows(Y)
+    Yhat = csvdata.unscale_targets(_rows(net.predict(X)), data_meta)
     flat_y = [v for row in Yl for v in row]
     mean = math.fsum(flat_y) / len(flat_y)
     sse = math.fsum((a - b) * (a - b) for r, s in zip(Yl, Yhat) for a, b in zip(r, s))
@@ -336,8 +374,11 @@ def scores_of(net, X, Y):
     return {"loss": loss, "mse": mse, "rmse": math.sqrt(mse), "r2": 1.0 - sse / sst if sst > 0 else None}
 
 
-def format_scores(scores):
-    return "  ".join("%s %s" % (k, "n/a (the target is constant)" if v is None else "%.6g" % v)
+def format_scores(scores, data_meta=None):
+    """"loss 0.1  accuracy 0.9"; a loss on a standardized target says so."""
+    scaled = "mse" in scores and (data_meta or {}).get("target_standardize")
+    return "  ".join("%s %s%s" % (k, "n/a (the target is constant)" if v is None else "%.6g" % v,
+                                  " (standardized target)" if scaled and k == "loss" else "")
                      for k, v in scores.items())
 
 
@@ -360,6 +401,8 @@ def cmd_predict(args, out):
     table = csvdata.read_table(args.data)
     X = csvdata.inputs(table, meta, net.sizes[0])
     Yhat = _rows(net.predict(X))
+    if net.loss_name == "mse":
+        Yhat = csvdata.unscale_targets(Yhat, meta)
     name = meta["target"] if meta else "prediction"
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -408,13 +451,13 @@ def cmd_evaluate(args, out):
                                        [[row[k] for k in keep] for row in table.rows], table.line_numbers)
     X = csvdata.inputs(features_table, meta, net.sizes[0])
     Y = csvdata.targets(table, meta, net.loss_name, net.sizes[-1], target=target)
-    scores = scores_of(net, X, Y)
+    scores = scores_of(net, X, Y, meta)
     out.write("%s on %s: %d rows, target %r\n" % (args.model, args.data, len(table), target))
     if "accuracy" in scores:
         right = int(round(scores["accuracy"] * len(table)))
         out.write("%s  (%d of %d right)\n" % (format_scores(scores), right, len(table)))
     else:
-        out.write(format_scores(scores) + "\n")
+        out.write(format_scores(scores, meta) + "\n")
     return 0
 
 
@@ -434,12 +477,16 @@ def cmd_info(args, out):
         net.l2, net.l2_bias, net.dropout, "on" if net.batchnorm else "off", net.bn_momentum, net.seed))
     data = _data_meta(meta)
     if data:
-        out.write("data: %s, target %r (%s), %d features: %s\n" % (
+        out.write("data: %s, target %r (%s), %d feature%s: %s\n" % (
             data.get("file", "?"), data["target"], data.get("task", "?"), len(data["features"]),
-            ", ".join(data["features"])))
+            "" if len(data["features"]) == 1 else "s", ", ".join(data["features"])))
         scaling = data.get("standardize")
         out.write("scaling: %s\n" % ("standardized (mean and std of each feature stored; applied again "
                                      "at predict time)" if scaling else "none"))
+        target_scaling = data.get("target_standardize")
+        if target_scaling:
+            out.write("target scaling: the network predicts (%s - %.6g) / %.6g; predictions are scaled back\n"
+                      % (data["target"], target_scaling["mean"], target_scaling["std"]))
         if data.get("classes"):
             out.write("labels: %s\n" % ", ".join("%d = %s" % (k, c) for k, c in enumerate(data["classes"])))
     elif "recipe" in meta:

@@ -43,7 +43,10 @@ text labels are sorted as strings.  Index i of the network's output is
 Standardization (the default): each feature column becomes (x - mean) / std
 with the training rows' mean and (population) standard deviation; a constant
 column gets std 1.  Both are stored in the model file and applied again to
-new data.
+new data.  A regression target is standardized the same way (the network
+starts with outputs near 0 and of scale 1, so a price in the hundreds of
+thousands would otherwise take thousands of epochs), and predictions are
+turned back into the target's units.
 """
 
 import codecs
@@ -283,7 +286,8 @@ class Prepared:
         """What the model file stores about the data, under ``meta["data"]``."""
         return {"file": os.path.basename(self.path), "target": self.target, "task": self.task,
                 "features": list(self.features), "classes": self.classes, "label_type": self.label_type,
-                "standardize": None if self.mean is None else {"mean": list(self.mean), "std": list(self.std)}}
+                "standardize": None if self.mean is None else {"mean": list(self.mean), "std": list(self.std)},
+                "target_standardize": None if self.target_scaling is None else dict(self.target_scaling)}
 
 
 def prepare(table, target, task=None, standardize=True, val_split=0.0, seed=0):
@@ -294,10 +298,16 @@ def prepare(table, target, task=None, standardize=True, val_split=0.0, seed=0):
     rows are split by the shared stream (``datasets.train_val_split``) and
     the scaling is computed on the training rows only.
 
+    A regression target is standardized too (with ``standardize``): the
+    network learns (y - mean) / std, and ``target_scaling`` = {"mean",
+    "std"} turns its outputs back into the target's units.  ``Y_raw`` and
+    ``Yv_raw`` keep the targets in those units.
+
     Returns a ``Prepared`` with X, Y, Xv, Yv (Xv/Yv None without a split),
     task, reason (why the task was inferred, or None when given), output,
     loss, n_out, classes (None for regression), label_type, features,
-    target, mean, std (None without standardization), path.
+    target, mean, std (None without standardization), target_scaling, Y_raw,
+    Yv_raw, path.
     """
     j = table.column(target, role="target column")
     if len(table.header) < 2:
@@ -334,14 +344,22 @@ def prepare(table, target, task=None, standardize=True, val_split=0.0, seed=0):
         if not Xv:
             raise CSVError("--val-split %g of %d rows rounds to no validation rows: use a larger "
                            "fraction, or 0 for none" % (val_split, len(table.rows)))
-    mean = std = None
+    mean = std = target_scaling = None
+    Y_raw, Yv_raw = Y, Yv
     if standardize:
         mean, std = column_scaling(X)
         X = scale(X, mean, std)
         if Xv is not None:
             Xv = scale(Xv, mean, std)
+        if task == "regression":
+            (mu,), (sd,) = column_scaling(Y)
+            target_scaling = {"mean": mu, "std": sd}
+            Y = scale(Y, [mu], [sd])
+            if Yv is not None:
+                Yv = scale(Yv, [mu], [sd])
     output, loss = TASK_MODELS[task]
-    return Prepared(X=X, Y=Y, Xv=Xv, Yv=Yv, task=task, reason=reason, output=output, loss=loss,
+    return Prepared(X=X, Y=Y, Xv=Xv, Yv=Yv, Y_raw=Y_raw, Yv_raw=Yv_raw, target_scaling=target_scaling,
+                    task=task, reason=reason, output=output, loss=loss,
                     n_out=n_out, classes=classes, label_type=label_type,
                     features=[table.header[k] for k in features], target=target,
                     mean=mean, std=std, path=table.path)
@@ -361,6 +379,23 @@ def column_scaling(X):
 def scale(X, mean, std):
     """(x - mean) / std for every row of X."""
     return [[(x - mu) / s for x, mu, s in zip(row, mean, std)] for row in X]
+
+
+def unscale_targets(Yhat, data_meta):
+    """Network outputs back in the target's units (y * std + mean), when the target was standardized."""
+    scaling = (data_meta or {}).get("target_standardize")
+    if not scaling:
+        return Yhat
+    mu, sd = scaling["mean"], scaling["std"]
+    return [[v * sd + mu for v in row] for row in Yhat]
+
+
+def scale_targets(Y, data_meta):
+    """Targets in the target's units as the network learned them ((y - mean) / std, or as they are)."""
+    scaling = (data_meta or {}).get("target_standardize")
+    if not scaling:
+        return Y
+    return scale(Y, [scaling["mean"]], [scaling["std"]])
 
 
 # ----------------------------------------------------- predict / evaluate
