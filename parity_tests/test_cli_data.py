@@ -436,6 +436,11 @@ def test_overclock_csv_in_a_read_only_place_names_the_users_path(tmp_path, capsy
                      "cannot write %s" % path, printed_nothing=True)
 
 
+def test_an_empty_csv_path_for_overclock_is_an_error(capsys):
+    assert_cli_error(capsys, ["overclock", "people-221", "--epochs", "3", "--csv", ""],
+                     "--csv needs a file name", printed_nothing=True)
+
+
 def test_predict_out_is_checked_before_reading(tmp_path, capsys, iris_model):
     path, fragments = save_cases(tmp_path)[1]
     assert_cli_error(capsys, ["predict", iris_model, "--data", tmp_path / "nothing.csv", "--out", path],

@@ -306,3 +306,8 @@ def test_a_regression_target_is_standardized_too_and_kept_raw(tmp_path):
     assert csvdata.scale_targets(data.Y_raw, meta) == data.Y
     classes = csvdata.prepare(labelled(tmp_path, ["a", "b"] * 3), "label")
     assert classes.target_scaling is None and classes.meta()["target_standardize"] is None
+
+
+def test_an_unnamed_first_column_hints_at_a_pandas_index(tmp_path):
+    with pytest.raises(CSVError, match=r"row 1: column 1 has no name in the header \(a row index written by pandas"):
+        csvdata.read_table(write(tmp_path, ",a,y\n0,1,2\n"))

@@ -135,7 +135,7 @@ def cmd_overclock(args, out):
     """The A/B run: same initial weights with and without Overclock; both curves, final losses."""
     recipe = recipes.get(args.recipe)
     if args.csv is not None:
-        cli_data.check_save(args.csv, "vector")     # before the runs, not after them
+        cli_data.check_save(args.csv, args.twin, "--csv")     # before the runs, not after them
     _warn_slow(recipe, args.twin, args.epochs, out)
     options = {}
     if args.delta is not None:

@@ -220,11 +220,11 @@ def check_train_args(args):
         check_save(args.save, args.twin)
 
 
-def check_save(path, twin):
+def check_save(path, twin, option="--save"):
     """Refuse a --save path before training: empty, a folder, no such folder, read-only, .npz in scalar."""
     if path == "":
-        raise ValueError("--save needs a file name, got an empty string")
-    if twin == "scalar" and path.lower().endswith(".npz"):
+        raise ValueError("%s needs a file name, got an empty string" % option)
+    if option == "--save" and twin == "scalar" and path.lower().endswith(".npz"):
         raise ValueError("--save %s: .npz files are written by the vector twin; add --twin vector, "
                          "or save as .json" % path)
     from .serialize import check_destination

@@ -158,7 +158,8 @@ def _check_header(path, header, line):
     """Column names: non-empty, unique, and not a row of numbers (a file without a header)."""
     for j, name in enumerate(header):
         if not name:
-            raise CSVError("%s, row %d: column %d has no name in the header" % (path, line, j + 1))
+            raise CSVError("%s, row %d: column %d has no name in the header%s" % (
+                path, line, j + 1, " (a row index written by pandas? save with index=False)" if j == 0 else ""))
     seen = {}
     for j, name in enumerate(header):
         if name in seen:
