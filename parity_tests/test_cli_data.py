@@ -312,6 +312,7 @@ def test_the_scalar_twin_points_an_npz_model_to_the_vector_twin(tmp_path, capsys
     (["train", "people-221", "--data", "x.csv"], ["either a RECIPE", "not both"]),
     (["train", "people-221", "--layers", "4"], ["--layers applies to --data training only"]),
     (["train", "--data", "x.csv"], ["--data needs --target COLUMN"]),
+    (["train", "--data", "", "--target", "y"], ["--data needs a file name"]),
     (["train", "--data", "x.csv", "--target", "y", "--optimizer", "adam", "--momentum", "0.9"],
      ["--momentum and --dampening apply to --optimizer sgd"]),
 ])

@@ -214,6 +214,8 @@ def check_train_args(args):
     if args.recipe is not None and given:
         raise ValueError("%s appl%s to --data training only; a recipe fixes its own settings"
                          % (", ".join(given), "ies" if len(given) == 1 else "y"))
+    if args.data == "":
+        raise ValueError("--data needs a file name, got an empty string")
     if args.data is not None and args.target is None:
         raise ValueError("--data needs --target COLUMN: the column to predict")
     if args.save is not None:
