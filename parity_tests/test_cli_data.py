@@ -532,3 +532,11 @@ def test_divergence_without_standardization_blames_the_raw_features_too(tmp_path
                                     "--no-standardize", "--optimizer", "sgd", "--lr", "10", "--quiet"],
                            "loss became", "--no-standardize feeds them raw")
     assert "drop --no-standardize" in err
+
+
+def test_a_json_model_from_the_vector_twin_predicts_the_same_in_the_scalar_twin(tmp_path):
+    data = binary_csv(tmp_path / "shop.csv", n=30)
+    model = tmp_path / "m.json"
+    ok("train", "--data", data, "--target", "bought", "--twin", "vector", "--epochs", "5", "--save", model)
+    assert read_predictions(ok("predict", model, "--data", data, "--twin", "scalar")) == \
+        read_predictions(ok("predict", model, "--data", data, "--twin", "vector"))

@@ -311,3 +311,10 @@ def test_a_regression_target_is_standardized_too_and_kept_raw(tmp_path):
 def test_an_unnamed_first_column_hints_at_a_pandas_index(tmp_path):
     with pytest.raises(CSVError, match=r"row 1: column 1 has no name in the header \(a row index written by pandas"):
         csvdata.read_table(write(tmp_path, ",a,y\n0,1,2\n"))
+
+
+def test_a_text_feature_column_gets_a_hint(tmp_path):
+    path = write(tmp_path, "name,age,y\nann,30,1\nbob,40,0\n")
+    with pytest.raises(CSVError, match=r"row 2, column 'name' \(column 1\): 'ann' is not a number "
+                                       r"\(column 'name' holds text; feature columns must hold numbers"):
+        csvdata.prepare(csvdata.read_table(path), "y")

@@ -198,7 +198,11 @@ def number(table, i, j, what="a number"):
     try:
         value = float(text)
     except ValueError:
-        raise CSVError("%s, %s: %r is not a number" % (table.path, table.where(i, j), text)) from None
+        hint = ""
+        if what == "a number" and not any(_is_number(row[j]) for row in table.rows[:50]):
+            hint = (" (column %r holds text; feature columns must hold numbers: remove it, or encode it "
+                    "as numbers)" % table.header[j])
+        raise CSVError("%s, %s: %r is not a number%s" % (table.path, table.where(i, j), text, hint)) from None
     if not math.isfinite(value):
         raise CSVError("%s, %s: %r is not a finite number (NaN and inf are not allowed)"
                        % (table.path, table.where(i, j), text))
