@@ -147,7 +147,10 @@ def test_regression_csv_reports_mse_rmse_and_r2(tmp_path, twin):
     text = ok("train", "--data", data, "--target", "price", "--twin", twin.name, "--epochs", "60",
               "--save", model, "--quiet", "--layers", "16")
     assert "task: regression (inferred: 'price' holds numbers" in text and "linear output + mse loss" in text
-    assert "[2,16,1]" in text
+    assert "[2,16,1] tanh hidden" in text
+    text = ok("train", "--data", data, "--target", "price", "--twin", twin.name, "--epochs", "1", "--quiet",
+              "--layers", "none")
+    assert "[2,1] no hidden layer" in text
     text = ok("evaluate", model, "--data", data, "--twin", twin.name)
     line = text.splitlines()[-1]
     assert " (standardized target)  mse " in line

@@ -292,8 +292,9 @@ def cmd_train_data(args, out):
     epochs = args.epochs or 100
     batch_size = args.batch_size or 32
     n_train = len(data.X)
-    out.write("network: [%s] %s hidden, %s, %d epochs, batch %d, seed %d, in %s_nn\n" % (
-        ",".join(map(str, sizes)), hidden, _describe_optimizer(optimizer_name, hyper), epochs,
+    out.write("network: [%s] %s, %s, %d epochs, batch %d, seed %d, in %s_nn\n" % (
+        ",".join(map(str, sizes)), "%s hidden" % hidden if layers else "no hidden layer",
+        _describe_optimizer(optimizer_name, hyper), epochs,
         batch_size, args.seed, args.twin))
     if data.Xv is not None:
         out.write("validation: %d of %d rows held out (--val-split %g); epoch lines show training "
