@@ -34,8 +34,10 @@ class History:
     ``epoch`` (1-based), ``loss`` (mean training loss of the epoch's steps),
     ``val_loss`` (None without validation data), ``metrics`` (name -> list:
     "accuracy"/"val_accuracy" for classification, "rmse"/"val_rmse" for
-    regression), ``lr`` (the rate of the epoch's last step) and ``events``
-    (dicts written by callbacks, e.g. Overclock firing).
+    regression), ``lr`` (the rate of the epoch's last step), ``events``
+    (dicts written by callbacks, e.g. Overclock firing) and ``seconds``
+    (wall-clock time per epoch; not part of ``to_dict()`` unless asked for,
+    so that saved model files do not change from run to run).
     """
 
     def __init__(self):
