@@ -12,10 +12,11 @@ with exit status 2; there is no traceback.
 import argparse
 import importlib
 import math
+import os
 import sys
 import time
 
-from . import recipes
+from . import cli_data, recipes
 from .training import TrainingDiverged
 
 PROG = "twin-nn"
@@ -86,6 +87,9 @@ def cmd_recipes(args, out):
 
 def cmd_train(args, out):
     """Train one recipe in one twin; print progress, final scores, the target, save if asked."""
+    if cli_data.wants_data(args):
+        return cli_data.cmd_train_data(args, out)
+    cli_data.check_train_args(args)          # also checks --save before any training
     recipe = recipes.get(args.recipe)
     _warn_slow(recipe, args.twin, args.epochs, out)
     out.write("training %s in %s_nn (seed %d)\n" % (recipe.name, args.twin, args.seed))
@@ -131,6 +135,8 @@ def cmd_compare(args, out):
 def cmd_overclock(args, out):
     """The A/B run: same initial weights with and without Overclock; both curves, final losses."""
     recipe = recipes.get(args.recipe)
+    if args.csv is not None:
+        cli_data.check_save(args.csv, args.twin, "--csv")     # before the runs, not after them
     _warn_slow(recipe, args.twin, args.epochs, out)
     options = {}
     if args.delta is not None:
@@ -217,19 +223,24 @@ def build_parser():
                        description="List the named recipes: data, architecture, optimizer, quality target.")
     p.set_defaults(func=cmd_recipes)
 
-    p = sub.add_parser("train", help="train a recipe in one twin",
-                       description="Train RECIPE in one twin, printing progress per epoch, the final "
-                                   "scores on held-out data and whether the recipe's target is met.")
-    p.add_argument("recipe", metavar="RECIPE", help="one of: %s" % _recipe_names())
+    p = sub.add_parser("train", help="train a recipe, or your own CSV (--data), in one twin",
+                       description="Train RECIPE, or a network on your own CSV file (--data FILE.csv "
+                                   "--target COLUMN), in one twin, printing progress per epoch, the final "
+                                   "scores on held-out data and, for a recipe, whether its target is met.")
+    p.add_argument("recipe", metavar="RECIPE", nargs="?", help="one of: %s" % _recipe_names())
     p.add_argument("--twin", choices=("scalar", "vector"), default="vector",
                    help="which implementation trains (default: vector)")
-    p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
-    p.add_argument("--lr", type=_positive_float, help="override the recipe's learning rate")
+    p.add_argument("--epochs", type=_positive_int,
+                   help="override the recipe's number of epochs (--data: default 100)")
+    p.add_argument("--lr", type=_positive_float,
+                   help="override the recipe's learning rate (--data: default 0.01 with adam, 0.1 with sgd)")
     p.add_argument("--seed", type=int, default=0, help="seed for weights, shuffles and data (default 0)")
-    p.add_argument("--save", metavar="PATH", help="save the trained model (.json; .npz with --twin vector)")
+    p.add_argument("--save", metavar="PATH",
+                   help="save the trained model (.json; .npz with --twin vector); checked before training")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress")
     p.add_argument("--engine", choices=recipes.ENGINES, default="fast",
                    help="the vector twin's rung: fast (vector_nn.fast, default) or plain (vector_nn)")
+    cli_data.add_train_options(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("compare", help="run both twins side by side from the same weights",
@@ -268,6 +279,7 @@ def build_parser():
     p.add_argument("--twins", nargs="+", choices=("scalar", "vector"), default=["scalar", "vector"])
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.set_defaults(func=cmd_gradcheck)
+    cli_data.add_commands(sub)
 
     from . import trace
     trace.add_parser(sub)
@@ -281,6 +293,9 @@ def main(argv=None, out=None):
     args = parser.parse_args(argv)
     try:
         return args.func(args, out)
+    except BrokenPipeError:                      # `twin-nn info m.json | head -1`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # nothing more to flush at exit
+        return 0
     except (ValueError, TypeError, TrainingDiverged, FileNotFoundError, ImportError, OSError) as exc:
         sys.stderr.write("%s: error: %s\n" % (PROG, exc))
         return 2

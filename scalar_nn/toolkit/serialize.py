@@ -190,11 +190,12 @@ def write_atomically(path, write):
     existing ``path`` is left untouched.  A replaced file keeps its permissions.
     """
     path = as_path(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError("cannot write %s: directory %s does not exist" % (path, directory))
+    directory = _check_target(path)
     mode = stat.S_IMODE(os.stat(path).st_mode) if os.path.isfile(path) else None
-    temp, fd = _create_temp(directory, os.path.basename(path))
+    try:
+        temp, fd = _create_temp(directory, os.path.basename(path))
+    except OSError as exc:
+        raise _write_error(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -203,10 +204,71 @@ def write_atomically(path, write):
         if mode is not None:
             os.chmod(temp, mode)
         os.replace(temp, path)
+    except OSError as exc:
+        _remove_quietly(temp)
+        raise _write_error(path, exc) from None
     except BaseException:
         _remove_quietly(temp)
         raise
     _fsync_directory(directory)
+
+
+def check_destination(path):
+    """Refuse, before any work is done, a ``path`` that a save could not create; return it.
+
+    For a caller about to train for an hour: the same checks as
+    ``write_atomically``, plus a real test that a file can be created in
+    the directory (a temporary file, removed at once), so a read-only
+    place fails now and not after training.  Errors name ``path``:
+    ValueError (empty), IsADirectoryError (a folder, or a name ending in
+    "/"), FileNotFoundError (no such directory), NotADirectoryError (a
+    file where a folder should be), PermissionError and other OSErrors.
+    """
+    path = as_path(path)
+    directory = _check_target(path)
+    try:
+        temp, fd = _create_temp(directory, os.path.basename(path))
+    except OSError as exc:
+        raise _write_error(path, exc) from None
+    os.close(fd)
+    _remove_quietly(temp)
+    return path
+
+
+def _check_target(path):
+    """The directory a new ``path`` would go in, after the checks that need no writing.
+
+    The errors say what the user's path is, never the temporary file's
+    name: a name ending in a separator or an existing folder
+    (IsADirectoryError), a missing directory (FileNotFoundError), a file
+    on the way where a folder should be (NotADirectoryError), something
+    that is not a regular file (a device, a pipe) at ``path`` (OSError).
+    """
+    if path.endswith(os.sep) or (os.altsep and path.endswith(os.altsep)):
+        raise IsADirectoryError("cannot write %s: the name ends in %r, so it names a folder; "
+                                "give a file name such as %s" % (path, path[-1], path + "model.json"))
+    if os.path.isdir(path):
+        raise IsADirectoryError("cannot write %s: it is a folder; give a file name such as %s"
+                                % (path, os.path.join(path, "model.json")))
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise OSError("cannot write %s: it exists and is not a regular file" % path)
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        blocker = directory
+        while not os.path.exists(blocker) and os.path.dirname(blocker) != blocker:
+            blocker = os.path.dirname(blocker)
+        if os.path.exists(blocker) and not os.path.isdir(blocker):
+            raise NotADirectoryError("cannot write %s: %s is a file, not a folder" % (path, blocker))
+        raise FileNotFoundError("cannot write %s: directory %s does not exist" % (path, directory))
+    return directory
+
+
+def _write_error(path, exc):
+    """An OSError of the same kind as ``exc`` whose message names ``path``, not a temporary file."""
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, PermissionError):
+        reason = "permission denied (%s): the folder is read-only for you" % reason
+    return type(exc)("cannot write %s: %s" % (path, reason))
 
 
 def json_text(doc):
@@ -239,6 +301,8 @@ def parse_json(data, path="<model>"):
                              "(the file is empty)" % path)
     try:
         return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except ModelFileError as exc:          # a duplicate key: say in which file
+        raise ModelFileError("%s is not a valid twin-nn model file: %s" % (path, exc)) from None
     except json.JSONDecodeError as exc:
         raise ModelFileError("%s is not a twin-nn model file: truncated or corrupted JSON (%s)"
                              % (path, exc)) from None
@@ -507,8 +571,19 @@ def _read_bytes(path):
     try:
         with open(path, "rb") as f:
             return f.read()
-    except FileNotFoundError:
-        raise FileNotFoundError("no model file at %s (file not found)" % path) from None
+    except OSError as exc:
+        raise read_error(path, exc) from None
+
+
+def read_error(path, exc):
+    """A one-line OSError of the same kind as ``exc`` that names ``path`` (a folder, no permission, ...)."""
+    if isinstance(exc, FileNotFoundError):
+        return FileNotFoundError("no model file at %s (file not found)" % path)
+    if isinstance(exc, IsADirectoryError) or os.path.isdir(path):
+        return IsADirectoryError("cannot read %s: it is a folder, not a model file" % path)
+    if isinstance(exc, PermissionError):
+        return PermissionError("cannot read %s: permission denied" % path)
+    return type(exc)("cannot read %s: %s" % (path, exc.strerror or exc))
 
 
 _temp_counter = itertools.count()

@@ -34,8 +34,10 @@ class History:
     ``epoch`` (1-based), ``loss`` (mean training loss of the epoch's steps),
     ``val_loss`` (None without validation data), ``metrics`` (name -> list:
     "accuracy"/"val_accuracy" for classification, "rmse"/"val_rmse" for
-    regression), ``lr`` (the rate of the epoch's last step) and ``events``
-    (dicts written by callbacks, e.g. Overclock firing).
+    regression), ``lr`` (the rate of the epoch's last step), ``events``
+    (dicts written by callbacks, e.g. Overclock firing) and ``seconds``
+    (wall-clock time per epoch; not part of ``to_dict()`` unless asked for,
+    so that saved model files do not change from run to run).
     """
 
     def __init__(self):
@@ -57,15 +59,23 @@ class History:
         self.lr.append(lr)
         self.seconds.append(seconds)
 
-    def to_dict(self):
-        """A dict of plain lists (what gets written next to a saved model)."""
-        return {"epoch": list(self.epoch), "loss": list(self.loss), "val_loss": list(self.val_loss),
-                "metrics": {k: list(v) for k, v in self.metrics.items()}, "lr": list(self.lr),
-                "events": [dict(e) for e in self.events], "seconds": list(self.seconds)}
+    def to_dict(self, seconds=False):
+        """A dict of plain lists (what gets written next to a saved model).
+
+        The wall-clock ``seconds`` per epoch are left out unless asked for:
+        they differ from run to run, and a model file must come out
+        byte-identical when the same training is saved twice.
+        """
+        d = {"epoch": list(self.epoch), "loss": list(self.loss), "val_loss": list(self.val_loss),
+             "metrics": {k: list(v) for k, v in self.metrics.items()}, "lr": list(self.lr),
+             "events": [dict(e) for e in self.events]}
+        if seconds:
+            d["seconds"] = list(self.seconds)
+        return d
 
     @classmethod
     def from_dict(cls, d):
-        """The inverse of ``to_dict``."""
+        """The inverse of ``to_dict`` (a "seconds" list, as older model files hold, is kept)."""
         h = cls()
         for name in ("epoch", "loss", "val_loss", "lr", "events", "seconds"):
             setattr(h, name, list(d.get(name, [])))

@@ -23,7 +23,6 @@ the architecture then comes from the arguments of ``load_npz``.
 a path ending in ``.npz`` (any case) is an archive, anything else is JSON.
 """
 
-import os
 import zipfile
 import zlib
 
@@ -35,6 +34,7 @@ from scalar_nn.toolkit.serialize import (  # noqa: F401  (re-exported: the schem
     VERSION,
     ModelFile,
     ModelFileError,
+    check_destination,
     model_to_dict,
     write_atomically,
 )
@@ -143,10 +143,11 @@ def _read_npz(path, hidden, output, loss, mlp_class):
 
 def _npz_arrays(path):
     """Every entry of the archive as a NumPy array, loaded without unpickling anything."""
-    if not os.path.exists(path):
-        raise FileNotFoundError("no model file at %s (file not found)" % path)
-    with open(path, "rb") as f:
-        magic = f.read(4)
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as exc:                  # missing, a folder, no permission: name the user's path
+        raise _scalar.read_error(path, exc) from None
     if magic != _scalar.ZIP_MAGIC:
         raise ModelFileError("%s is not an .npz archive (it does not start like a zip file): "
                              "truncated, corrupted, or another format" % path)
