@@ -276,6 +276,25 @@ def test_fast_column_sums_are_the_plain_ones_up_to_order(dZ):
                   sum_bound(m, np.abs(arr(dZ)).sum(axis=0)), "column sums")
 
 
+def test_fast_work_buffers_keep_the_last_batch_sizes_and_change_no_number():
+    """Work buffers are kept per batch size, the oldest size dropped beyond four; results are the plain twin's."""
+    import vector_nn.mlp as plain
+    net = fast.MLP([3, 5, 2], "swish", "linear", "mse", seed=1)
+    ref = plain.MLP([3, 5, 2], "swish", "linear", "mse", seed=1)
+    rows = np.linspace(-2.0, 2.0, 3 * 7).reshape(7, 3)
+    for m in (1, 2, 3, 4, 5, 2, 6):
+        X, Y = rows[:m], np.ones((m, 2))
+        loss, grads = net.loss_and_grads(X, Y)
+        loss_p, grads_p = ref.loss_and_grads(X, Y)
+        # the same formulas; fast's sigmoid (8 ulp, above) and 1^T dZ sums: lockstep-level agreement
+        assert loss == pytest.approx(loss_p, rel=1e-13)
+        for name in grads:
+            assert grads[name] == pytest.approx(grads_p[name], rel=1e-12, abs=1e-15), (m, name)
+    # at most four batch sizes kept, the newest among them, the first one dropped
+    # (a size seen again is not moved to the back: eviction is first in, first out)
+    assert len(net._work) == 4 and 6 in net._work and 1 not in net._work
+
+
 # --------------------------------------------------------------------- losses
 OUTPUT_LOSS = [("linear", "mse"), ("sigmoid", "mse"), ("sigmoid", "bce"), ("softmax", "cross_entropy")]
 
