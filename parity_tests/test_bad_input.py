@@ -1,11 +1,13 @@
-"""Bad input is rejected at the public boundary, by our own checks, alike in both twins.
+"""Bad input is rejected at the public boundary, by our own checks, alike in every twin.
 
 Every case below is one mistake a learner can make (a ragged list, a label of
-3 for a two-class network, a learning rate of 0, ...).  For each, both twins
+3 for a two-class network, a learning rate of 0, ...).  Each builds an MLP or
+an optimizer, so it runs over ``net_twin``: the scalar twin, the plain vector
+twin and the fast engine (a drop-in must fail as clearly).  For each, they
 must raise
 
 * exactly the stated exception class (ValueError or TypeError -- the same in
-  both twins, so code written against one twin handles errors of the other),
+  every twin, so code written against one twin handles errors of the other),
 * with a message that names the problem (``match=``),
 * from code inside ``scalar_nn``/``vector_nn`` (the innermost traceback frame
   is in our package: not a NumPy error, not an IndexError from deep inside a
@@ -352,11 +354,11 @@ def _our_frame(excinfo):
 
 
 @pytest.mark.parametrize("action, exc_type, pattern", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_bad_input_is_rejected(twin, action, exc_type, pattern):
+def test_bad_input_is_rejected(net_twin, action, exc_type, pattern):
     with pytest.raises((ValueError, TypeError), match=pattern) as excinfo:
-        action(twin)
+        action(net_twin)
     assert type(excinfo.value) is exc_type, "%s raised %s, expected %s: %s" % (
-        twin.name, type(excinfo.value).__name__, exc_type.__name__, excinfo.value)
+        net_twin.name, type(excinfo.value).__name__, exc_type.__name__, excinfo.value)
     where = _our_frame(excinfo)
     assert where.startswith(PACKAGES), "raised from %s, not by our validation" % where
 
@@ -367,56 +369,56 @@ def test_case_ids_are_unique():
 
 
 # ------------------------------------------------- the allowed edge values
-def test_edge_hyperparameters_are_accepted(twin):
+def test_edge_hyperparameters_are_accepted(net_twin):
     """The closed ends of each range are valid: momentum 0, dampening 0 and 1, dropout 0, betas 0."""
     for kw in ({"momentum": 0.0}, {"momentum": 0.999, "dampening": 1.0}, {"momentum": 0.5, "dampening": 0.0}):
-        opt = twin.optim.SGD(1e-3, **kw)
+        opt = net_twin.optim.SGD(1e-3, **kw)
         assert opt.momentum == kw["momentum"]
-    adam = twin.optim.Adam(1e-3, beta1=0.0, beta2=0.0, eps=1e-300)
+    adam = net_twin.optim.Adam(1e-3, beta1=0.0, beta2=0.0, eps=1e-300)
     assert (adam.beta1, adam.beta2, adam.eps) == (0.0, 0.0, 1e-300)
-    n = net(twin, dropout=0.0, l2=0.0, l2_bias=0.0, bn_momentum=1.0, batchnorm=True)
+    n = net(net_twin, dropout=0.0, l2=0.0, l2_bias=0.0, bn_momentum=1.0, batchnorm=True)
     assert n.dropout == 0.0 and n.bn_momentum == 1.0
 
 
-def test_edge_data_is_accepted(twin):
+def test_edge_data_is_accepted(net_twin):
     """A batch of one row (no BatchNorm), bce targets 0 and 1, integral float labels, a flat Y for one output."""
-    loss, grads = net(twin).loss_and_grads(X4()[:1], Y_mse()[:1])
+    loss, grads = net(net_twin).loss_and_grads(X4()[:1], Y_mse()[:1])
     assert math.isfinite(loss) and set(grads) == {"W1", "b1", "W2", "b2"}
-    loss = bce_net(twin).loss(X4(), [[0.0, 1.0], [1.0, 1.0], [0.0, 0.0], [1.0, 0.0]])
+    loss = bce_net(net_twin).loss(X4(), [[0.0, 1.0], [1.0, 1.0], [0.0, 0.0], [1.0, 0.0]])
     assert math.isfinite(loss)
-    l_int = ce_net(twin).loss(X4(), [0, 1, 1, 0])
-    l_float = ce_net(twin).loss(X4(), [0.0, 1.0, 1.0, 0.0])
-    l_array = ce_net(twin).loss(X4(), np.array([0, 1, 1, 0]))
+    l_int = ce_net(net_twin).loss(X4(), [0, 1, 1, 0])
+    l_float = ce_net(net_twin).loss(X4(), [0.0, 1.0, 1.0, 0.0])
+    l_array = ce_net(net_twin).loss(X4(), np.array([0, 1, 1, 0]))
     assert l_int == l_float == l_array
-    flat = net(twin, sizes=(3, 4, 1)).loss(X4(), [0.5, 1.0, -1.0, 2.0])
-    column = net(twin, sizes=(3, 4, 1)).loss(X4(), [[0.5], [1.0], [-1.0], [2.0]])
+    flat = net(net_twin, sizes=(3, 4, 1)).loss(X4(), [0.5, 1.0, -1.0, 2.0])
+    column = net(net_twin, sizes=(3, 4, 1)).loss(X4(), [[0.5], [1.0], [-1.0], [2.0]])
     assert flat == column
 
 
-def test_batchnorm_batch_of_one_is_fine_in_eval_mode(twin):
+def test_batchnorm_batch_of_one_is_fine_in_eval_mode(net_twin):
     """Inference uses the running statistics, so a single row is no problem there."""
-    n = net(twin, batchnorm=True).eval()
+    n = net(net_twin, batchnorm=True).eval()
     out = to_list(n.predict(X4()[:1]))
     assert len(out) == 1 and all(math.isfinite(v) for v in out[0])
     loss, _ = n.loss_and_grads(X4()[:1], Y_mse()[:1])
     assert math.isfinite(loss)
 
 
-def test_explicit_masks_are_accepted(twin):
+def test_explicit_masks_are_accepted(net_twin):
     """Well-formed masks (lists or arrays) are used as given."""
-    n = drop_net(twin)
+    n = drop_net(net_twin)
     l1, _ = n.loss_and_grads(X4(), Y_mse(), masks=good_masks())
     l2, _ = n.loss_and_grads(X4(), Y_mse(), masks=[np.array(M) for M in good_masks()])
     assert l1 == l2 and math.isfinite(l1)
     assert to_list(n.last_masks) == good_masks()
 
 
-def test_step_accepts_grads_as_nested_lists(twin):
-    """Public functions accept nested lists: a step with list grads equals a step with the twin's own."""
+def test_step_accepts_grads_as_nested_lists(net_twin):
+    """Public functions accept nested lists: a step with list grads equals a step with the net_twin's own."""
     results = []
     for as_lists in (False, True):
-        for opt in (twin.optim.SGD(0.1, momentum=0.9), twin.optim.Adam(0.01)):
-            n = net(twin)
+        for opt in (net_twin.optim.SGD(0.1, momentum=0.9), net_twin.optim.Adam(0.01)):
+            n = net(net_twin)
             _, grads = n.loss_and_grads(X4(), Y_mse())
             if as_lists:
                 grads = {k: to_list(v) for k, v in grads.items()}
@@ -425,9 +427,9 @@ def test_step_accepts_grads_as_nested_lists(twin):
     assert results[:2] == results[2:]
 
 
-def test_failed_call_leaves_the_network_unchanged(twin):
+def test_failed_call_leaves_the_network_unchanged(net_twin):
     """Validation happens before any work: a rejected call changes no parameter, buffer or counter."""
-    n = net(twin, batchnorm=True, sizes=(3, 4, 5, 2), dropout=0.5)
+    n = net(net_twin, batchnorm=True, sizes=(3, 4, 5, 2), dropout=0.5)
     before = ({k: to_list(v) for k, v in n.params.items()}, {k: to_list(v) for k, v in n.buffers.items()}, n.draws)
     for bad_Y in ([[0.0, NAN]] * 4, Y_mse()[:3], [[0.0, 1.0, 2.0]] * 4):
         with pytest.raises(ValueError):
@@ -439,11 +441,11 @@ def test_failed_call_leaves_the_network_unchanged(twin):
 # ------------------------------------------- fuzz: the two validation layers agree
 # Entries a learner might put in a batch.  Bools are left out on purpose: NumPy
 # turns [True, 0.5] into [1.0, 0.5] before any check can see the bool, so the
-# vector twin accepts a bool mixed with numbers that the scalar twin refuses.
+# vector net_twin accepts a bool mixed with numbers that the scalar net_twin refuses.
 ENTRIES = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True, width=64),
     st.integers(-3, 3),
-    st.just(2 ** 70),                  # too big for an int64 array: the vector twin's slow path
+    st.just(2 ** 70),                  # too big for an int64 array: the vector net_twin's slow path
     st.none(),
     st.text(alphabet="1a.", max_size=2),
     st.lists(st.floats(-1.0, 1.0), max_size=2),

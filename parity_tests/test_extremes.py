@@ -1,4 +1,4 @@
-"""Extreme pre-activations give finite losses and gradients, in both twins, without warnings.
+"""Extreme pre-activations give finite losses and gradients, in every twin, without warnings.
 
 A sigmoid of -1000 needs ``exp(1000)`` if written naively (OverflowError in
 Python, inf and a RuntimeWarning in NumPy); BCE at ``p = s(1000)``, which is
@@ -14,7 +14,11 @@ and these tests hold it to that:
   formula (e.g. BCE at z = 1000 with y = 0 costs softplus(1000) = 1000 per
   element, divided by N);
 * the gradient is finite and equals the limit of the formula;
-* the two twins give the same numbers.
+* the twins give the same numbers.
+
+Each case builds and trains an ``MLP``, so it runs over ``net_twin``: the
+scalar twin, the plain vector twin and the fast engine (whose fused sigmoid,
+1 / (1 + exp(-z)), takes a different road to the same limits).
 
 The parameters are set with ``MLP.from_params`` so that ``Z`` takes exactly
 the values wanted.
@@ -127,7 +131,7 @@ def softmax_after_tanh_case(x):
 
 # ------------------------------------------------------- output: sigmoid
 @pytest.mark.parametrize("z", [1000.0, 1e4])
-def test_bce_at_saturated_sigmoid_equals_its_asymptote(twin, z):
+def test_bce_at_saturated_sigmoid_equals_its_asymptote(net_twin, z):
     """p = s(+-z) is exactly 1.0 or 0.0, yet the loss is finite: softplus(+-z) -> max(+-z, 0).
 
     BCE per element is y softplus(-z) + (1 - y) softplus(z); for |z| >= 1000 the
@@ -135,7 +139,7 @@ def test_bce_at_saturated_sigmoid_equals_its_asymptote(twin, z):
     dL/dZ = (p - y) / N with p = step(z).
     """
     case = output_sigmoid_case(z, "bce")
-    loss, grads, Yhat = run(twin, case)
+    loss, grads, Yhat = run(net_twin, case)
     Z = matmul(case["X"], case["params"]["W1"])
     assert all(p in (0.0, 1.0) for row in Yhat for p in row), "p is not exactly 0 or 1: not an extreme case"
     N = len(Z) * len(Z[0])
@@ -149,11 +153,11 @@ def test_bce_at_saturated_sigmoid_equals_its_asymptote(twin, z):
 
 @pytest.mark.parametrize("z", [1000.0, -1000.0])
 @pytest.mark.parametrize("y", [0.0, 1.0])
-def test_bce_single_element_right_and_wrong(twin, z, y):
+def test_bce_single_element_right_and_wrong(net_twin, z, y):
     """One sample, one output, p exactly 0 or 1: large (|z|) when wrong, ~0 when right."""
     case = {"hidden": "sigmoid", "output": "sigmoid", "loss": "bce",
             "params": {"W1": [[z]], "b1": [0.0]}, "X": [[1.0]], "Y": [[y]]}
-    loss, grads, Yhat = run(twin, case)
+    loss, grads, Yhat = run(net_twin, case)
     p = Yhat[0][0]
     assert p == step(z)
     wrong = p != y
@@ -167,10 +171,10 @@ def test_bce_single_element_right_and_wrong(twin, z, y):
 
 
 @pytest.mark.parametrize("z", [1000.0, 1e4])
-def test_sigmoid_mse_at_saturation(twin, z):
+def test_sigmoid_mse_at_saturation(net_twin, z):
     """sigmoid + mse: Yhat = step(Z), loss = mean (step(Z) - Y)^2, and dZ = ... * Yhat (1 - Yhat) = 0."""
     case = output_sigmoid_case(z, "mse")
-    loss, grads, Yhat = run(twin, case)
+    loss, grads, Yhat = run(net_twin, case)
     Z = matmul(case["X"], case["params"]["W1"])
     assert Yhat == [[step(zz) for zz in row] for row in Z]
     N = len(Z) * len(Z[0])
@@ -192,14 +196,14 @@ HIDDEN_LIMITS = {
 @pytest.mark.parametrize("hidden, z", [
     ("sigmoid", 1000.0), ("sigmoid", 1e4), ("swish", 1000.0), ("swish", 1e4), ("tanh", 1e4), ("tanh", 1e300),
 ])
-def test_saturated_hidden_layer(twin, hidden, z):
+def test_saturated_hidden_layer(net_twin, hidden, z):
     """act(+-z) and act'(+-z) reach their limits exactly, and backprop stays finite.
 
     With W2 = identity and a linear output, predict(X) is act(Z_1) itself, and
     dW1 = X^T (dA * act'(Z_1)): its columns vanish where act' is 0.
     """
     case = hidden_case(hidden, z)
-    loss, grads, Yhat = run(twin, case)
+    loss, grads, Yhat = run(net_twin, case)
     act, act_prime = HIDDEN_LIMITS[hidden]
     Z1 = matmul(case["X"], case["params"]["W1"])
     assert Yhat == [[act(v) for v in row] for row in Z1]
@@ -217,7 +221,7 @@ def test_saturated_hidden_layer(twin, hidden, z):
 
 # ------------------------------------------------------------- softmax
 @pytest.mark.parametrize("z", [1e4, -1e4, 1e5])
-def test_softmax_cross_entropy_at_huge_logits(twin, z):
+def test_softmax_cross_entropy_at_huge_logits(net_twin, z):
     """Logits of +-1e4: softmax is one-hot at the row maximum, CE = max(z) - z[y] per row.
 
     -log softmax(z)[y] = logsumexp(z) - z[y], and logsumexp(z) = max(z) + log(1 + sum of
@@ -225,7 +229,7 @@ def test_softmax_cross_entropy_at_huge_logits(twin, z):
     dZ = (onehot(argmax) - onehot(y)) / m.
     """
     case = softmax_case(z)
-    loss, grads, P = run(twin, case)
+    loss, grads, P = run(net_twin, case)
     Z = matmul(case["X"], case["params"]["W1"])
     m = len(Z)
     assert P == [[1.0 if v == max(row) else 0.0 for v in row] for row in Z]
@@ -237,10 +241,10 @@ def test_softmax_cross_entropy_at_huge_logits(twin, z):
 
 
 @pytest.mark.parametrize("x", [1e4, 1e200])
-def test_softmax_after_saturated_tanh(twin, x):
+def test_softmax_after_saturated_tanh(net_twin, x):
     """Huge X saturates tanh (A = +-1 exactly, tanh' = 0), then logits of +-1e4 go to softmax."""
     case = softmax_after_tanh_case(x)
-    loss, grads, P = run(twin, case)
+    loss, grads, P = run(net_twin, case)
     A = [[math.copysign(1.0, v) for v in row] for row in case["X"]]
     Z = [[sum(a * w for a, w in zip(row, col)) for col in zip(*case["params"]["W2"])] for row in A]
     m = len(Z)
@@ -261,11 +265,13 @@ ALL_CASES = (
 )
 
 
+@pytest.mark.parametrize("engine", ["vector", "fast"])
 @pytest.mark.parametrize("name, z, case", ALL_CASES, ids=["%s-%g" % c[:2] for c in ALL_CASES])
-def test_twins_agree_on_extreme_cases(scalar, vector, name, z, case):
-    """Same loss, gradients and predictions from both twins (to rounding)."""
+def test_twins_agree_on_extreme_cases(scalar, engine, name, z, case):
+    """Same loss, gradients and predictions from the scalar twin and each vector engine (to rounding)."""
+    from parity_tests.conftest import Twin
     s_loss, s_grads, s_pred = run(scalar, case)
-    v_loss, v_grads, v_pred = run(vector, case)
+    v_loss, v_grads, v_pred = run(Twin(engine), case)
     assert math.isfinite(s_loss) and all_finite(s_grads) and all_finite(s_pred)
     assert v_loss == pytest.approx(s_loss, rel=1e-13, abs=1e-300)
     assert flat(v_pred) == pytest.approx(flat(s_pred), rel=1e-13, abs=1e-300)

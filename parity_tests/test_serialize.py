@@ -494,30 +494,30 @@ def test_a_missing_file_is_a_clear_file_not_found(twin, tmp_path):
             twin.serialize.load_model(tmp_path / name)
 
 
-def test_every_truncation_is_refused(twin, tmp_path):
-    path = small_file(twin, tmp_path)
+def test_every_truncation_is_refused(scalar, tmp_path):
+    path = small_file(scalar, tmp_path)
     data = path.read_bytes()
     assert data.endswith(b"}\n")
     for cut in range(0, len(data) - 2, 7):
         path.write_bytes(data[:cut])
         with pytest.raises(ModelFileError, match="truncated or corrupted JSON"):
-            twin.serialize.load_model(path)
+            scalar.serialize.load_model(path)
 
 
-def test_corrupted_bytes_are_refused(twin, tmp_path):
-    path = small_file(twin, tmp_path)
+def test_corrupted_bytes_are_refused(scalar, tmp_path):
+    path = small_file(scalar, tmp_path)
     data = path.read_bytes()
     middle = len(data) // 2
     path.write_bytes(data[:middle] + b"\xff\xfe\x00\x13" + data[middle + 4:])
     with pytest.raises(ModelFileError, match=r"model\.json is not a twin-nn model file: truncated or corrupted"):
-        twin.serialize.load_model(path)
+        scalar.serialize.load_model(path)
 
 
-def test_random_byte_damage_never_escapes_as_another_error(twin, tmp_path):
+def test_random_byte_damage_never_escapes_as_another_error(scalar, tmp_path):
     # A damaged byte may still leave valid JSON that passes every check (a digit
     # changed inside a weight: JSON has no checksum, see MODEL_FORMAT.md); then
     # the file loads.  Anything else must be a ModelFileError, never a crash.
-    path = small_file(twin, tmp_path)
+    path = small_file(scalar, tmp_path)
     data = path.read_bytes()
     r = random.Random(99)
     refused = 0
@@ -526,10 +526,33 @@ def test_random_byte_damage_never_escapes_as_another_error(twin, tmp_path):
         damaged[r.randrange(len(data))] = r.randrange(256)
         path.write_bytes(bytes(damaged))
         try:
-            twin.serialize.load_model(path)
+            scalar.serialize.load_model(path)
         except ModelFileError:
             refused += 1
     assert refused > 50
+
+
+# The JSON reader -- parsing, every check of the document, the error messages --
+# is shared code (scalar_nn/toolkit/serialize.py): both twins' load_model call
+# it before building their own MLP.  So the refusals of this section run once, in the
+# scalar twin; what the vector twin adds (choosing JSON or .npz by the name,
+# then its MLP class) is pinned by this test and the tests that load files.
+
+@pytest.mark.parametrize("broken", ["truncated", "bad version"])
+def test_the_vector_twin_reads_json_through_the_same_checks(scalar, vector, tmp_path, broken):
+    path = small_file(vector, tmp_path)
+    if broken == "truncated":
+        path.write_bytes(path.read_bytes()[:40])
+    else:
+        doc = read_doc(path)
+        doc["version"] = 2
+        write_doc(path, doc)
+    errors = []
+    for twin in (scalar, vector):
+        with pytest.raises(ModelFileError) as info:
+            twin.serialize.load_model(path)
+        errors.append(str(info.value))
+    assert errors[0] == errors[1]
 
 
 DELETE = object()
@@ -588,16 +611,16 @@ def fix_list_indices(doc, dotted, value):
 
 @pytest.mark.parametrize("dotted,value,message", BAD_DOCUMENTS,
                          ids=["%s=%s" % (d, "DELETE" if v is DELETE else v) for d, v, _ in BAD_DOCUMENTS])
-def test_a_bad_document_is_refused_with_its_problem_named(twin, tmp_path, dotted, value, message):
-    path = small_file(twin, tmp_path)
+def test_a_bad_document_is_refused_with_its_problem_named(scalar, tmp_path, dotted, value, message):
+    path = small_file(scalar, tmp_path)
     doc = read_doc(path)
     fix_list_indices(doc, dotted, value)
     write_doc(path, doc)
     with pytest.raises(ModelFileError, match=message) as info:
-        twin.serialize.load_model(path)
+        scalar.serialize.load_model(path)
     assert str(path) in str(info.value)
     with pytest.raises(ValueError, match=message):     # the same check, for a dict in memory
-        twin.serialize.model_from_dict(doc)
+        scalar.serialize.model_from_dict(doc)
 
 
 @pytest.mark.parametrize("spelling,message", [
@@ -605,25 +628,25 @@ def test_a_bad_document_is_refused_with_its_problem_named(twin, tmp_path, dotted
     ("-Infinity", r"params\.W1\[0\]\[0\] is -inf"),
     ("1e999", r"params\.W1\[0\]\[0\] is inf"),
 ])
-def test_a_hand_edited_non_finite_weight_is_refused(twin, tmp_path, spelling, message):
-    path = small_file(twin, tmp_path)
+def test_a_hand_edited_non_finite_weight_is_refused(scalar, tmp_path, spelling, message):
+    path = small_file(scalar, tmp_path)
     text = path.read_text()
     first = repr(read_doc(path)["params"]["W1"][0][0])
     assert text.count(first) == 1
     path.write_text(text.replace(first, spelling))
     with pytest.raises(ModelFileError, match=message + ": numbers in a model file must be finite"):
-        twin.serialize.load_model(path)
+        scalar.serialize.load_model(path)
 
 
-def test_a_non_finite_number_in_meta_or_history_is_refused(twin, tmp_path):
-    path = small_file(twin, tmp_path)
+def test_a_non_finite_number_in_meta_or_history_is_refused(scalar, tmp_path):
+    path = small_file(scalar, tmp_path)
     text = path.read_text()
     path.write_text(text.replace('"buffers": {}', '"buffers": {}, "meta": {"score": NaN}'))
     with pytest.raises(ModelFileError, match=r"meta\.score is nan"):
-        twin.serialize.load_model(path)
+        scalar.serialize.load_model(path)
 
 
-def test_other_json_that_is_not_a_model_is_refused(twin, tmp_path):
+def test_other_json_that_is_not_a_model_is_refused(scalar, tmp_path):
     path = tmp_path / "list.json"
     for text, message in [("[1, 2, 3]", "a model document is a JSON object"),
                           ('{"a": 1, "a": 2}', "duplicate key 'a'"),
@@ -631,7 +654,7 @@ def test_other_json_that_is_not_a_model_is_refused(twin, tmp_path):
                           ("[" * 100000, "truncated or corrupted JSON")]:
         path.write_text(text)
         with pytest.raises(ModelFileError, match=message):
-            twin.serialize.load_model(path)
+            scalar.serialize.load_model(path)
 
 
 def test_a_utf8_byte_order_mark_is_accepted(twin, tmp_path):

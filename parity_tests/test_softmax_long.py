@@ -49,7 +49,7 @@ def shortcut(Z, y):
 
 def as_twin(twin, Z, y):
     """The twin's own data types: lists for scalar_nn, arrays for vector_nn."""
-    if twin.name == "vector":
+    if twin.arrays:
         return np.array(Z, dtype=np.float64), np.array(y, dtype=np.int64)
     return Z, y
 
@@ -83,16 +83,16 @@ def test_output_delta_is_the_shortcut(twin, m, n, scale):
 
 
 @pytest.mark.parametrize("m, n", SHAPES)
-def test_mlp_dZ_is_the_long_way(twin, m, n):
+def test_mlp_dZ_is_the_long_way(net_twin, m, n):
     """The MLP's dZ_L, read off a one-layer network where X = I and W1 = Z, so that Z_L = Z and dW1 = dZ_L.
 
     Backprop gives dW1 = X^T @ dZ_L = I @ dZ_L = dZ_L exactly, and db1 = the column sums of dZ_L.
     """
     Z, y = random_logits(m, n, 5.0)
     identity = [[1.0 if i == j else 0.0 for j in range(m)] for i in range(m)]
-    net = twin.mlp.MLP.from_params({"W1": Z, "b1": [0.0] * n}, output="softmax", loss="cross_entropy")
+    net = net_twin.mlp.MLP.from_params({"W1": Z, "b1": [0.0] * n}, output="softmax", loss="cross_entropy")
     loss, grads = net.loss_and_grads(identity, y)
-    long_way = to_list(twin.losses.softmax_cross_entropy_backward_long(*as_twin(twin, Z, y)))
+    long_way = to_list(net_twin.losses.softmax_cross_entropy_backward_long(*as_twin(net_twin, Z, y)))
     assert flat(grads["W1"]) == pytest.approx(flat(long_way), rel=1e-12, abs=1e-15)
     assert to_list(grads["b1"]) == pytest.approx([sum(c) for c in zip(*long_way)], abs=1e-15)
     expected_loss = sum(math.log(sum(math.exp(v) for v in row)) - row[yi] for row, yi in zip(Z, y)) / m

@@ -129,7 +129,7 @@ class MLP:
         """BatchNorm of layer k: batch statistics in training (moving the running ones), else running.
 
         running = (1 - momentum) running + momentum * batch statistic, with the
-        unbiased variance var * m / (m - 1) (docs/CONVENTIONS.md, section 8).
+        unbiased variance var * m / (m - 1) (docs/CONVENTIONS.md, section 12).
         """
         gamma, beta = self.params["gamma%d" % k], self.params["beta%d" % k]
         rm, rv = self.buffers["running_mean%d" % k], self.buffers["running_var%d" % k]

@@ -1,4 +1,4 @@
-"""The classic 2-2-1 network, one named number at a time.
+"""The classic 2-2-1 network, one named number at a time: start here.
 
 This is the "neural network from scratch" of Victor Zhou's tutorial
 (victorzhou.com/blog/intro-to-neural-networks): two inputs, one hidden layer
@@ -19,41 +19,21 @@ the squared error of that sample as the loss::
     L = (y_true - y_pred)^2
 
 and every weight moves against its partial derivative, found by the chain
-rule: w <- w - learn_rate * dL/dw.
+rule: w <- w - learn_rate * dL/dw.  The general ``MLP`` hides the chain rule
+inside matrix products; here (``Network221._sgd_step``) every partial
+derivative has its own line and name, to follow with pencil and paper
+(``parity_tests/test_network221.py`` does, with numbers).  One ``train_step``
+is exactly one SGD step (momentum 0, no decay) of
+``MLP([2, 2, 1], hidden="sigmoid", output="sigmoid", loss="mse")`` on that
+single sample (m = n_L = 1, so the conventions' ``mse`` is this L).  The
+conversion to that MLP's arrays, ``W1 = [[w1, w3], [w2, w4]]``,
+``b1 = [b1, b2]``, ``W2 = [[w5], [w6]]``, ``b2 = [b3]``, is at the end of
+the file (``LAYOUT``).
 
-Why this file exists next to ``mlp``: the general ``MLP`` hides the chain rule
-inside matrix products; here every partial derivative has its own line and
-its own name, so a first-time reader can follow backprop with pencil and
-paper (``parity_tests/test_network221.py`` does exactly that, with numbers).
-
-The same network in the project's MLP layout
----------------------------------------------
-The conventions (``docs/CONVENTIONS.md``) store a layer as a matrix ``W_k`` of
-shape ``(n_in, n_out)``: row = input, column = unit.  Hidden unit h1 is column
-0 and reads x1 through w1 (row 0) and x2 through w2 (row 1), so::
-
-    W1 = [[w1, w3],        b1 = [b1, b2]      (note: the *array* b1 holds
-          [w2, w4]]                            the biases of h1 and h2)
-    W2 = [[w5],            b2 = [b3]
-          [w6]]
-
-With this layout ``[sum_h1, sum_h2] = [x1, x2] @ W1 + b1`` and
-``[sum_o1] = [h1, h2] @ W2 + b2``.  ``LAYOUT`` below is that table, used by
-``to_params``/``from_params`` (and by the NumPy twin, which stores the arrays).
-
-The loss of one ``train_step`` is ``(y_true - y_pred)^2``: the conventions'
-``mse`` with one sample and one output (m = 1, n_L = 1, so N = 1).  One
-``train_step`` is therefore exactly one SGD step (momentum 0, no decay) of an
-``MLP([2, 2, 1], hidden="sigmoid", output="sigmoid", loss="mse")`` on a batch
-of that single sample.
-
-Initial weights (``weights=None``): all nine numbers are standard normals
-from the project's counter-based generator, ``normal(key_for(seed, INIT, 221),
-i)`` for i = 0..8 in the order w1..w6, b1, b2, b3.  The biases are drawn too,
-as in the tutorial (``np.random.normal()`` for every number); starting them at
-0 would also work, but drawing them keeps this file faithful to its source.
-The layer id 221 keeps these draws apart from the ``MLP`` initialiser's
-streams (which use layer ids 1, 2, ...).
+Initial weights (``weights=None``): all nine numbers are standard normals,
+``normal(key_for(seed, INIT, 221), i)`` for i = 0..8 in the order w1..w6,
+b1, b2, b3 (biases too, as in the tutorial; layer id 221 keeps these draws
+apart from the ``MLP`` initialiser's layer ids 1, 2, ...).
 """
 
 from . import activations as _activations
@@ -63,35 +43,14 @@ from .toolkit import validation as check
 # The nine numbers, in the order the initialiser draws them.
 WEIGHT_NAMES = ("w1", "w2", "w3", "w4", "w5", "w6", "b1", "b2", "b3")
 
-# Named number -> (array of the MLP layout, index in that array).
-LAYOUT = {
-    "w1": ("W1", (0, 0)),   # x1 -> h1
-    "w2": ("W1", (1, 0)),   # x2 -> h1
-    "w3": ("W1", (0, 1)),   # x1 -> h2
-    "w4": ("W1", (1, 1)),   # x2 -> h2
-    "w5": ("W2", (0, 0)),   # h1 -> o1
-    "w6": ("W2", (1, 0)),   # h2 -> o1
-    "b1": ("b1", (0,)),     # bias of h1
-    "b2": ("b1", (1,)),     # bias of h2
-    "b3": ("b2", (0,)),     # bias of o1
-}
-
-# Shape of each array of the MLP layout.
-PARAM_SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 1), "b2": (1,)}
-
-
-# The sigmoid and its slope are the ones every network here uses
-# (scalar_nn/activations.py: written so that z = -1000 does not overflow);
-# the tutorial's names for them:
+# The sigmoid and its slope of scalar_nn/activations.py (z = -1000 does not
+# overflow), under the tutorial's names:
 sigmoid = _activations.sigmoid
 deriv_sigmoid = _activations.sigmoid_prime     # s'(z) = s(z) * (1 - s(z))
 
 
 def mse_loss(y_true, y_pred):
-    """Mean squared error over a data set: (1/n) * sum_i (y_true_i - y_pred_i)^2.
-
-    ``y_true`` and ``y_pred`` are lists of n floats.
-    """
+    """Mean squared error of n predictions: (1/n) sum_i (y_true_i - y_pred_i)^2."""
     total = 0.0
     for t, p in zip(y_true, y_pred):
         e = t - p
@@ -110,44 +69,12 @@ def init_weights(seed):
     return {name: rng.normal(key, i) for i, name in enumerate(WEIGHT_NAMES)}
 
 
-def weights_to_params(weights):
-    """The nine named numbers -> the MLP layout {W1 (2x2), b1 (2), W2 (2x1), b2 (1)}.
-
-    W1 = [[w1, w3], [w2, w4]], b1 = [b1, b2], W2 = [[w5], [w6]], b2 = [b3]
-    (nested lists: a matrix is a list of rows).
-    """
-    params = {"W1": [[0.0, 0.0], [0.0, 0.0]], "b1": [0.0, 0.0], "W2": [[0.0], [0.0]], "b2": [0.0]}
-    for name, (array, index) in LAYOUT.items():
-        if len(index) == 2:
-            params[array][index[0]][index[1]] = weights[name]
-        else:
-            params[array][index[0]] = weights[name]
-    return params
-
-
-def params_to_weights(params):
-    """The MLP layout {W1, b1, W2, b2} -> the nine named numbers (checked).
-
-    Accepts nested lists or NumPy arrays; the shapes must be W1 (2, 2),
-    b1 (2,), W2 (2, 1), b2 (1,) and every entry a finite number.
-    """
-    clean = check.check_params221(params, PARAM_SHAPES)
-    weights = {}
-    for name, (array, index) in LAYOUT.items():
-        if len(index) == 2:
-            weights[name] = clean[array][index[0]][index[1]]
-        else:
-            weights[name] = clean[array][index[0]]
-    return weights
-
-
 class Network221:
     """A 2-2-1 sigmoid network with the named numbers w1..w6, b1..b3.
 
     ``Network221(seed=0)`` draws the starting numbers (``init_weights``);
-    ``Network221(weights={"w1": 1.0, ..., "b3": 0.0})`` starts from given ones
-    (then ``seed`` is not used).  The nine numbers are plain float attributes:
-    ``net.w5 = 0.3`` changes one weight.
+    ``Network221(weights={"w1": 1.0, ..., "b3": 0.0})`` starts from given ones.
+    The nine numbers are plain float attributes: ``net.w5 = 0.3`` changes one.
     """
 
     def __init__(self, seed=0, weights=None):
@@ -155,30 +82,17 @@ class Network221:
             weights = init_weights(seed)
         else:
             weights = check.check_weights(weights, WEIGHT_NAMES)
-        # Hidden neuron h1: weights from x1 and x2, and its bias.
-        self.w1 = weights["w1"]
-        self.w2 = weights["w2"]
-        # Hidden neuron h2.
-        self.w3 = weights["w3"]
-        self.w4 = weights["w4"]
-        # Output neuron o1: weights from h1 and h2.
-        self.w5 = weights["w5"]
-        self.w6 = weights["w6"]
-        # Biases of h1, h2, o1.
-        self.b1 = weights["b1"]
-        self.b2 = weights["b2"]
-        self.b3 = weights["b3"]
+        self.w1, self.w2 = weights["w1"], weights["w2"]     # hidden neuron h1: from x1, x2
+        self.w3, self.w4 = weights["w3"], weights["w4"]     # hidden neuron h2: from x1, x2
+        self.w5, self.w6 = weights["w5"], weights["w6"]     # output neuron o1: from h1, h2
+        self.b1, self.b2, self.b3 = weights["b1"], weights["b2"], weights["b3"]  # of h1, h2, o1
 
     def feedforward(self, x):
         """y_pred for one sample x = [x1, x2] (a float in (0, 1))."""
         return self._forward([check.check_sample(x)])[0]
 
     def _forward(self, X):
-        """y_pred for every row [x1, x2] of an already-checked batch X (m rows).
-
-        h1 = s(w1 x1 + w2 x2 + b1), h2 = s(w3 x1 + w4 x2 + b2),
-        y_pred = s(w5 h1 + w6 h2 + b3).  Returns a list of m floats.
-        """
+        """y_pred (a list of m floats) for every row [x1, x2] of an already-checked batch X."""
         y_preds = []
         for x1, x2 in X:
             h1 = sigmoid(self.w1 * x1 + self.w2 * x2 + self.b1)
@@ -202,18 +116,15 @@ class Network221:
     def _sgd_step(self, x, y_true, learn_rate):
         """``train_step`` without the input checks (``train`` checks its data once).
 
-        The whole of backprop for this network, one partial derivative a line.
-        Naming: d_A_d_B is the partial derivative dA/dB.
+        The whole of backprop, one partial derivative a line; d_A_d_B is dA/dB.
         """
         x1, x2 = x
 
         # --- Forward pass, keeping the sums: backprop needs them. ---
         sum_h1 = self.w1 * x1 + self.w2 * x2 + self.b1
         h1 = sigmoid(sum_h1)
-
         sum_h2 = self.w3 * x1 + self.w4 * x2 + self.b2
         h2 = sigmoid(sum_h2)
-
         sum_o1 = self.w5 * h1 + self.w6 * h2 + self.b3
         o1 = sigmoid(sum_o1)
         y_pred = o1
@@ -261,14 +172,11 @@ class Network221:
         return error * error
 
     def train(self, data, all_y_trues, learn_rate=0.1, epochs=1000, verbose=True, log_every=10):
-        """Per-sample SGD: ``epochs`` passes over the data, one update per sample.
+        """Per-sample SGD: ``epochs`` passes over the m rows [x1, x2], in order (no shuffling).
 
-        data: m rows [x1, x2]; all_y_trues: m labels; samples are visited in
-        order (no shuffling, as in the tutorial).  After each epoch the loss
-        mse_loss(all_y_trues, y_preds) over the whole data set is recorded;
-        with ``verbose`` it is printed as "Epoch %d loss: %.3f" for every
-        ``log_every``-th epoch (0, 10, 20, ...).  Returns the list of all
-        ``epochs`` per-epoch losses.
+        After each epoch mse_loss over the whole data set is recorded, and with
+        ``verbose`` printed as "Epoch %d loss: %.3f" every ``log_every`` epochs
+        (0, 10, 20, ...).  Returns the list of the ``epochs`` per-epoch losses.
         """
         X, y_trues = check.check_dataset(data, all_y_trues)
         learn_rate = check.check_learn_rate(learn_rate)
@@ -289,14 +197,54 @@ class Network221:
         return {name: getattr(self, name) for name in WEIGHT_NAMES}
 
     def to_params(self):
-        """The network in the MLP layout: {"W1": 2x2, "b1": 2, "W2": 2x1, "b2": 1}.
-
-        W1 = [[w1, w3], [w2, w4]], b1 = [b1, b2], W2 = [[w5], [w6]], b2 = [b3];
-        new lists, so changing them does not change the network.
-        """
+        """The network in the MLP layout {"W1": 2x2, "b1": 2, "W2": 2x1, "b2": 1}, as new lists."""
         return weights_to_params(self.get_weights())
 
     @classmethod
     def from_params(cls, params):
         """A network from the MLP layout {W1, b1, W2, b2} (the inverse of ``to_params``)."""
         return cls(weights=params_to_weights(params))
+
+
+# --- The same network in the MLP layout (docs/CONVENTIONS.md section 1) ---
+# A layer is a matrix W_k of shape (n_in, n_out): row = input, column = unit.
+# Hidden unit h1 is column 0 and reads x1 through w1 (row 0), x2 through w2
+# (row 1); the *array* b1 holds the biases of h1 and h2.  LAYOUT maps each
+# named number to (array, index); PARAM_SHAPES gives each array's shape.
+
+LAYOUT = {
+    "w1": ("W1", (0, 0)),   # x1 -> h1
+    "w2": ("W1", (1, 0)),   # x2 -> h1
+    "w3": ("W1", (0, 1)),   # x1 -> h2
+    "w4": ("W1", (1, 1)),   # x2 -> h2
+    "w5": ("W2", (0, 0)),   # h1 -> o1
+    "w6": ("W2", (1, 0)),   # h2 -> o1
+    "b1": ("b1", (0,)),     # bias of h1
+    "b2": ("b1", (1,)),     # bias of h2
+    "b3": ("b2", (0,)),     # bias of o1
+}
+
+PARAM_SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 1), "b2": (1,)}
+
+
+def weights_to_params(weights):
+    """The nine named numbers -> the MLP layout {W1 (2x2), b1 (2), W2 (2x1), b2 (1)}."""
+    params = {"W1": [[0.0, 0.0], [0.0, 0.0]], "b1": [0.0, 0.0], "W2": [[0.0], [0.0]], "b2": [0.0]}
+    for name, (array, index) in LAYOUT.items():
+        if len(index) == 2:
+            params[array][index[0]][index[1]] = weights[name]
+        else:
+            params[array][index[0]] = weights[name]
+    return params
+
+
+def params_to_weights(params):
+    """The MLP layout {W1, b1, W2, b2} (lists or arrays, checked) -> the nine numbers."""
+    clean = check.check_params221(params, PARAM_SHAPES)
+    weights = {}
+    for name, (array, index) in LAYOUT.items():
+        if len(index) == 2:
+            weights[name] = clean[array][index[0]][index[1]]
+        else:
+            weights[name] = clean[array][index[0]]
+    return weights

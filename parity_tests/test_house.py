@@ -1,0 +1,93 @@
+"""The house rules of docs/DESIGN.md section 2, checked on the source: who may import whom.
+
+Static checks (``ast``, every import statement at any depth, so an import
+inside a function counts too):
+
+* ``scalar_nn/`` holds the lesson modules, ``rng``, ``conventions`` and
+  ``toolkit/``; ``vector_nn/`` mirrors the lesson modules with the same names.
+* The plain vector twin does its own arithmetic: no ``vector_nn`` module
+  imports the scalar twin's numeric lesson modules (linalg, activations,
+  losses, layers, mlp), and no plain module imports ``vector_nn.fast``.
+* ``vector_nn.fast`` builds on the plain twin only (and the shared checks).
+
+(That ``scalar_nn`` never imports NumPy or ``vector_nn`` at import time, and
+never tries to at run time, is test_pure_python.py's.)
+"""
+
+import ast
+import os
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+LESSON = ("network221", "linalg", "activations", "losses", "layers", "mlp", "init", "optim", "gradcheck")
+SUPPORT = ("rng", "conventions")
+SCALAR_NUMERIC = ("linalg", "activations", "losses", "layers", "mlp")   # the arithmetic of the lesson
+
+
+def modules(package, sub=""):
+    """{module name: path} of the .py files directly in ``package/sub``."""
+    folder = os.path.join(ROOT, package, sub)
+    return {f[:-3]: os.path.join(folder, f) for f in sorted(os.listdir(folder)) if f.endswith(".py")}
+
+
+def imported(path, package):
+    """Every module an ``import``/``from ... import`` in ``path`` names, as absolute dotted names.
+
+    ``from . import x`` yields ``package.x`` (x may be a module); relative
+    imports are resolved against ``package`` (the file's own package).
+    """
+    tree = ast.parse(open(path, encoding="utf-8").read(), path)
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[:len(base) - node.level + 1]
+                prefix = ".".join(base + ([node.module] if node.module else []))
+            else:
+                prefix = node.module
+            names.add(prefix)
+            names.update(prefix + "." + alias.name for alias in node.names)
+    return names
+
+
+def test_scalar_nn_lists_the_lesson_and_its_toolkit_only():
+    found = set(modules("scalar_nn")) - {"__init__", "__main__"}
+    assert found == set(LESSON + SUPPORT)
+    dirs = {d for d in os.listdir(os.path.join(ROOT, "scalar_nn"))
+            if os.path.isdir(os.path.join(ROOT, "scalar_nn", d)) and not d.startswith("__")}
+    assert dirs == {"toolkit"}
+
+
+def test_vector_nn_mirrors_the_lesson_modules():
+    found = set(modules("vector_nn")) - {"__init__", "__main__"}
+    assert found == set(LESSON) | {"rng", "fast"}
+
+
+@pytest.mark.parametrize("name", sorted(set(modules("vector_nn")) | {"toolkit/" + m for m in modules("vector_nn", "toolkit")}))
+def test_the_vector_twin_does_its_own_arithmetic(name):
+    sub, _, module = name.rpartition("/")
+    package = "vector_nn" + ("." + sub if sub else "")
+    names = imported(os.path.join(ROOT, "vector_nn", sub, module + ".py"), package)
+    borrowed = sorted(n for n in names for m in SCALAR_NUMERIC if n == "scalar_nn." + m or n.startswith("scalar_nn.%s." % m))
+    assert borrowed == [], "%s imports the scalar twin's arithmetic: %s" % (name, borrowed)
+    if module != "fast":
+        assert not any(n == "vector_nn.fast" or n.startswith("vector_nn.fast.") for n in names), \
+            "%s (a plain module) imports the engine" % name
+
+
+def test_the_engine_builds_on_the_plain_twin():
+    names = imported(os.path.join(ROOT, "vector_nn", "fast.py"), "vector_nn")
+    outside = sorted(n for n in names if not (n in ("numpy", "vector_nn") or n.startswith(("vector_nn.", "scalar_nn.toolkit.validation"))))
+    assert outside == []
+
+
+def test_the_import_reader_sees_relative_and_nested_imports(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text("from . import mlp\nfrom ..x import y\ndef f():\n    import scalar_nn.layers\n")
+    names = imported(str(path), "vector_nn.toolkit")
+    assert {"vector_nn.toolkit.mlp", "vector_nn.x.y", "scalar_nn.layers"} <= names
