@@ -222,6 +222,7 @@ class RecipeResult:
         self.recipe, self.twin, self.net, self.history = recipe, twin, net, history
         self.scores = scores          # {"loss", "mse"/"rmse" or "accuracy", ...} on the test rows
         self.seconds = seconds
+        self.rows_scored = None       # set by ``run``: the number of rows ``scores`` are over
 
     def target_met(self):
         """True when the recipe's quality target holds."""
@@ -240,8 +241,13 @@ def score(net, X, Y):
 
 
 def run(name, twin="vector", epochs=None, lr=None, seed=0, verbose=1, callbacks=(), out=None,
-        engine="fast"):
-    """Train recipe ``name`` in ``twin``; returns a RecipeResult (scores on the held-out rows)."""
+        engine="fast", monitor_holdout=False):
+    """Train recipe ``name`` in ``twin``; returns a RecipeResult (scores on the held-out rows).
+
+    ``monitor_holdout=True`` also scores the held-out rows after every epoch
+    (History's val_loss/val_<metric>, for a validation curve).  Nothing is
+    chosen by them, and training is the same step for step.
+    """
     recipe = get(name)
     X, Y, Xt, Yt = load_data(recipe, twin, seed)
     net = make_net(recipe, twin, seed, engine)
@@ -249,11 +255,15 @@ def run(name, twin="vector", epochs=None, lr=None, seed=0, verbose=1, callbacks=
     options = dict(recipe.train)
     if epochs is not None:
         options["epochs"] = epochs
+    if monitor_holdout and Xt is not None:
+        options["validation"] = (Xt, Yt)
     start = time.perf_counter()
     history = net.fit(X, Y, opt, seed=seed, verbose=verbose, callbacks=list(callbacks), out=out, **options)
     seconds = time.perf_counter() - start
     scores = score(net, X if Xt is None else Xt, Y if Yt is None else Yt)
-    return RecipeResult(recipe, twin, net, history, scores, seconds)
+    result = RecipeResult(recipe, twin, net, history, scores, seconds)
+    result.rows_scored = len(X if Xt is None else Xt)     # how many rows the scores are over
+    return result
 
 
 def overclock_ab(name, twin="vector", epochs=None, seed=0, verbose=0, out=None, engine="fast", **overclock):
