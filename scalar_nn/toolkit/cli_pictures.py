@@ -33,11 +33,11 @@ def check_png_destination(path, option):
     """A ``--plot`` path must end in .png and lie in an existing, writable folder (not be one)."""
     if not path:
         raise ValueError("%s needs a file name, got an empty one" % option)
-    if not path.lower().endswith(".png"):
-        raise ValueError("%s %s: pictures are PNG files; give a name ending in .png" % (option, path))
     if os.path.isdir(path):
         raise ValueError("%s %s is a folder; give a file name such as %s" % (
             option, path, os.path.join(path, "picture.png")))
+    if not path.lower().endswith(".png"):
+        raise ValueError("%s %s: pictures are PNG files; give a name ending in .png" % (option, path))
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ValueError("%s %s: the folder %s does not exist" % (option, path, folder))
