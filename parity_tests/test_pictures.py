@@ -222,3 +222,17 @@ def test_train_help_documents_the_pictures(capsys):
         cli.main(["train", "--help"])
     text = capsys.readouterr().out
     assert "--plot FILE.png" in text and "--plot-regions FILE.png" in text and "twin-nn[plot]" in text
+
+
+@pytest.mark.parametrize("command, options", [
+    ("compare", ["--plot FILE.png"]), ("overclock", ["--plot FILE.png"]),
+    ("lr-schedule", ["--lr", "--decay", "--steps", "--steps-per-epoch", "--rows", "--plot FILE.png"]),
+])
+def test_picture_options_are_in_the_help(command, options, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main([command, "--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("usage: twin-nn %s" % command)
+    for option in options:
+        assert option in text

@@ -60,10 +60,10 @@ def _nonnegative_float(text):
 
 def _version():
     """The installed distribution's version (the source tree's, when run uninstalled)."""
+    from importlib.metadata import PackageNotFoundError, version
     try:
-        from importlib.metadata import version
         return version("twin-nn")
-    except Exception:       # not installed (run from a source tree): no metadata to read
+    except PackageNotFoundError:       # run from a source tree that was never installed
         return "unknown (not installed)"
 
 
@@ -245,7 +245,8 @@ def build_parser():
         prog=PROG,
         description="One neural network written twice: scalar_nn (pure Python loops) and vector_nn "
                     "(NumPy). Train a named recipe in either twin, compare the twins step by step, "
-                    "run the Overclock A/B experiment, or check gradients.",
+                    "run the Overclock A/B experiment or check gradients; train, compare, overclock "
+                    "and lr-schedule draw pictures with --plot FILE.png (needs matplotlib).",
         epilog="Recipes: %s. Example: %s compare people-221" % (_recipe_names(), PROG))
     parser.add_argument("--version", action="version", version="%s %s" % (PROG, _version()))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
