@@ -73,7 +73,6 @@ def test_train_plot_draws_the_curves(tmp_path, twin_name):
     assert_sensible_png(path)
 
 
-@needs_matplotlib
 def test_train_plot_scores_the_held_out_rows_every_epoch_without_changing_training():
     from scalar_nn.toolkit import recipes
     plain = recipes.run("circles", "vector", epochs=4, verbose=0)
