@@ -74,7 +74,8 @@ def train_picture(args, result, out):
     recipe = result.recipe
     if getattr(args, "plot", None):
         plots.training_curves(result.history, args.plot, _title(recipe, args.twin, args.seed, args.engine),
-                              target=recipe.target, val_label="held-out" if recipe.holdout else "validation")
+                              target=recipe.target, val_label="held-out" if recipe.holdout else "validation",
+                              target_on="held-out rows" if recipe.holdout else "training rows")
         out.write("wrote the training curves to %s\n" % args.plot)
     if getattr(args, "plot_regions", None):
         from . import recipes

@@ -73,14 +73,16 @@ def _metric_label(name):
 
 
 # ------------------------------------------------------------ training curves
-def training_curves(history, path, title="", target=None, val_label="validation"):
+def training_curves(history, path, title="", target=None, val_label="validation", target_on=None):
     """Loss (training and validation) with the lr on a second axis; the metric beside it.
 
     ``history``: a ``History``.  ``target``: (metric, op, value) drawn as a
-    dotted line on the metric panel when it is that metric.  ``val_label``
-    names the validation rows in the legend (e.g. "held-out").
+    dotted line on the metric panel when it is that metric; ``target_on``
+    says where it is measured (e.g. "held-out rows").  ``val_label`` names
+    the validation rows in the legend (e.g. "held-out").  The legends sit
+    below the panels, where no curve can hide under them.
     """
-    fig = _figure(11, 4.4)
+    fig = _figure(11, 5.0)
     ax_loss, ax_metric = fig.subplots(1, 2)
     epochs = list(history.epoch)
     ax_loss.plot(epochs, history.loss, color=COLORS[0], label="training loss (mean over the epoch's steps)")
@@ -96,7 +98,8 @@ def training_curves(history, path, title="", target=None, val_label="validation"
     ax_lr.set_ylabel("learning rate (dashed)")
     ax_lr.set_ylim(0, max(history.lr or [1.0]) * 1.1)
     lines = ax_loss.get_lines() + ax_lr.get_lines()
-    ax_loss.legend(lines, [ln.get_label() for ln in lines], loc="upper right", fontsize=8)
+    ax_loss.legend(lines, [ln.get_label() for ln in lines], loc="upper center", bbox_to_anchor=(0.5, -0.14),
+                   ncol=2, fontsize=8, frameon=False)
     ax_loss.set_title("loss and learning rate")
 
     names = [n for n in history.metrics if not n.startswith("val_")]
@@ -111,7 +114,9 @@ def training_curves(history, path, title="", target=None, val_label="validation"
         label = "target %s %s %.4g" % (_metric_label(metric), op, value)
         if metric == "mse":                   # the history records RMSE
             metric, value = "rmse", value ** 0.5
-            label = "target MSE %s %.4g (RMSE %.4g), held-out" % (op, target[2], value)
+            label = "target MSE %s %.4g (RMSE %.4g)" % (op, target[2], value)
+        if target_on:
+            label += " on %s" % target_on
         if metric in names:
             ax_metric.axhline(value, color="0.3", linestyle=":", label=label)
     if names and names[0] == "rmse":
@@ -119,7 +124,7 @@ def training_curves(history, path, title="", target=None, val_label="validation"
     ax_metric.set_xlabel("epoch")
     ax_metric.set_ylabel(", ".join(_metric_label(n) for n in names) or "metric")
     ax_metric.grid(True, alpha=0.3)
-    ax_metric.legend(loc="best", fontsize=8)
+    ax_metric.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
     ax_metric.set_title(_metric_label(names[0]) if names else "metric")
     if title:
         fig.suptitle(title)
