@@ -137,8 +137,9 @@ def overclock_ab(history_a, history_b, path, title="", events=()):
     """The A (plain) and B (Overclock) curves from the same weights, firings marked; both lr schedules."""
     fig = _figure(9, 6.4)
     ax_loss, ax_lr = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2.2, 1]})
-    ax_loss.plot(history_a.epoch, history_a.loss, color=COLORS[0], label="A: constant schedule")
-    ax_loss.plot(history_b.epoch, history_b.loss, color=COLORS[1], label="B: with Overclock")
+    ax_loss.plot(history_a.epoch, history_a.loss, color=COLORS[0], linewidth=3, alpha=0.5,
+                 label="A: without Overclock")
+    ax_loss.plot(history_b.epoch, history_b.loss, color=COLORS[1], linewidth=1.3, label="B: with Overclock")
     _log_if_wide(ax_loss, history_a.loss + history_b.loss)
     ax_lr.plot(history_a.epoch, history_a.lr, color=COLORS[0], label="A learning rate")
     ax_lr.plot(history_b.epoch, history_b.lr, color=COLORS[1], linestyle="--", label="B learning rate")
