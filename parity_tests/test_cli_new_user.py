@@ -21,7 +21,7 @@ import sys
 
 import pytest
 
-from scalar_nn.toolkit import cli, cli_extras, recipes
+from scalar_nn.toolkit import cli, cli_extras
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -103,7 +103,7 @@ def training_curves(history, path, title="", target=None, val_label="validation"
     ax_loss.set_title("loss and learning rate")
 
     names = [n for n in history.metrics if not n.startswith("val_")]
-    for k, name in enumerate(names):
+    for name in names:
         ax_metric.plot(epochs, history.metrics[name], color=COLORS[0],
                        label="training %s" % _metric_label(name))
         vals = history.metrics.get("val_" + name)
@@ -143,7 +143,7 @@ def overclock_ab(history_a, history_b, path, title="", events=()):
     _log_if_wide(ax_loss, history_a.loss + history_b.loss)
     ax_lr.plot(history_a.epoch, history_a.lr, color=COLORS[0], label="A learning rate")
     ax_lr.plot(history_b.epoch, history_b.lr, color=COLORS[1], linestyle="--", label="B learning rate")
-    for k, e in enumerate(events):
+    for e in events:
         label = "Overclock fired at epoch %d (%s): lr %.4g -> %.4g%s" % (
             e["epoch"], e.get("reason", "?"), e["lr_before"], e["lr_after"],
             " (clamped)" if e.get("clamped") else "")
@@ -232,7 +232,7 @@ def decision_regions(net, X, Y, path, title="", X_test=None, Y_test=None, resolu
     if net.sizes[0] != 2 or net.loss_name not in ("bce", "cross_entropy"):
         raise ValueError("decision regions need a classifier with 2 input features, got %r with loss %s"
                          % (net.sizes, net.loss_name))
-    Figure, _ = require()
+    require()
     from matplotlib.colors import ListedColormap
     rows = _as_rows(X)
     labels = _as_labels(Y)
