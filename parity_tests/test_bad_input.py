@@ -190,6 +190,14 @@ CASES = [
      TypeError, r"y\[3\] = None: cross_entropy targets are integer class indices"),
     ("class label bool", lambda t: ce_net(t).loss_and_grads(X4(), [False, True, True, False]),
      TypeError, r"y\[0\] = (np\.)?(False|bool_\(False\)): cross_entropy targets are integer class indices"),
+    ("class label bool among ints", lambda t: ce_net(t).loss_and_grads(X4(), [0, True, 1, 0]),
+     TypeError, r"y\[1\] = True: cross_entropy targets are integer class indices"),
+    ("class label bool among floats", lambda t: ce_net(t).loss(X4(), [0.0, 1.0, False, 1.0]),
+     TypeError, r"y\[2\] = False: cross_entropy targets are integer class indices"),
+    ("X bool among numbers", lambda t: net(t).loss_and_grads(with_entry(X4(), 2, 1, True), Y_mse()),
+     TypeError, r"X\[2\]\[1\] is not a number: True"),
+    ("Y bool among numbers", lambda t: net(t).loss(X4(), with_entry(Y_mse(), 0, 0, False)),
+     TypeError, r"Y\[0\]\[0\] is not a number: False"),
     ("class labels one-hot", lambda t: ce_net(t).loss_and_grads(X4(), [[1, 0], [0, 1], [0, 1], [1, 0]]),
      ValueError, r"y must be a flat sequence of integer class indices"),
     ("class labels too few", lambda t: ce_net(t).loss_and_grads(X4(), [0, 1, 1]),
@@ -439,10 +447,11 @@ def test_failed_call_leaves_the_network_unchanged(net_twin):
 
 
 # ------------------------------------------- fuzz: the two validation layers agree
-# Entries a learner might put in a batch.  Bools are left out on purpose: NumPy
-# turns [True, 0.5] into [1.0, 0.5] before any check can see the bool, so the
-# vector net_twin accepts a bool mixed with numbers that the scalar net_twin refuses.
+# Entries a learner might put in a batch.  Bools are in: NumPy turns
+# [True, 0.5] into [1.0, 0.5] before any array test can see the bool, so the
+# vector twin looks at the Python objects and refuses them as the scalar twin does.
 ENTRIES = st.one_of(
+    st.booleans(),
     st.floats(allow_nan=True, allow_infinity=True, width=64),
     st.integers(-3, 3),
     st.just(2 ** 70),                  # too big for an int64 array: the vector net_twin's slow path

@@ -15,9 +15,11 @@ restores in place, is covered by the fake nets holding lists or arrays
 """
 
 import json
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -377,7 +379,9 @@ def test_delta_is_added_with_its_sign(delta):
 @pytest.mark.parametrize("delta", [-0.1, -0.25])
 def test_lr_that_would_reach_zero_is_clamped_to_min_lr(delta):
     oc = callbacks.Overclock(delta=delta, at_epoch=2, min_lr=1e-4)
-    run = drive(oc, loss=[1.0, 0.9, 0.8], lr=0.1)
+    with pytest.warns(RuntimeWarning, match=r"Overclock at epoch 2: lr 0.1 \+ delta %g = .* clamped to 0.0001"
+                      % delta):
+        run = drive(oc, loss=[1.0, 0.9, 0.8], lr=0.1)
     assert overclock_events(run) == [{
         "epoch": 2, "kind": "overclock", "lr_before": 0.1, "lr_after": 1e-4,
         "reason": "manual", "clamped": True,
@@ -387,10 +391,13 @@ def test_lr_that_would_reach_zero_is_clamped_to_min_lr(delta):
 
 def test_clamp_applies_when_lr_stays_positive_but_below_min_lr():
     oc = callbacks.Overclock(delta=-0.095, at_epoch=1, min_lr=0.01)
-    run = drive(oc, loss=[1.0, 0.9], lr=0.1)
+    with pytest.warns(RuntimeWarning, match="clamped to 0.01"):
+        run = drive(oc, loss=[1.0, 0.9], lr=0.1)
     assert run.optimizer.lr == 0.01 and overclock_events(run)[0]["clamped"] is True
     oc = callbacks.Overclock(delta=-0.05, at_epoch=1, min_lr=0.01)
-    run = drive(oc, loss=[1.0, 0.9], lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                   # no clamp, no warning
+        run = drive(oc, loss=[1.0, 0.9], lr=0.1)
     assert run.optimizer.lr == 0.1 - 0.05 and overclock_events(run)[0]["clamped"] is False
 
 
@@ -463,7 +470,7 @@ def test_overclock_rejects_bad_arguments(kwargs, error, message):
 
 
 def test_overclock_accepts_the_largest_reachable_min_rises():
-    oc = callbacks.Overclock(delta=-0.1, window=5, min_rises=3)   # + - + - +
+    oc = callbacks.Overclock(delta=-0.05, window=5, min_rises=3)   # + - + - +
     drive(oc, loss=[1.0, 0.9, 1.0, 0.9, 1.0, 0.9, 1.0])
     # Signs d_2..d_7: - + - + - +.  Epoch 6: d_2..d_6 = - + - + -: 2 rises.  Epoch 7: d_3..d_7 = + - + - +: 3 rises, 4 flips.
     assert oc.fired_at == 7

@@ -29,6 +29,9 @@ from scalar_nn.toolkit.recipes import RecipeResult
 FAST_VECTOR = ["people-221", "swish-overclock", "sine3d", "spiral", "spiral-adam", "moons-bn", "circles"]
 SLOW_VECTOR = ["wide-binary"]          # 10000 x 3072 data, 30 epochs: seconds, not milliseconds
 OPTIONAL = {"digits": "sklearn"}       # real data shipped with scikit-learn
+# Full runs of tens of seconds each, checked over five seeds by a script whose
+# figures are reported (not a test: no timed unit tests); a shortened run is tested here.
+LONG_VECTOR = {"sine3d-headline": "benchmarks/sine3d_headline.py"}
 
 
 def _run_and_check(name, twin):
@@ -52,7 +55,7 @@ def _run_and_check(name, twin):
 
 
 def test_every_recipe_has_a_target_test():
-    covered = set(FAST_VECTOR) | set(SLOW_VECTOR) | set(OPTIONAL)
+    covered = set(FAST_VECTOR) | set(SLOW_VECTOR) | set(OPTIONAL) | set(LONG_VECTOR)
     assert covered == set(recipes.RECIPES)
 
 
@@ -80,6 +83,24 @@ def _one_blas_thread():
 def test_slow_recipe_meets_its_target_in_the_vector_twin(name):
     with _one_blas_thread():
         _run_and_check(name, "vector")
+
+
+def test_sine3d_headline_shortened_already_beats_the_sine3d_target():
+    """sine3d-headline, cut to 100 of its 2500 epochs (5000 of 125000 steps): wired right and learning.
+
+    Measured (seed 0): held-out MSE 0.0014 after 100 epochs; the full run
+    reaches <= 1e-4 on seeds 0-4 (benchmarks/sine3d_headline.py).
+    """
+    import os
+    from scalar_nn.optim import lr_at
+    recipe = recipes.get("sine3d-headline")
+    assert recipe.model["sizes"] == [3, 32, 16, 1] and recipe.target == ("mse", "<=", 1e-4)
+    assert os.path.exists(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                       LONG_VECTOR["sine3d-headline"]))
+    result = recipes.run("sine3d-headline", "vector", epochs=100, verbose=0)
+    assert result.rows_scored == 800 and len(result.history) == 100
+    assert result.scores["mse"] <= recipes.get("sine3d").target[2]
+    assert result.history.lr[-1] == lr_at(0.006, 4e-4, 100 * 50 - 1)      # 3200 rows / 64 = 50 steps an epoch
 
 
 def test_digits_meets_its_target_in_the_vector_twin():

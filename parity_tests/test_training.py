@@ -189,12 +189,26 @@ def test_progress_lines_follow_log_every(net_twin):
     (dict(val_split=1.0), ValueError, "val_split must lie in"),
     (dict(val_split=0.2, validation=([[0.0, 0.0, 0.0]], [[0.0]])), ValueError, "either val_split or validation"),
     (dict(log_every=0), ValueError, "log_every must be >= 1"),
+    # 0.04 of 8 rows rounds to no validation row: a clear error in both twins, not an
+    # IndexError (scalar) or ZeroDivisionError (vector) from scoring an empty set.
+    (dict(val_split=0.04), ValueError, r"val_split=0.04 of 8 rows rounds to 0 validation rows: "
+                                       r"use val_split > 0.0625"),
 ])
 def test_fit_rejects_bad_options(net_twin, kwargs, error, message):
     X, Y = sd.sine3d(n=8, seed=0)
     net = net_twin.mlp.MLP([3, 2, 1], "tanh", "linear", "mse", seed=0)
     with pytest.raises(error, match=message):
         net.fit(X, Y, net_twin.optim.SGD(0.1), verbose=0, **kwargs)
+
+
+def test_val_split_of_40_rows_needs_at_least_one_row(twin):
+    """The user's case: val_split=0.01 of 40 rows is refused alike; 0.02 (one row) trains."""
+    X, Y = sd.sine3d(n=40, seed=0)
+    net = twin.mlp.MLP([3, 2, 1], "tanh", "linear", "mse", seed=0)
+    with pytest.raises(ValueError, match=r"val_split=0.01 of 40 rows rounds to 0 validation rows"):
+        net.fit(X, Y, twin.optim.SGD(0.1), epochs=1, val_split=0.01, verbose=0)
+    hist = net.fit(X, Y, twin.optim.SGD(0.1), epochs=1, val_split=0.02, verbose=0)
+    assert hist.val_loss[0] is not None and math.isfinite(hist.val_loss[0])
 
 
 def test_zero_epochs_leave_the_net_untouched(net_twin):
@@ -204,3 +218,20 @@ def test_zero_epochs_leave_the_net_untouched(net_twin):
     hist = net.fit(X, Y, net_twin.optim.SGD(0.1), epochs=0, verbose=0)
     assert len(hist) == 0 and {k: _as_list(v) for k, v in net.params.items()} == before
     assert not math.isnan(net.loss(X, Y))
+
+
+def test_repr_of_networks_and_optimizers_reads_like_the_call_that_made_them(twin):
+    """repr(MLP), repr(SGD), repr(Adam): the constructor call (options that differ from the default) and steps."""
+    net = twin.mlp.MLP([3, 4, 1], hidden="tanh", seed=2)
+    assert repr(net) == "MLP([3, 4, 1], hidden='tanh', output='linear', loss='mse', seed=2)"
+    rich = twin.mlp.MLP([2, 8, 3], hidden="relu", output="softmax", loss="cross_entropy", l2=1e-4,
+                        dropout=0.1, batchnorm=True, bn_momentum=0.2)
+    assert repr(rich) == ("MLP([2, 8, 3], hidden='relu', output='softmax', loss='cross_entropy', seed=0, "
+                          "l2=0.0001, dropout=0.1, batchnorm=True, bn_momentum=0.2)")
+    sgd = twin.optim.SGD(0.1, momentum=0.9)
+    assert repr(sgd) == "SGD(lr=0.1, momentum=0.9, dampening=0, decay=0, steps=0)"
+    adam = twin.optim.Adam(0.003, decay=2e-4)
+    assert repr(adam) == "Adam(lr=0.003, beta1=0.9, beta2=0.999, eps=1e-08, decay=0.0002, steps=0)"
+    X, Y = sd.sine3d(n=8, seed=0)
+    net.fit(X, Y, adam, epochs=2, batch_size=4, verbose=0)
+    assert repr(adam).endswith("steps=4)")

@@ -66,8 +66,12 @@ def total_loss(net, X, Y, masks):
     return loss, pattern
 
 
-def gradient_check(net, X, Y, masks=None, h=1e-5, floor=1e-4):
-    """Compare ``net.loss_and_grads`` with central differences on every parameter entry."""
+def gradient_check(net, X, Y, masks=None, h=1e-5, floor=1e-4, progress=None):
+    """Compare ``net.loss_and_grads`` with central differences on every parameter entry.
+
+    ``progress``, when given, is called as ``progress(done, total)`` after
+    each row of each parameter (entries done so far, entries in all).
+    """
     X = as_matrix(X, "X", net.sizes[0])
     Y = as_targets(Y, net.loss_name, len(X), net.sizes[-1])
     if masks is None and net.training and net.dropout > 0.0:
@@ -77,9 +81,14 @@ def gradient_check(net, X, Y, masks=None, h=1e-5, floor=1e-4):
     net.buffers.update(saved)                        # undo the running-statistics update
     _, base_pattern = total_loss(net, X, Y, masks)
     report = GradCheckReport()
+    total = sum(len(P) for name in net.params for P in rows_of(net.params[name]))
+    done = 0
     for name in net.params:
         report.per_param[name] = 0.0
         for r, (P, G) in enumerate(zip(rows_of(net.params[name]), rows_of(grads[name]))):
+            if progress is not None and done:
+                progress(done, total)
+            done += len(P)
             for c in range(len(P)):
                 original = P[c]
                 P[c] = original + h
@@ -97,4 +106,6 @@ def gradient_check(net, X, Y, masks=None, h=1e-5, floor=1e-4):
                     report.per_param[name] = err
                 if report.worst is None or err > report.worst_rel_error:
                     report.worst_rel_error, report.worst = err, (name, r, c)
+    if progress is not None:
+        progress(done, total)
     return report

@@ -25,8 +25,12 @@ def _same(p, q):
     return all(np.array_equal(a, b) for a, b in zip(p, q))
 
 
-def gradient_check(net, X, Y, masks=None, h=1e-5, floor=1e-4):
-    """Compare ``net.loss_and_grads`` with central differences on every parameter entry."""
+def gradient_check(net, X, Y, masks=None, h=1e-5, floor=1e-4, progress=None):
+    """Compare ``net.loss_and_grads`` with central differences on every parameter entry.
+
+    ``progress``, when given, is called as ``progress(done, total)`` after
+    each row of each parameter (entries done so far, entries in all).
+    """
     X = as_matrix(X, "X", net.sizes[0])
     Y = as_targets(Y, net.loss_name, X.shape[0], net.sizes[-1])
     if masks is None and net.training and net.dropout > 0.0:
@@ -37,10 +41,15 @@ def gradient_check(net, X, Y, masks=None, h=1e-5, floor=1e-4):
         net.buffers[name][...] = b
     _, base_pattern = total_loss(net, X, Y, masks)
     report = GradCheckReport()
+    total = sum(int(P.size) for P in net.params.values())
+    done = 0
     for name, P in net.params.items():
         report.per_param[name] = 0.0
         P2, G2 = np.atleast_2d(P), np.atleast_2d(grads[name])       # views: vectors as one row
         for r in range(P2.shape[0]):
+            if progress is not None and done:
+                progress(done, total)
+            done += P2.shape[1]
             for c in range(P2.shape[1]):
                 original = P2[r, c]
                 P2[r, c] = original + h
@@ -57,4 +66,6 @@ def gradient_check(net, X, Y, masks=None, h=1e-5, floor=1e-4):
                 report.per_param[name] = max(report.per_param[name], err)
                 if report.worst is None or err > report.worst_rel_error:
                     report.worst_rel_error, report.worst = err, (name, r, c)
+    if progress is not None:
+        progress(done, total)
     return report

@@ -27,6 +27,7 @@ why ``scalar_nn.toolkit.callbacks`` simply imports this module.
 """
 
 import copy
+import warnings
 
 from .validation import check_choice, check_int, check_number
 
@@ -304,7 +305,8 @@ class Overclock(Callback):
     ``delta < 0`` slows down (the usual cure for a loss that bounces because
     steps overshoot the valley), ``delta > 0`` speeds up.  An ``lr + delta``
     below ``min_lr`` (in particular one that would be 0 or negative) is
-    clamped to ``min_lr`` and the event says ``"clamped": True``.  With
+    clamped to ``min_lr``, a RuntimeWarning says so, and the event says
+    ``"clamped": True``.  With
     ``decay`` in the optimizer, ``delta`` is added to the base rate ``lr``,
     from which ``current_lr()`` is computed.
 
@@ -430,6 +432,10 @@ class Overclock(Callback):
         lr_after = lr_before + self.delta
         clamped = not (lr_after >= self.min_lr)
         if clamped:
+            warnings.warn("Overclock at epoch %d: lr %g + delta %g = %g is below min_lr %g, so the rate was "
+                          "clamped to %g (a delta above %g keeps it positive)"
+                          % (run.epoch, lr_before, self.delta, lr_after, self.min_lr, self.min_lr, -lr_before),
+                          RuntimeWarning, stacklevel=2)
             lr_after = self.min_lr
         run.optimizer.lr = lr_after
         self.fired_at = run.epoch

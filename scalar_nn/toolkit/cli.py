@@ -17,6 +17,8 @@ import sys
 import time
 
 from . import cli_data, recipes
+from . import cli_extras as extras
+from . import cli_pictures as pictures
 from .training import TrainingDiverged
 
 PROG = "twin-nn"
@@ -48,6 +50,22 @@ def _positive_float(text):
     if value <= 0.0:
         raise argparse.ArgumentTypeError("must be a finite number > 0, got %s" % text)
     return value
+
+
+def _nonnegative_float(text):
+    value = _float(text)
+    if value < 0.0:
+        raise argparse.ArgumentTypeError("must be a finite number >= 0, got %s" % text)
+    return value
+
+
+def _version():
+    """The installed distribution's version (the source tree's, when run uninstalled)."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("twin-nn")
+    except PackageNotFoundError:       # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def _recipe_names():
@@ -91,28 +109,37 @@ def cmd_train(args, out):
         return cli_data.cmd_train_data(args, out)
     cli_data.check_train_args(args)          # also checks --save before any training
     recipe = recipes.get(args.recipe)
+    extras.require_twins([args.twin], "train")
+    pictures.check_destinations(args, recipe)
     _warn_slow(recipe, args.twin, args.epochs, out)
     out.write("training %s in %s_nn (seed %d)\n" % (recipe.name, args.twin, args.seed))
     result = recipes.run(recipe.name, args.twin, epochs=args.epochs, lr=args.lr, seed=args.seed,
-                         verbose=0 if args.quiet else 1, out=out, engine=args.engine)
-    out.write("done in %.2f s: %s\n" % (result.seconds, _fmt_scores(result.scores)))
+                         verbose=0 if args.quiet else 1, out=out, engine=args.engine,
+                         monitor_holdout=bool(args.plot))
+    out.write("done in %.2f s; %s: %s\n" % (result.seconds, extras.score_label(recipe, result.rows_scored),
+                                           _fmt_scores(result.scores)))
     out.write(_target_line(result) + "\n")
     if args.save:
         serialize = recipes.twin_parts(args.twin, args.engine).serialize
         serialize.save_model(result.net, args.save, history=result.history,
                              meta={"recipe": recipe.name, "twin": args.twin, "seed": args.seed})
         out.write("saved model to %s\n" % args.save)
-    return 0
+    pictures.train_picture(args, result, out)
+    return extras.target_status(result, args.check)
 
 
 def cmd_compare(args, out):
     """Both twins from the same initial weights: losses side by side, parameter drift, times."""
     recipe = recipes.get(args.recipe)
+    extras.require_twins(["scalar", "vector"], "compare")
+    pictures.check_destinations(args)
     _warn_slow(recipe, "scalar", args.epochs, out)
+    extras.explain_people(recipe, out)
     out.write("%s: both twins from the same initial weights (seed %d), same batches\n" % (recipe.name, args.seed))
     res = recipes.compare(recipe.name, epochs=args.epochs, seed=args.seed, out=out, engine=args.engine)
     hs, hv = res["scalar"].history, res["vector"].history
     every = args.every or recipe.train.get("log_every", 1)
+    out.write(extras.DP_NOTE)
     out.write("%8s  %16s  %16s  %12s  %12s\n" % ("epoch", "scalar loss", "vector loss", "max |dP|", "max rel dP"))
     worst_abs = worst_rel = 0.0
     for i, epoch in enumerate(hs.epoch):
@@ -129,6 +156,8 @@ def cmd_compare(args, out):
         out.write("vectorizing is %.1fx SLOWER here (tiny arrays: NumPy pays ~1 us per call)\n" % (tv / ts))
     out.write("final scores  scalar: %s\n              vector: %s\n" % (
         _fmt_scores(res["scalar"].scores), _fmt_scores(res["vector"].scores)))
+    extras.people_predictions(recipe, res, ("scalar", "vector"), out)
+    pictures.compare_picture(args, recipe, res, out)
     return 0
 
 
@@ -137,6 +166,9 @@ def cmd_overclock(args, out):
     recipe = recipes.get(args.recipe)
     if args.csv is not None:
         cli_data.check_save(args.csv, args.twin, "--csv")     # before the runs, not after them
+    extras.require_twins([args.twin], "overclock")
+    extras.check_overclock(recipe, args.epochs, args.delta, args.at_epoch)
+    pictures.check_destinations(args)
     _warn_slow(recipe, args.twin, args.epochs, out)
     options = {}
     if args.delta is not None:
@@ -159,20 +191,22 @@ def cmd_overclock(args, out):
                 epoch, base.history.loss[i], clocked.history.loss[i], clocked.history.lr[i], mark))
     if events:
         for e in events:
-            out.write("Overclock fired at epoch %d (%s): lr %.4g -> %.4g\n" % (
-                e["epoch"], e.get("reason", "?"), e["lr_before"], e["lr_after"]))
+            out.write("Overclock fired at epoch %d (%s): lr %.4g -> %.4g%s\n" % (
+                e["epoch"], e.get("reason", "?"), e["lr_before"], e["lr_after"],
+                " (clamped to its floor min_lr)" if e.get("clamped") else ""))
         first = events[0]["epoch"]
         out.write("largest loss after epoch %d  A: %.8g  B: %.8g\n" % (
             first, max(base.history.loss[first:] or [float("nan")]),
             max(clocked.history.loss[first:] or [float("nan")])))
     else:
-        out.write("Overclock never fired: the loss did not oscillate by its rule\n")
+        out.write(extras.overclock_never_fired(args.at_epoch, clocked.history) + "\n")
     out.write("final training loss  A: %.8g  B: %.8g\n" % (base.history.loss[-1], clocked.history.loss[-1]))
     label = "held-out scores " if recipe.holdout else "training scores "
     out.write("%-21sA: %s\n%21sB: %s\n" % (label, _fmt_scores(base.scores), "", _fmt_scores(clocked.scores)))
     if args.csv:
         _write_ab_csv(base.history, clocked.history, args.csv)
         out.write("wrote both curves to %s\n" % args.csv)
+    pictures.overclock_picture(args, recipe, base, clocked, events, out)
     return 0
 
 
@@ -189,16 +223,19 @@ def _write_ab_csv(ha, hb, path):
 def cmd_gradcheck(args, out):
     """Central finite differences against backprop, in both twins, on the recipe's network."""
     recipe = recipes.get(args.recipe)
+    extras.require_twins(args.twins, "gradcheck")
     status = 0
     for twin in args.twins:
         X, Y, _, _ = recipes.load_data(recipe, twin, args.seed)
         gradcheck = importlib.import_module(recipes.twin_package(twin) + ".gradcheck")
         parts = recipes.twin_parts(twin, "plain")
-        rows = list(range(min(args.rows, len(X))))
+        rows = list(range(extras.gradcheck_rows(args.rows, len(X), out, say=twin == args.twins[0])))
         Xb, Yb = parts.ops.take_rows(X, rows), parts.ops.take_rows(Y, rows)
         net = recipes.make_net(recipe, twin, args.seed, "plain")
         start = time.perf_counter()
-        report = gradcheck.gradient_check(net, Xb, Yb)
+        progress = extras.GradcheckProgress(twin, out)
+        report = gradcheck.gradient_check(net, Xb, Yb, progress=progress)
+        progress.finish()
         seconds = time.perf_counter() - start
         ok = report.worst_rel_error < args.tol
         status = status or (0 if ok else 1)
@@ -214,8 +251,10 @@ def build_parser():
         prog=PROG,
         description="One neural network written twice: scalar_nn (pure Python loops) and vector_nn "
                     "(NumPy). Train a named recipe in either twin, compare the twins step by step, "
-                    "run the Overclock A/B experiment, or check gradients.",
+                    "run the Overclock A/B experiment or check gradients; train, compare, overclock "
+                    "and lr-schedule draw pictures with --plot FILE.png (needs matplotlib).",
         epilog="Recipes: %s. Example: %s compare people-221" % (_recipe_names(), PROG))
+    parser.add_argument("--version", action="version", version="%s %s" % (PROG, _version()))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -241,6 +280,10 @@ def build_parser():
     p.add_argument("--engine", choices=recipes.ENGINES, default="fast",
                    help="the vector twin's rung: fast (vector_nn.fast, default) or plain (vector_nn)")
     cli_data.add_train_options(p)
+    p.add_argument("--check", action="store_true", help="exit with status 1 when the recipe's target is missed")
+    pictures.add_plot_option(p, "the training and held-out loss, the metric and the learning rate per epoch "
+                                "(the held-out rows are then also scored after every epoch)")
+    pictures.add_regions_option(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("compare", help="run both twins side by side from the same weights",
@@ -253,6 +296,7 @@ def build_parser():
     p.add_argument("--every", type=_positive_int, help="print every N-th epoch (default: the recipe's)")
     p.add_argument("--engine", choices=recipes.ENGINES, default="fast",
                    help="the vector twin's rung: fast (vector_nn.fast, default) or plain (vector_nn)")
+    pictures.add_plot_option(p, "both twins' losses and their largest parameter difference per epoch")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("overclock", help="the Overclock A/B experiment",
@@ -268,6 +312,7 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.add_argument("--every", type=_positive_int, help="print every N-th epoch")
     p.add_argument("--csv", metavar="PATH", help="also write both curves as CSV (epoch, A loss, B loss, B lr)")
+    pictures.add_plot_option(p, "the A and B curves, where Overclock fired, and both lr schedules")
     p.set_defaults(func=cmd_overclock)
 
     p = sub.add_parser("gradcheck", help="finite-difference gradient check of both twins",
@@ -283,6 +328,8 @@ def build_parser():
 
     from . import trace
     trace.add_parser(sub)
+
+    pictures.add_lr_schedule_parser(sub, _positive_float, _positive_int, _nonnegative_float)
     return parser
 
 

@@ -238,6 +238,7 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
     out = out or sys.stdout
     X, Y = ops.clean_data(net, X, Y)
     if val_split > 0.0:
+        check_val_rows(len(X), val_split)
         X, Y, Xv, Yv = ops.split(X, Y, val_split, seed)
     elif validation is not None:
         Xv, Yv = ops.clean_data(net, validation[0], validation[1], what="validation X")
@@ -293,6 +294,18 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
     return history
 
 
+def check_val_rows(n, val_split):
+    """A val_split > 0 must hold out at least one of the n rows (round(n * val_split) >= 1).
+
+    Without this, 0.01 of 40 rows rounds to an empty validation set, and
+    scoring it fails deep inside a twin (IndexError in one, ZeroDivisionError
+    in the other).  Both twins go through this one check.
+    """
+    if round(n * val_split) == 0:
+        raise ValueError("val_split=%g of %d rows rounds to 0 validation rows: use val_split > %.3g "
+                         "(at least one row) or val_split=0 (no validation)" % (val_split, n, 0.5 / n))
+
+
 def check_optimizer(optimizer):
     """The optimizer argument of ``fit`` must be an optimizer (SGD, Adam, ...), not a number."""
     if not (hasattr(optimizer, "step") and hasattr(optimizer, "current_lr")):
@@ -301,11 +314,16 @@ def check_optimizer(optimizer):
 
 
 def format_epoch(history, i, epochs):
-    """One progress line: epoch, loss, validation loss, metrics and lr of entry i."""
-    parts = ["epoch %*d/%d" % (len(str(epochs)), history.epoch[i], epochs), "loss %.6f" % history.loss[i]]
+    """One progress line: epoch, training loss, validation loss, metrics and lr of entry i.
+
+    Training figures say so ("train loss", "train accuracy": averaged over
+    the epoch's steps, with dropout on, while the weights moved); validation
+    figures are "val_..." (scored after the epoch, in inference mode).
+    """
+    parts = ["epoch %*d/%d" % (len(str(epochs)), history.epoch[i], epochs), "train loss %.6f" % history.loss[i]]
     if history.val_loss[i] is not None:
         parts.append("val_loss %.6f" % history.val_loss[i])
     for name, values in history.metrics.items():
-        parts.append("%s %.4f" % (name, values[i]))
+        parts.append("%s %.4f" % (name if name.startswith("val_") else "train " + name, values[i]))
     parts.append("lr %.4g" % history.lr[i])
     return "  ".join(parts)

@@ -243,7 +243,10 @@ def describe_net(net):
         if getattr(net, name):
             parts.append("%s=%g" % (name, getattr(net, name)))
     if net.batchnorm:
+        from ..conventions import BN_MOMENTUM
         parts.append("batchnorm=True")
+        if net.bn_momentum != BN_MOMENTUM:
+            parts.append("bn_momentum=%g" % net.bn_momentum)
     return "%s(%s)" % (type(net).__name__, ", ".join(parts))
 
 

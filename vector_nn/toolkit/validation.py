@@ -34,7 +34,11 @@ def as_matrix(X, what="X", n_cols=None):
             A = None
         # Only integer and float arrays are numbers: strings ("1" would convert
         # silently), None (would become NaN), bools and objects are refused.
+        # A bool among numbers ([True, 0.5]) converts to 1.0 without a trace,
+        # so a list holding one takes the slow path too (the scalar twin refuses it).
         A = A.astype(np.float64) if A is not None and A.dtype.kind in "iuf" else None
+        if A is not None and _holds_bool(X, 2):
+            A = None
     else:
         A = None
     clean = (
@@ -82,6 +86,7 @@ def _class_indices(y, n_out):
         a is not None
         and a.ndim == 1
         and a.dtype != np.bool_
+        and not _holds_bool(y, 1)
         and (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating))
     )
     if clean:
@@ -89,6 +94,21 @@ def _class_indices(y, n_out):
     if not clean:
         return np.array(_scalar._class_indices(y, n_out), dtype=np.int64)     # slow path
     return a.astype(np.int64)
+
+
+def _holds_bool(x, depth):
+    """True if the nested sequence ``x`` (``depth`` 1: flat, 2: rows) holds a bool entry.
+
+    NumPy converts ``[0, True, 1]`` to an int64 array and ``[0.5, True]`` to
+    float64, so the converted array cannot tell; the Python objects can.
+    The scan over ``map(type, row)`` runs in C, one Python step per row at most.
+    An array is checked by its dtype (a bool array never reaches here as numbers).
+    """
+    if isinstance(x, np.ndarray):
+        return x.dtype == np.bool_
+    if depth == 1:
+        return not {bool, np.bool_}.isdisjoint(map(type, x))
+    return any(is_sequence(row) and _holds_bool(row, 1) for row in x)
 
 
 def as_masks(masks, m, hidden_sizes):

@@ -1,0 +1,237 @@
+"""The pictures: ``--plot`` on train/overclock/compare, ``--plot-regions``, ``lr-schedule``.
+
+Each picture test writes a PNG and checks that it is one: the 8-byte PNG
+signature, an IHDR chunk first with a sensible width and height, and a
+file size between a near-empty canvas and something bloated.  They skip
+cleanly when matplotlib is not installed (it is the optional ``plot``
+extra); the messages a user gets without it are tested with matplotlib
+hidden, so they run either way.  The pictures themselves were looked at by
+eye (one example of each is in docs/pictures/).
+"""
+
+import io
+import os
+import struct
+import subprocess
+import sys
+
+import pytest
+
+from scalar_nn.toolkit import cli, plots
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def run_cli(*argv):
+    out = io.StringIO()
+    status = cli.main(list(argv), out=out)
+    return status, out.getvalue()
+
+
+def png_size(path):
+    """(width, height) of a PNG file, after checking its signature and that IHDR comes first."""
+    with open(path, "rb") as f:
+        head = f.read(24)
+    assert head[:8] == PNG_SIGNATURE, "%s is not a PNG file" % path
+    length, kind = struct.unpack(">I4s", head[8:16])
+    assert kind == b"IHDR" and length == 13
+    return struct.unpack(">II", head[16:24])
+
+
+def assert_sensible_png(path, min_width=500, min_height=300):
+    width, height = png_size(path)
+    assert min_width <= width <= 2000 and min_height <= height <= 1500, (width, height)
+    size = os.path.getsize(path)
+    assert 10000 < size < 400000, "%s is %d bytes" % (path, size)
+
+
+needs_matplotlib = pytest.mark.skipif(
+    __import__("importlib").util.find_spec("matplotlib") is None,
+    reason="matplotlib is not installed (the optional plot extra: pip install 'twin-nn[plot]')")
+
+
+# ------------------------------------------------------------- PNG checks
+def test_png_size_reads_the_header_and_refuses_other_files(tmp_path):
+    good = tmp_path / "one.png"
+    good.write_bytes(PNG_SIGNATURE + struct.pack(">I4sII", 13, b"IHDR", 640, 480) + b"\0" * 5)
+    assert png_size(str(good)) == (640, 480)
+    bad = tmp_path / "not.png"
+    bad.write_bytes(b"GIF89a" + b"\0" * 30)
+    with pytest.raises(AssertionError):
+        png_size(str(bad))
+
+
+# ---------------------------------------------------------------- pictures
+@needs_matplotlib
+@pytest.mark.parametrize("twin_name", ["scalar", "vector"])
+def test_train_plot_draws_the_curves(tmp_path, twin_name):
+    path = str(tmp_path / "curves.png")
+    status, text = run_cli("train", "circles", "--twin", twin_name, "--epochs", "5", "--quiet", "--plot", path)
+    assert status == 0
+    assert "wrote the training curves to %s" % path in text
+    assert_sensible_png(path)
+
+
+def test_train_plot_scores_the_held_out_rows_every_epoch_without_changing_training():
+    from scalar_nn.toolkit import recipes
+    plain = recipes.run("circles", "vector", epochs=4, verbose=0)
+    watched = recipes.run("circles", "vector", epochs=4, verbose=0, monitor_holdout=True)
+    assert plain.history.loss == watched.history.loss and plain.scores == watched.scores
+    assert plain.history.val_loss == [None] * 4
+    assert watched.history.val_loss[-1] == pytest.approx(watched.scores["loss"], rel=1e-12)
+    assert watched.history.metrics["val_accuracy"][-1] == watched.scores["accuracy"]
+
+
+@needs_matplotlib
+@pytest.mark.parametrize("recipe", ["spiral", "circles"])
+def test_train_plot_regions_draws_the_plane(tmp_path, recipe):
+    path = str(tmp_path / "regions.png")
+    status, text = run_cli("train", recipe, "--epochs", "3", "--quiet", "--plot-regions", path)
+    assert status == 0 and "wrote the decision regions to %s" % path in text
+    assert_sensible_png(path)
+
+
+@needs_matplotlib
+def test_decision_regions_work_from_the_scalar_twin_too(tmp_path):
+    path = str(tmp_path / "regions.png")
+    status, _ = run_cli("train", "moons-bn", "--twin", "scalar", "--epochs", "2", "--quiet", "--plot-regions", path)
+    assert status == 0
+    assert_sensible_png(path)
+
+
+@needs_matplotlib
+def test_overclock_plot_draws_both_runs(tmp_path):
+    path = str(tmp_path / "ab.png")
+    status, text = run_cli("overclock", "people-221", "--at-epoch", "5", "--delta", "-0.05", "--epochs", "20",
+                           "--plot", path)
+    assert status == 0 and "wrote both curves to %s" % path in text
+    assert_sensible_png(path)
+
+
+@needs_matplotlib
+def test_compare_plot_draws_both_twins_and_their_difference(tmp_path):
+    path = str(tmp_path / "twins.png")
+    status, text = run_cli("compare", "people-221", "--epochs", "40", "--plot", path)
+    assert status == 0 and "wrote the comparison to %s" % path in text
+    assert_sensible_png(path)
+
+
+@needs_matplotlib
+def test_compare_picture_draws_differences_of_exactly_zero_at_the_floor(tmp_path):
+    """A log axis cannot show 0: such epochs are drawn at ZERO_FLOOR and the legend says so."""
+    from scalar_nn.toolkit.training import History
+    h = History()
+    for e in range(1, 6):
+        h.record(e, 1.0 / e, None, {}, 0.1, 0.0)
+    diffs = [(0.0, 0.0), (0.0, 0.0), (1e-17, 1e-16), (2e-16, 3e-15), (2e-16, 3e-15)]
+    path = str(tmp_path / "zeros.png")
+    plots.compare_twins(h, h, diffs, path, "zeros")
+    assert_sensible_png(path)
+
+
+@needs_matplotlib
+def test_lr_schedule_plot(tmp_path):
+    path = str(tmp_path / "lr.png")
+    status, text = run_cli("lr-schedule", "--lr", "0.05", "--decay", "1e-3", "--steps", "5000", "--plot", path)
+    assert status == 0 and "wrote the schedule to %s" % path in text
+    assert_sensible_png(path)
+
+
+# ------------------------------------------------------ lr-schedule as text
+def test_lr_schedule_prints_rows_of_the_schedule():
+    from scalar_nn.optim import lr_at
+    status, text = run_cli("lr-schedule", "--lr", "0.05", "--decay", "1e-3", "--steps", "5000")
+    assert status == 0
+    rows = [line.split() for line in text.splitlines() if line.strip()[:1].isdigit()]
+    assert [int(r[0]) for r in rows] == list(range(0, 5001, 500))
+    for step, lr, _ in rows:
+        assert float(lr) == pytest.approx(lr_at(0.05, 1e-3, int(step)), rel=1e-5)
+    assert "the rate halves at step 1/decay = 1000" in text
+
+
+def test_lr_schedule_with_epochs_and_without_decay():
+    status, text = run_cli("lr-schedule", "--lr", "0.1", "--decay", "0", "--steps", "100", "--rows", "4",
+                           "--steps-per-epoch", "25")
+    assert status == 0
+    rows = [line.split() for line in text.splitlines() if line.strip()[:1].isdigit()]
+    assert [(r[0], r[1], r[2]) for r in rows] == [("0", "0.0", "0.1"), ("25", "1.0", "0.1"),
+                                                  ("50", "2.0", "0.1"), ("75", "3.0", "0.1"),
+                                                  ("100", "4.0", "0.1")]
+    assert "decay 0: the rate stays at 0.1" in text
+
+
+# ------------------------------------------------- refusals before any work
+@pytest.mark.parametrize("argv, message", [
+    (["train", "people-221", "--plot", "curves.txt"], r"--plot curves.txt: pictures are PNG files"),
+    (["train", "people-221", "--plot", ""], r"--plot needs a file name"),
+    (["train", "people-221", "--plot", "no-such-folder/c.png"], r"the folder .*no-such-folder does not exist"),
+    (["train", "sine3d", "--plot-regions", "r.png"],
+     r"--plot-regions needs a 2-feature classification recipe .*; sine3d has 3 input features and loss mse"),
+    (["train", "people-221", "--plot-regions", "r.png"],
+     r"people-221 has 2 input features and loss mse"),
+    (["lr-schedule", "--plot", "lr.jpg"], r"pictures are PNG files"),
+])
+def test_bad_picture_requests_fail_in_one_line_before_training(argv, message, capsys):
+    status, text = run_cli(*argv)
+    assert status == 2 and text == ""                     # nothing printed, nothing trained
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert __import__("re").search(message, err), err
+
+
+def test_a_folder_as_the_picture_is_refused(tmp_path, capsys):
+    for folder in (tmp_path, tmp_path / "looks-like.png"):
+        folder.mkdir(exist_ok=True)
+        status, text = run_cli("compare", "people-221", "--plot", str(folder))
+        assert status == 2 and text == ""
+        assert "--plot %s is a folder" % folder in capsys.readouterr().err
+
+
+def test_without_matplotlib_the_cli_says_how_to_install_it(monkeypatch, tmp_path, capsys):
+    """matplotlib hidden: one line naming the extra, before any training."""
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    for argv in (["train", "people-221", "--twin", "scalar", "--plot", str(tmp_path / "c.png")],
+                 ["compare", "people-221", "--plot", str(tmp_path / "c.png")],
+                 ["overclock", "people-221", "--plot", str(tmp_path / "c.png")],
+                 ["lr-schedule", "--plot", str(tmp_path / "c.png")]):
+        status, text = run_cli(*argv)
+        assert status == 2 and text == "", argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "pip install 'twin-nn[plot]'" in err and "pip install matplotlib" in err
+    assert os.listdir(str(tmp_path)) == []
+    status, text = run_cli("lr-schedule", "--steps", "10")        # no picture asked: no matplotlib needed
+    assert status == 0 and "lr_s = lr0 / (1 + decay * s)" in text
+
+
+def test_importing_the_plots_and_the_cli_does_not_import_matplotlib():
+    """matplotlib is imported only when a picture is drawn (and the lesson modules never see it)."""
+    code = ("import sys, scalar_nn.toolkit.cli, scalar_nn.toolkit.plots, scalar_nn.toolkit.cli_pictures\n"
+            "import scalar_nn.mlp, scalar_nn.toolkit.recipes\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_train_help_documents_the_pictures(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    text = capsys.readouterr().out
+    assert "--plot FILE.png" in text and "--plot-regions FILE.png" in text and "twin-nn[plot]" in text
+
+
+@pytest.mark.parametrize("command, options", [
+    ("compare", ["--plot FILE.png"]), ("overclock", ["--plot FILE.png"]),
+    ("lr-schedule", ["--lr", "--decay", "--steps", "--steps-per-epoch", "--rows", "--plot FILE.png"]),
+])
+def test_picture_options_are_in_the_help(command, options, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main([command, "--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("usage: twin-nn %s" % command)
+    for option in options:
+        assert option in text

@@ -1,0 +1,169 @@
+"""What the ``twin-nn`` commands check before they start, and what they explain as they go.
+
+Each function here is called from one place in ``cli.py`` and raises
+ValueError/ImportError with a one-line message (``cli.main`` prints it as
+``twin-nn: error: ...``, exit status 2), *before* the command prints
+anything or trains for a minute:
+
+* ``require_twins``: NumPy for the vector twin, checked up front, with the
+  way out (``--twin scalar`` / ``--twins scalar``);
+* ``check_overclock``: an ``--at-epoch`` past the run's end, and a
+  ``--delta`` that would take the learning rate to 0 or below;
+* ``gradcheck_rows`` / ``GradcheckProgress``: how many rows the gradient
+  check really uses, and a progress line while it runs;
+* ``target_status``: the exit status of ``train --check``.
+
+The people-221 explanation (``explain_people``/``people_predictions``) is
+what ``make demo`` shows a new user: what the data is, what the network
+predicts, and what the ``max |dP|`` column means.
+"""
+
+import importlib
+import time
+
+_ALTERNATIVES = {
+    "train": "--twin scalar runs without it",
+    "overclock": "--twin scalar runs without it",
+    "compare": "compare runs both twins, so it needs NumPy; "
+               "'twin-nn train RECIPE --twin scalar' runs without it",
+    "gradcheck": "--twins scalar runs without it",
+}
+
+
+def require_twins(twins, command):
+    """Raise ImportError (one line, with the way out) if a twin in ``twins`` cannot be imported."""
+    if "vector" not in twins:
+        return
+    try:
+        importlib.import_module("vector_nn")
+    except ImportError as exc:
+        raise ImportError("the vector twin needs NumPy, which this Python cannot import (%s): "
+                          "pip install numpy; %s" % (exc, _ALTERNATIVES.get(command, "--twin scalar runs without it"))
+                          ) from None
+
+
+# --------------------------------------------------------------- overclock
+def check_overclock(recipe, epochs, delta, at_epoch):
+    """Refuse Overclock options that cannot do what the user asked.
+
+    * ``at_epoch`` beyond the last epoch: it would never fire, and the run
+      would end saying the loss did not oscillate, which is the wrong reason.
+    * ``lr0 + delta <= 0``: Overclock would clamp the rate to its floor
+      (1e-12) and training would silently stop moving.
+    """
+    last = epochs or recipe.train["epochs"]
+    if at_epoch is not None and at_epoch > last:
+        raise ValueError("--at-epoch %d is past the run's last epoch (%d): Overclock would never fire; "
+                         "give --at-epoch between 1 and %d, or --epochs %d or more"
+                         % (at_epoch, last, last, at_epoch))
+    if delta is not None:
+        lr0 = recipe.optimizer[1]["lr"]
+        if lr0 + delta <= 0.0:
+            raise ValueError("--delta %g would take the learning rate from %g to %g, which is not > 0 "
+                             "(Overclock would clamp it to 1e-12 and training would stop moving): "
+                             "give a delta above %g" % (delta, lr0, lr0 + delta, -lr0))
+
+
+def overclock_never_fired(at_epoch, history):
+    """Why Overclock did not fire: the right reason for a manual and an automatic run."""
+    if at_epoch is not None:
+        return ("Overclock never fired: training stopped at epoch %d, before --at-epoch %d"
+                % (history.epoch[-1] if history.epoch else 0, at_epoch))
+    return "Overclock never fired: the loss did not oscillate by its rule"
+
+
+# -------------------------------------------------------------- gradcheck
+def gradcheck_rows(asked, available, out, say=True):
+    """The number of rows the check uses (at most ``available``); says so first, and why when fewer."""
+    used = min(asked, available)
+    if say:
+        if asked > available:
+            out.write("gradient check on all %d rows (--rows %d is more than the data has)\n" % (available, asked))
+        else:
+            out.write("gradient check on %d of the %d rows\n" % (used, available))
+        out.flush()
+    return used
+
+
+class GradcheckProgress:
+    """``progress(done, total)`` for ``gradient_check``: a line at most every ``every`` seconds.
+
+    On a terminal the line is rewritten in place (every second); elsewhere
+    (a pipe, a log) a new line is written, at most every 5 seconds.  Short
+    checks (under ``every`` seconds) print nothing.
+    """
+
+    def __init__(self, twin, out, every=None, clock=time.perf_counter):
+        self.live = hasattr(out, "isatty") and out.isatty()
+        every = (1.0 if self.live else 5.0) if every is None else every
+        self.twin, self.out, self.every, self.clock = twin, out, every, clock
+        self.start = self.last = clock()
+        self.printed = False
+
+    def __call__(self, done, total):
+        now = self.clock()
+        if now - self.last < self.every and done < total:
+            return
+        if now - self.start < self.every:      # a check that finished quickly: no progress line
+            return
+        self.last = now
+        self.printed = True
+        line = "  checking %s_nn: %d of %d parameter entries (%.0f%%), %.0f s" % (
+            self.twin, done, total, 100.0 * done / max(total, 1), now - self.start)
+        self.out.write(("\r" + line) if self.live else (line + "\n"))
+        self.out.flush()
+
+    def finish(self):
+        """End a live progress line."""
+        if self.printed and self.live:
+            self.out.write("\n")
+
+
+# ------------------------------------------------------------------- train
+def target_status(result, check):
+    """The exit status of ``twin-nn train``: 1 when ``--check`` is given and the target is missed."""
+    return 1 if check and not result.target_met() else 0
+
+
+def score_label(recipe, n_rows):
+    """What the final scores were computed on, in words."""
+    if recipe.holdout:
+        return "held-out scores (%d rows never trained on)" % n_rows
+    return "scores on the %d training rows (this recipe has no held-out rows)" % n_rows
+
+
+# ------------------------------------------------------------ the demo text
+PEOPLE_INTRO = (
+    "people-221 is the four-person toy data set of the classic 2-2-1 network tutorial:\n"
+    "  input  (weight - 135 lb, height - 66 in) of Alice, Bob, Charlie and Diana\n"
+    "  target gender, 1 = female, 0 = male\n"
+    "The 2-2-1 sigmoid network predicts the probability that a person is female.\n")
+
+DP_NOTE = ("max |dP|: the largest |scalar - vector| over all weights and biases so far "
+           "(0: bit-identical, ~1e-16: float64 rounding); max rel dP: the same relative to the weight.\n")
+
+
+def explain_people(recipe, out):
+    """Say what people-221 is and what the network predicts (only for that recipe)."""
+    if recipe.name == "people-221":
+        out.write(PEOPLE_INTRO)
+
+
+def people_predictions(recipe, results, twin_order, out):
+    """For people-221: each person's data, gender and each twin's predicted P(female)."""
+    if recipe.name != "people-221":
+        return
+    from .datasets import PEOPLE_NAMES, people
+    X, Y = people()
+    preds = {}
+    for twin in twin_order:
+        P = results[twin].net.predict(X)
+        preds[twin] = [row[0] for row in (P.tolist() if hasattr(P, "tolist") else P)]
+    out.write("what the trained networks predict, P(female):\n")
+    out.write("  %-8s %10s %9s  %-7s %s\n" % ("person", "weight-135", "height-66", "gender",
+                                             "  ".join("%9s" % (t + "_nn") for t in twin_order)))
+    for i, name in enumerate(PEOPLE_NAMES):
+        gender = "female" if Y[i][0] == 1.0 else "male"
+        out.write("  %-8s %10s %9s  %-7s %s\n" % (
+            name, "%+g lb" % X[i][0], "%+g in" % X[i][1], gender,
+            "  ".join("%9.4f" % preds[t][i] for t in twin_order)))
