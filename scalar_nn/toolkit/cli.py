@@ -88,6 +88,7 @@ def cmd_train(args, out):
     """Train one recipe in one twin; print progress, final scores, the target, save if asked."""
     recipe = recipes.get(args.recipe)
     _warn_slow(recipe, args.twin, args.epochs, out)
+    _use_exact(args, out)
     out.write("training %s in %s_nn (seed %d)\n" % (recipe.name, args.twin, args.seed))
     result = recipes.run(recipe.name, args.twin, epochs=args.epochs, lr=args.lr, seed=args.seed,
                          verbose=0 if args.quiet else 1, out=out, engine=args.engine)
@@ -101,10 +102,30 @@ def cmd_train(args, out):
     return 0
 
 
+def _use_exact(args, out):
+    """With --exact: the vector twin runs in exact mode; print its self-check as a header."""
+    if not getattr(args, "exact", False):
+        return
+    if getattr(args, "twin", "vector") == "scalar":
+        raise ValueError("--exact is a mode of the vector twin (the scalar twin is what it reproduces)")
+    if args.engine == "fast" and getattr(args, "engine_given", False):
+        raise ValueError("--exact runs the plain vector twin in exact mode; it cannot be combined "
+                         "with --engine fast")
+    args.engine = "exact"
+    try:
+        from vector_nn import exact
+    except ImportError as exc:
+        raise ImportError("--exact needs the vector twin, i.e. NumPy (%s)" % exc) from None
+    out.write("exact mode (vector_nn.exact): the vector twin sums in the scalar twin's order; self-check:\n")
+    for line in exact.report().lines():
+        out.write("  %s\n" % line)
+
+
 def cmd_compare(args, out):
     """Both twins from the same initial weights: losses side by side, parameter drift, times."""
     recipe = recipes.get(args.recipe)
     _warn_slow(recipe, "scalar", args.epochs, out)
+    _use_exact(args, out)
     out.write("%s: both twins from the same initial weights (seed %d), same batches\n" % (recipe.name, args.seed))
     res = recipes.compare(recipe.name, epochs=args.epochs, seed=args.seed, out=out, engine=args.engine)
     hs, hv = res["scalar"].history, res["vector"].history
@@ -118,6 +139,11 @@ def cmd_compare(args, out):
             out.write("%8d  %16.10f  %16.10f  %12.3e  %12.3e\n" % (epoch, hs.loss[i], hv.loss[i], worst_abs, worst_rel))
     ts, tv = res["scalar"].seconds, res["vector"].seconds
     out.write("largest parameter difference between the twins: %.3e (relative %.3e)\n" % (worst_abs, worst_rel))
+    if args.engine == "exact":
+        if worst_abs == 0.0:
+            out.write("exact mode: max |dP| = 0 (every parameter bit-identical after every epoch)\n")
+        else:
+            out.write("exact mode: max |dP| = %.3e: the twins are NOT bit-identical\n" % worst_abs)
     out.write("scalar_nn: %.3f s   vector_nn: %.3f s   " % (ts, tv))
     if tv > 0 and ts >= tv:
         out.write("speedup of vectorizing: %.1fx\n" % (ts / tv))
@@ -184,13 +210,17 @@ def cmd_gradcheck(args, out):
     """Central finite differences against backprop, in both twins, on the recipe's network."""
     recipe = recipes.get(args.recipe)
     status = 0
+    if args.exact and "vector" in args.twins:
+        args.engine = "plain"
+        _use_exact(args, out)
     for twin in args.twins:
         X, Y, _, _ = recipes.load_data(recipe, twin, args.seed)
         gradcheck = importlib.import_module(recipes.twin_package(twin) + ".gradcheck")
-        parts = recipes.twin_parts(twin, "plain")
+        engine = "exact" if args.exact else "plain"
+        parts = recipes.twin_parts(twin, engine)
         rows = list(range(min(args.rows, len(X))))
         Xb, Yb = parts.ops.take_rows(X, rows), parts.ops.take_rows(Y, rows)
-        net = recipes.make_net(recipe, twin, args.seed, "plain")
+        net = recipes.make_net(recipe, twin, args.seed, engine)
         start = time.perf_counter()
         report = gradcheck.gradient_check(net, Xb, Yb)
         seconds = time.perf_counter() - start
@@ -228,8 +258,11 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0, help="seed for weights, shuffles and data (default 0)")
     p.add_argument("--save", metavar="PATH", help="save the trained model (.json; .npz with --twin vector)")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress")
-    p.add_argument("--engine", choices=recipes.ENGINES, default="fast",
-                   help="the vector twin's rung: fast (vector_nn.fast, default) or plain (vector_nn)")
+    p.add_argument("--engine", choices=recipes.ENGINES, default=None,
+                   help="the vector twin's rung: fast (vector_nn.fast, default), plain (vector_nn) "
+                        "or exact (= --exact)")
+    p.add_argument("--exact", action="store_true",
+                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("compare", help="run both twins side by side from the same weights",
@@ -240,8 +273,11 @@ def build_parser():
     p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.add_argument("--every", type=_positive_int, help="print every N-th epoch (default: the recipe's)")
-    p.add_argument("--engine", choices=recipes.ENGINES, default="fast",
-                   help="the vector twin's rung: fast (vector_nn.fast, default) or plain (vector_nn)")
+    p.add_argument("--engine", choices=recipes.ENGINES, default=None,
+                   help="the vector twin's rung: fast (vector_nn.fast, default), plain (vector_nn) "
+                        "or exact (= --exact)")
+    p.add_argument("--exact", action="store_true",
+                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("overclock", help="the Overclock A/B experiment",
@@ -266,6 +302,8 @@ def build_parser():
     p.add_argument("--rows", type=_positive_int, default=4, help="rows of data to use (default 4)")
     p.add_argument("--tol", type=_positive_float, default=1e-6, help="relative error allowed (default 1e-6)")
     p.add_argument("--twins", nargs="+", choices=("scalar", "vector"), default=["scalar", "vector"])
+    p.add_argument("--exact", action="store_true",
+                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.set_defaults(func=cmd_gradcheck)
     return parser
@@ -276,6 +314,12 @@ def main(argv=None, out=None):
     out = out or sys.stdout
     parser = build_parser()
     args = parser.parse_args(argv)
+    if hasattr(args, "engine"):
+        args.engine_given = args.engine is not None
+        if args.engine is None:
+            args.engine = "fast"
+        if args.engine == "exact":
+            args.exact = True
     try:
         return args.func(args, out)
     except (ValueError, TypeError, TrainingDiverged, FileNotFoundError, ImportError, OSError) as exc:
