@@ -501,8 +501,12 @@ def run_twins(cfg, steps=None, modes=("lockstep", "free"), vector_hook=None, pub
             elif pinned:
                 sync_vector_from_scalar(vnet, vopt, snet, sopt, names=pinned)
     strace.final = [("predict", snet.predict(X))]
+    if engine == "exact":                  # and the inference-mode loss (compared bit for bit only)
+        strace.final.append(("eval loss", snet.loss(X, Y)))
     for mode, (vnet, vopt, vtrace) in twins.items():
         vtrace.final = [("predict", vnet.predict(Xv))]
+        if engine == "exact":
+            vtrace.final.append(("eval loss", vnet.loss(Xv, Yv)))
         if vopt.steps != sopt.steps or vnet.draws != snet.draws:
             raise AssertionError("counters differ: scalar steps %d draws %d, vector steps %d draws %d"
                                  % (sopt.steps, snet.draws, vopt.steps, vnet.draws))
