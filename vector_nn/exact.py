@@ -77,11 +77,31 @@ def probes(name):
     return np.concatenate([np.asarray(p, dtype=np.float64) for p in parts])
 
 
+MEMO = 4     # results the slow path remembers (see ``elementwise``)
+
+
 def elementwise(f):
-    """The slow path: ``math``'s function ``f`` applied to every entry of an array (shape kept)."""
+    """The slow path: ``math``'s function ``f`` applied to every entry of an array (shape kept).
+
+    The twins evaluate some functions twice on the same entries: tanh(Z) in
+    the forward pass and again in tanh'(Z), exp(-|Z|) in sigmoid and again
+    in sigmoid' and swish'.  So the slow path remembers its last ``MEMO``
+    results, keyed by the input's bits: a repeated input costs one bitwise
+    comparison instead of a math call per entry (same bits in, same bits out:
+    the function is pure).
+    """
+    memo = []
+
     def apply(x):
         x = np.asarray(x, dtype=np.float64)
-        return np.fromiter(map(f, x.ravel().tolist()), dtype=np.float64, count=x.size).reshape(x.shape)
+        for seen, result in memo:
+            if seen.shape == x.shape and np.array_equal(seen.view(np.int64), x.view(np.int64)):
+                return result.copy()
+        result = np.fromiter(map(f, x.ravel().tolist()), dtype=np.float64, count=x.size).reshape(x.shape)
+        memo.insert(0, (x.copy(), result))
+        del memo[MEMO:]
+        return result.copy()
+
     apply.__name__ = "math_" + f.__name__
     apply.__doc__ = "math.%s element by element (the exact mode's slow path)." % f.__name__
     return apply
@@ -234,14 +254,35 @@ def python_sum_rows(A):
 
 
 # ---------------------------------------------------------------- linalg
+TERMS_PER_CHUNK = 1 << 16      # matmul builds this many products at once (then adds them in order)
+SMALL_OUTPUT = 256             # C with at most this many entries: the adds run inside np.add.accumulate
+
+
 def matmul(A, B):
     """C = A @ B with every entry summed as the scalar twin's ``dot``: 0.0 + a_0 b_0 + a_1 b_1 + ...
 
-    One vectorised update of all of C per k: C += A[:, k] (column) * B[k, :] (row).
+    The products of a chunk of k's are built in one vectorised multiply, term
+    k of every entry being ``A[:, k] (column) * B[k, :] (row)``, and added to
+    C in k order, one vectorised update of all of C per k: ``C += term``.
+    Where C is small and the sums long (an output layer, a first layer's dW)
+    the same adds, in the same order, run inside ``np.add.accumulate`` along
+    k instead of a Python loop (accumulate is sequential by definition:
+    output k is output k-1 plus term k), with the sums so far added to the
+    chunk's first term.  C starts as zeros: the scalar twin's ``total = 0.0``.
     """
-    C = np.zeros((A.shape[0], B.shape[1]))
-    for k in range(A.shape[1]):
-        C += A[:, k:k + 1] * B[k:k + 1, :]
+    m, K = A.shape
+    p = B.shape[1]
+    C = np.zeros((m, p))
+    chunk = max(1, TERMS_PER_CHUNK // (m * p))
+    for k0 in range(0, K, chunk):
+        k1 = min(K, k0 + chunk)
+        if m * p <= SMALL_OUTPUT:
+            terms = A[:, None, k0:k1] * B.T[None, :, k0:k1]          # (m, p, k): k along the last axis
+            terms[:, :, 0] += C
+            C = np.add.accumulate(terms, axis=2)[:, :, -1]
+        else:
+            for term in A.T[k0:k1, :, None] * B[k0:k1, None, :]:   # (k, m, p): one (m, p) term per k
+                C += term
     return C
 
 
