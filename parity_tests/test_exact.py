@@ -158,6 +158,12 @@ def test_the_slow_path_keeps_shapes():
     f = E.elementwise(math.tanh)
     assert f(np.zeros((2, 3))).shape == (2, 3) and f(np.float64(0.5)).shape == ()
     assert f(np.array([0.5]))[0] == math.tanh(0.5)
+    x = np.array([[0.25, -0.0], [3.0, 0.0]])
+    first = f(x)
+    first[0, 0] = 99.0                                        # the caller owns its result ...
+    again = f(x)                                              # ... and the memo is not aliased to it
+    assert again[0, 0] == math.tanh(0.25) and np.signbit(again[0, 1]) and not np.signbit(again[1, 1])
+    assert np.signbit(f(np.array([-0.0])))[0] and not np.signbit(f(np.array([0.0])))[0]   # keyed by bits
 
 
 # --------------------------------------------------------------------------- the option, the file, the CLI

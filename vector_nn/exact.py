@@ -18,8 +18,8 @@ Exact mode removes both:
   log1p, tanh and sqrt with ``math``'s on a fixed probe set.  A function that
   matches on every probe is used as NumPy's ufunc; one that differs is
   replaced by the documented slow path: ``math``'s function applied element
-  by element (``np.fromiter(map(math.f, ...))``), which is by construction
-  what the scalar twin computes.  ``report()`` says which is which; see
+  by element (``np.fromiter(map(math.f, ...))``, see ``elementwise``), which
+  is by construction what the scalar twin computes.  ``report()`` says which is which; see
   docs/PARITY.md for the findings on this machine.
 
 Everything else -- every line of ``layers.py``, ``mlp.py``, the elementwise
@@ -97,7 +97,8 @@ def elementwise(f):
         for seen, result in memo:
             if seen.shape == x.shape and np.array_equal(seen.view(np.int64), x.view(np.int64)):
                 return result.copy()
-        result = np.fromiter(map(f, x.ravel().tolist()), dtype=np.float64, count=x.size).reshape(x.shape)
+        flat = memoryview(np.ascontiguousarray(x).ravel())       # iterates as Python floats
+        result = np.fromiter(map(f, flat), dtype=np.float64, count=x.size).reshape(x.shape)
         memo.insert(0, (x.copy(), result))
         del memo[MEMO:]
         return result.copy()
