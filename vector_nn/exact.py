@@ -275,14 +275,19 @@ def matmul(A, B):
     p = B.shape[1]
     C = np.zeros((m, p))
     chunk = max(1, TERMS_PER_CHUNK // (m * p))
+    small = m * p <= SMALL_OUTPUT
+    if small:                                    # contiguous operands: a fast broadcast multiply
+        A, BT = np.ascontiguousarray(A), np.ascontiguousarray(B.T)
+    else:
+        AT = np.ascontiguousarray(A.T)
     for k0 in range(0, K, chunk):
         k1 = min(K, k0 + chunk)
-        if m * p <= SMALL_OUTPUT:
-            terms = A[:, None, k0:k1] * B.T[None, :, k0:k1]          # (m, p, k): k along the last axis
+        if small:
+            terms = A[:, None, k0:k1] * BT[None, :, k0:k1]           # (m, p, k): k along the last axis
             terms[:, :, 0] += C
             C = np.add.accumulate(terms, axis=2)[:, :, -1]
         else:
-            for term in A.T[k0:k1, :, None] * B[k0:k1, None, :]:   # (k, m, p): one (m, p) term per k
+            for term in AT[k0:k1, :, None] * B[k0:k1, None, :]:    # (k, m, p): one (m, p) term per k
                 C += term
     return C
 
