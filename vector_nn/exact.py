@@ -6,21 +6,22 @@ sources (docs/PARITY.md): the *order of the sums* (BLAS blocks and reorders
 exp/log/log1p/tanh are not glibc's ``math`` functions, to an ulp or so).
 Exact mode removes both:
 
-* **Sums in the scalar twin's order.**  ``matmul(A, B)`` accumulates
+* **Sums in the scalar twin's order.**  ``matmul(A, B)`` adds the products
   ``A[:, k] * B[k, :]`` for k = 0, 1, ... into a zero matrix: entry (i, j)
   is then ``((0.0 + a_i0 b_0j) + a_i1 b_1j) + ...``, exactly the scalar
   twin's ``dot`` (``total = 0.0; total += a * b``).  It is a Python loop over
-  the contraction length only; each iteration is one vectorised update of
-  the whole (m, p) block.  Column sums, the loss and the per-row sums of
-  softmax follow the scalar twin's loops the same way (see each function).
+  the contraction length only (products built a chunk of k's at a time),
+  each iteration one vectorised update of the whole (m, p) output.  Column
+  sums, the losses, ``sum_squares`` and the per-row sums of softmax follow
+  the scalar twin's loops the same way (see each function).
 * **Elementwise functions that equal ``math``'s.**  At import (that is, the
   first time exact mode is used) ``self_check`` compares NumPy's exp, log,
   log1p, tanh and sqrt with ``math``'s on a fixed probe set.  A function that
   matches on every probe is used as NumPy's ufunc; one that differs is
   replaced by the documented slow path: ``math``'s function applied element
   by element (``np.fromiter(map(math.f, ...))``, see ``elementwise``), which
-  is by construction what the scalar twin computes.  ``report()`` says which is which; see
-  docs/PARITY.md for the findings on this machine.
+  is by construction what the scalar twin computes.  ``report()`` says
+  which is which; docs/PARITY.md gives the findings on this machine.
 
 Everything else -- every line of ``layers.py``, ``mlp.py``, the elementwise
 formulas of ``activations.py`` and ``losses.py``, ``optim.py`` -- is the
