@@ -89,6 +89,22 @@ def test_random_architectures_are_bit_identical_in_lockstep(cfg):
     P.check_exact_run(P.run_twins(cfg, modes=("lockstep",), engine="exact"))
 
 
+@pytest.mark.parametrize("loss", ["mse", "cross_entropy"])
+def test_fit_histories_are_bit_identical(loss):
+    """``fit`` with shuffling, a validation split, BN, dropout and Adam: every History entry ==."""
+    import scalar_nn.mlp
+    import scalar_nn.optim
+    import vector_nn.optim
+    cfg = next(c for c in CASES if c.family == "deep" and c.loss == loss)
+    X, Y = P.make_data(P.Config("fit", cfg.sizes, "tanh", cfg.output, loss, rows=24))
+    options = dict(hidden="tanh", output=cfg.output, loss=loss, seed=3, dropout=0.2, batchnorm=True, l2=0.01)
+    fit = dict(epochs=4, batch_size=5, val_split=0.25, seed=5, verbose=0)
+    hs = scalar_nn.mlp.MLP(cfg.sizes, **options).fit(X, Y, scalar_nn.optim.Adam(lr=0.01, decay=0.1), **fit)
+    hv = E.MLP(cfg.sizes, **options).fit(np.array(X), np.array(Y), vector_nn.optim.Adam(lr=0.01, decay=0.1), **fit)
+    assert (hs.loss, hs.val_loss, hs.metrics, hs.lr) == (hv.loss, hv.val_loss, hv.metrics, hv.lr)
+    assert all(math.copysign(1.0, a) == math.copysign(1.0, b) for a, b in zip(hs.loss, hv.loss))
+
+
 # --------------------------------------------------------------------------- the primitives
 
 def _scalar_matrix(rng, m, n):
@@ -203,6 +219,8 @@ def test_compare_exact_prints_zero_parameter_difference(recipe, epochs):
     assert "np.tanh" in text and "sum() of floats" in text
     assert "largest parameter difference between the twins: 0.000e+00 (relative 0.000e+00)" in text
     assert text.splitlines()[-4] == "exact mode: max |dP| = 0 (every parameter bit-identical after every epoch)"
+    scalar_scores, vector_scores = text.splitlines()[-2:]                 # the final scores agree too
+    assert scalar_scores.split("scalar:")[1] == vector_scores.split("vector:")[1]
 
 
 def test_train_and_gradcheck_take_exact(tmp_path):

@@ -47,6 +47,7 @@ from . import activations as _activations
 from . import layers as _layers
 from . import losses as _losses
 from . import mlp as _mlp
+from .toolkit.ops import ArrayOps
 
 # ---------------------------------------------------------------- self-check
 FUNCTIONS = ("exp", "log", "log1p", "tanh", "sqrt")
@@ -396,6 +397,19 @@ def _exact_methods(cls):
     return methods
 
 
+class ExactOps(ArrayOps):
+    """The training loop's numeric operations for exact mode: the metrics summed as the scalar twin's."""
+
+    def metric_sums(self, net, Yhat, Y):
+        """(sum, count) of the metric; the squared error summed in row-major order from 0.0."""
+        if net.loss_name != "mse":
+            return super().metric_sums(net, Yhat, Y)       # counts of correct predictions: exact anyway
+        d = Yhat - Y
+        return float(ordered_sum(d * d)), Y.size
+
+
+EXACT_OPS = ExactOps()
+
 MLP = type("MLP", (_mlp.MLP,), dict(
     _exact_methods(_mlp.MLP),
     __module__=__name__,
@@ -406,5 +420,6 @@ MLP = type("MLP", (_mlp.MLP,), dict(
     Optimizers are ``vector_nn.optim``'s: their updates are elementwise in the
     scalar twin's order already.
     """,
-    exact=True))
+    exact=True,
+    ops=EXACT_OPS))
 _net["MLP"] = MLP
