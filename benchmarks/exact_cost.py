@@ -6,8 +6,8 @@ Three contestants take the same steps of each workload (``workloads.py``:
 same initial weights, same batches, ``training.train_step``): the scalar twin
 (``scalar_nn``), the plain vector twin (``vector_nn``) and the plain vector
 twin in exact mode (``vector_nn.exact``, bit-identical to the scalar twin).
-Each is warmed up by one step, then every step is timed on its own and the
-median is reported.  The table gives exact mode's cost against the plain twin
+They take turns in blocks of steps (the first step of a block untimed);
+every step is timed on its own and the median is reported.  The table gives exact mode's cost against the plain twin
 (``exact/plain``: how much slower) and its speed against the scalar twin
 (``scalar/exact``: how much faster; the goal is >= 10x on W2-W5).  The run
 also checks that the exact twin's losses equal the scalar twin's, bit for bit.
@@ -18,6 +18,7 @@ asserts nothing about time.
 """
 
 import argparse
+import math
 import os
 import statistics
 import sys
@@ -62,28 +63,33 @@ def stepper(w, contestant, steps, quick=False):
     return step
 
 
+BLOCKS = 2           # the contestants take turns this many times per workload
+
+
 def measure(keys=None, quick=False, scale=1.0):
     """One row per workload: {key, label, arch, seconds: {contestant: median s/step}, identical: bool}.
 
-    The contestants take their steps in turn (scalar, plain, exact, scalar,
-    ...), so that a busy machine slows all three alike; the first step of
-    each is a warm-up and not timed.
+    The contestants take turns (scalar, plain, exact, scalar, ...) ``BLOCKS``
+    times, each turn a block of consecutive steps whose first step is a
+    warm-up and not timed: a busy machine then slows all three alike, and no
+    contestant is timed on caches that another one has just filled with its
+    own data (steps interleaved one by one made the vector twins look slower).
     """
     rows = []
     for key in keys or sorted(WORKLOADS):
         w = WORKLOADS[key]
         n_scalar, n_vector = ROUNDS[key]
-        rounds = {c: 2 if quick else max(1, int(round((n_scalar if c == "scalar" else n_vector) * scale)))
-                  for c in CONTESTANTS}
-        steppers = {c: stepper(w, c, rounds[c] + 1, quick) for c in CONTESTANTS}
+        per_block = {c: 1 if quick else max(1, int(math.ceil((n_scalar if c == "scalar" else n_vector)
+                                                               * scale / BLOCKS))) for c in CONTESTANTS}
+        steppers = {c: stepper(w, c, BLOCKS * (per_block[c] + 1), quick) for c in CONTESTANTS}
         times = {c: [] for c in CONTESTANTS}
         losses = {c: [] for c in CONTESTANTS}
-        for r in range(max(rounds.values()) + 1):
+        for _ in range(BLOCKS):
             for c in CONTESTANTS:
-                if r <= rounds[c]:
+                for i in range(per_block[c] + 1):
                     seconds, loss = steppers[c]()
                     losses[c].append(loss)
-                    if r > 0:
+                    if i > 0:
                         times[c].append(seconds)
         m = min(len(losses["scalar"]), len(losses["exact"]))
         rows.append(dict(key=key, label=w.label, arch=w.arch, identical=losses["scalar"][:m] == losses["exact"][:m],

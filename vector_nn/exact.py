@@ -96,12 +96,13 @@ def elementwise(f):
 
     def apply(x):
         x = np.asarray(x, dtype=np.float64)
+        flat = np.ascontiguousarray(x).ravel()
+        key = (x.shape, flat.tobytes())                           # the input's bits
         for seen, result in memo:
-            if seen.shape == x.shape and np.array_equal(seen.view(np.int64), x.view(np.int64)):
+            if seen == key:
                 return result.copy()
-        flat = memoryview(np.ascontiguousarray(x).ravel())       # iterates as Python floats
-        result = np.fromiter(map(f, flat), dtype=np.float64, count=x.size).reshape(x.shape)
-        memo.insert(0, (x.copy(), result))
+        result = np.fromiter(map(f, memoryview(flat)), dtype=np.float64, count=x.size).reshape(x.shape)
+        memo.insert(0, (key, result))
         del memo[MEMO:]
         return result.copy()
 
@@ -257,8 +258,9 @@ def python_sum_rows(A):
 
 
 # ---------------------------------------------------------------- linalg
-TERMS_PER_CHUNK = 1 << 16      # matmul builds this many products at once (then adds them in order)
+TERMS_PER_CHUNK = 1 << 15      # matmul builds this many products at once, then adds them in order
 SMALL_OUTPUT = 256             # C with at most this many entries: the adds run inside np.add.accumulate
+ROW_BLOCK = 8192               # larger C: blocks of rows with at most this many entries, one at a time
 
 
 def matmul(A, B):
@@ -266,31 +268,47 @@ def matmul(A, B):
 
     The products of a chunk of k's are built in one vectorised multiply, term
     k of every entry being ``A[:, k] (column) * B[k, :] (row)``, and added to
-    C in k order, one vectorised update of all of C per k: ``C += term``.
-    Where C is small and the sums long (an output layer, a first layer's dW)
-    the same adds, in the same order, run inside ``np.add.accumulate`` along
-    k instead of a Python loop (accumulate is sequential by definition:
-    output k is output k-1 plus term k), with the sums so far added to the
-    chunk's first term.  C starts as zeros: the scalar twin's ``total = 0.0``.
+    C in k order, one vectorised update of all of C per k: ``C += term``; C
+    starts as ``term_0 + 0.0``, the scalar twin's ``total = 0.0`` plus its
+    first product.  A large C is computed in blocks of rows that stay in the
+    cache while their K terms are added (each entry's sum is its own, so
+    blocking changes no order).  A small C with long sums (an output layer, a
+    first layer's dW) goes to ``_matmul_small``.
     """
     m, K = A.shape
     p = B.shape[1]
+    if m * p <= SMALL_OUTPUT:
+        return _matmul_small(A, B)
+    if m * p > ROW_BLOCK and m > 1:
+        rows = max(1, ROW_BLOCK // p)
+        return np.concatenate([matmul(A[i:i + rows], B) for i in range(0, m, rows)])
+    AT = np.ascontiguousarray(A.T)
+    chunk = max(1, TERMS_PER_CHUNK // (m * p))
+    terms = AT[:chunk, :, None] * B[:chunk, None, :]                  # (k, m, p): one (m, p) term per k
+    C = terms[0] + 0.0
+    for term in terms[1:]:
+        C += term
+    for k0 in range(chunk, K, chunk):
+        for term in AT[k0:k0 + chunk, :, None] * B[k0:k0 + chunk, None, :]:
+            C += term
+    return C
+
+
+def _matmul_small(A, B):
+    """``matmul`` for a small C: the same adds in the same order, inside ``np.add.accumulate`` along k.
+
+    Accumulate is sequential by definition (output k is output k-1 plus term
+    k); the sums so far (zeros at first) are added to each chunk's first term.
+    """
+    m, K = A.shape
+    p = B.shape[1]
+    A, BT = np.ascontiguousarray(A), np.ascontiguousarray(B.T)      # a fast broadcast multiply
     C = np.zeros((m, p))
     chunk = max(1, TERMS_PER_CHUNK // (m * p))
-    small = m * p <= SMALL_OUTPUT
-    if small:                                    # contiguous operands: a fast broadcast multiply
-        A, BT = np.ascontiguousarray(A), np.ascontiguousarray(B.T)
-    else:
-        AT = np.ascontiguousarray(A.T)
     for k0 in range(0, K, chunk):
-        k1 = min(K, k0 + chunk)
-        if small:
-            terms = A[:, None, k0:k1] * BT[None, :, k0:k1]           # (m, p, k): k along the last axis
-            terms[:, :, 0] += C
-            C = np.add.accumulate(terms, axis=2)[:, :, -1]
-        else:
-            for term in AT[k0:k1, :, None] * B[k0:k1, None, :]:    # (k, m, p): one (m, p) term per k
-                C += term
+        terms = A[:, None, k0:k0 + chunk] * BT[None, :, k0:k0 + chunk]   # (m, p, k): k along the last axis
+        terms[:, :, 0] += C
+        C = np.add.accumulate(terms, axis=2)[:, :, -1]
     return C
 
 
