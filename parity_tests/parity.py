@@ -820,7 +820,8 @@ def first_bit_difference(ref, other, names=("scalar", "vector exact")):
 
     Every recorded entry is compared -- nothing is excluded, no tolerance --
     in causal order (step by step, as recorded within the step), then the
-    after-run ``predict``.  The message names the step, the quantity and its
+    after-run record (``predict``; exact runs add the inference-mode
+    ``eval loss``).  The message names the step, the quantity and its
     index, both values, their distance in ulp and both bit patterns.
     """
     if ref.labels != other.labels or ref.shapes != other.shapes or ref.steps != other.steps:

@@ -196,6 +196,10 @@ def test_exact_is_an_mlp_option_and_a_model_file_field(tmp_path):
     doc = json.loads(path.read_text())
     assert doc["options"]["exact"] is True
     assert isinstance(vector_nn.load_model(str(path)), E.MLP)
+    npz = tmp_path / "exact.npz"
+    vector_nn.save_model(net, str(npz))
+    loaded = vector_nn.load_model(str(npz))
+    assert isinstance(loaded, E.MLP) and all(np.array_equal(loaded.params[k], net.params[k]) for k in net.params)
     import scalar_nn.toolkit.serialize as scalar_serialize
     assert type(scalar_serialize.load_model(str(path))).__name__ == "MLP"      # the scalar twin ignores it
     vector_nn.save_model(plain, str(path))

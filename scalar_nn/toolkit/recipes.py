@@ -161,7 +161,8 @@ class TwinParts:
 
     ``engine`` picks the vector twin's rung: "fast" (vector_nn.fast, the
     default), "plain" (vector_nn's lesson modules) or "exact" (the plain
-    modules in exact mode, ``vector_nn.exact``).  The scalar twin has one rung.  NumPy is imported only here, when the vector twin is asked for.
+    modules in exact mode, ``vector_nn.exact``).  The scalar twin has one
+    rung.  NumPy is imported only here, when the vector twin is asked for.
     """
 
     def __init__(self, twin, engine="fast"):
@@ -173,7 +174,8 @@ class TwinParts:
         except ImportError as exc:
             raise ImportError("the %s twin needs NumPy (%s); --twin scalar runs without it"
                               % (twin, exc)) from None
-        numeric = importlib.import_module(package + {"fast": ".fast", "exact": ".exact"}.get(self.engine, ".mlp"))
+        rung = {"fast": ".fast", "exact": ".exact"}.get(self.engine, ".mlp")
+        numeric = importlib.import_module(package + rung)
         optim = importlib.import_module(package + (".fast" if self.engine == "fast" else ".optim"))
         self.MLP = numeric.MLP
         self.OPTIMIZERS = {name: getattr(optim, cls.__name__) for name, cls in
