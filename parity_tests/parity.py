@@ -210,7 +210,8 @@ def make_optimizer(package, cfg):
 
 
 def vector_package(engine):
-    """The vector twin to run: "plain" (vector_nn's lesson modules) or "fast" (vector_nn.fast)."""
+    """The vector twin to run: "plain" (vector_nn's lesson modules), "fast" (vector_nn.fast) or
+    "exact" (vector_nn.exact: the plain twin in exact mode, bit-identical to the scalar twin)."""
     import types
 
     import vector_nn.fast
@@ -220,6 +221,9 @@ def vector_package(engine):
         return types.SimpleNamespace(mlp=vector_nn.fast, optim=vector_nn.fast)
     if engine == "plain":
         return types.SimpleNamespace(mlp=vector_nn.mlp, optim=vector_nn.optim)
+    if engine == "exact":
+        import vector_nn.exact
+        return types.SimpleNamespace(mlp=vector_nn.exact, optim=vector_nn.optim)
     raise ValueError("unknown engine %r" % (engine,))
 
 
@@ -466,7 +470,8 @@ def run_twins(cfg, steps=None, modes=("lockstep", "free"), vector_hook=None, pub
     ``excluded_params`` are pinned to the scalar values after every step.
     ``vector_hook`` is passed to ``step_items`` for the vector twin (tests);
     ``public_api=True`` makes every vector step call ``loss_and_grads``;
-    ``engine`` picks the vector twin ("plain" or "fast", see ``vector_package``).
+    ``engine`` picks the vector twin ("plain", "fast" or "exact", see ``vector_package``).
+    Exact mode pins nothing: its structural zeros are the scalar twin's noise, bit for bit.
     """
     import scalar_nn.mlp
     import scalar_nn.optim
@@ -477,7 +482,7 @@ def run_twins(cfg, steps=None, modes=("lockstep", "free"), vector_hook=None, pub
     Xv = np.array(X, dtype=np.float64)
     Yv = np.array(Y) if cfg.loss == "cross_entropy" else np.array(Y, dtype=np.float64)
     snet, sopt = make_net(scalar_nn, cfg), make_optimizer(scalar_nn, cfg)
-    pinned = sorted(excluded_params(cfg))
+    pinned = sorted(excluded_params(cfg)) if engine != "exact" else []
     twins = {}
     for mode in modes:
         vnet = make_net(vector_nn, cfg)
@@ -496,8 +501,12 @@ def run_twins(cfg, steps=None, modes=("lockstep", "free"), vector_hook=None, pub
             elif pinned:
                 sync_vector_from_scalar(vnet, vopt, snet, sopt, names=pinned)
     strace.final = [("predict", snet.predict(X))]
+    if engine == "exact":                  # and the inference-mode loss (compared bit for bit only)
+        strace.final.append(("eval loss", snet.loss(X, Y)))
     for mode, (vnet, vopt, vtrace) in twins.items():
         vtrace.final = [("predict", vnet.predict(Xv))]
+        if engine == "exact":
+            vtrace.final.append(("eval loss", vnet.loss(Xv, Yv)))
         if vopt.steps != sopt.steps or vnet.draws != snet.draws:
             raise AssertionError("counters differ: scalar steps %d draws %d, vector steps %d draws %d"
                                  % (sopt.steps, snet.draws, vopt.steps, vnet.draws))
@@ -795,6 +804,55 @@ def check_structural_zeros(trace, cfg, bound, before=None):
 # compute) is of the size of its layer's other gradients.  1e-9 sits three
 # orders above the noise seen and far below any such signal.
 ZERO_GRAD_BOUND = 1e-9
+
+
+# --------------------------------------------------------------------------
+# exact mode: the traces must be bit-identical
+# --------------------------------------------------------------------------
+
+def bits(x):
+    """The 64 bits of a float64, as '0x3fe0000000000000'."""
+    return "0x%016x" % (np.float64(x).view(np.uint64),)
+
+
+def first_bit_difference(ref, other, names=("scalar", "vector exact")):
+    """None if two traces are bit-identical everywhere (0 ulp, -0.0 apart from 0.0), else a message.
+
+    Every recorded entry is compared -- nothing is excluded, no tolerance --
+    in causal order (step by step, as recorded within the step), then the
+    after-run record (``predict``; exact runs add the inference-mode
+    ``eval loss``).  The message names the step, the quantity and its
+    index, both values, their distance in ulp and both bit patterns.
+    """
+    if ref.labels != other.labels or ref.shapes != other.shapes or ref.steps != other.steps:
+        return "the traces record different things: %s %s vs %s %s" % (
+            ref.labels, ref.shapes, other.labels, other.shapes)
+    A, B = ref.matrix(), other.matrix()
+    differ = A.view(np.int64) != B.view(np.int64)
+    if not differ.any():
+        if ref.final is not None and other.final is not None:
+            return first_bit_difference(ref.final_trace(), other.final_trace(), names)
+        return None
+    t, col = (int(i) for i in np.argwhere(differ)[0])
+    offs = ref.offsets()
+    s = int(np.searchsorted(offs, col, side="right") - 1)
+    label, shape = ref.labels[s], ref.shapes[s]
+    index = tuple(int(i) for i in np.unravel_index(int(col - offs[s]), shape)) if shape else ()
+    where = "%s index %s" % (label, index) if index else label
+    a, b = float(A[t, col]), float(B[t, col])
+    ulps = float(ulp_distance(np.array([a]), np.array([b]))[0])
+    return ("twins differ at step %s, %s: %s=%r, %s=%r, %d ulp apart (bits %s vs %s)" % (
+        ref.steps[t], where, names[0], a, names[1], b, ulps, bits(a), bits(b)))
+
+
+def check_exact_run(run):
+    """Exact mode: every trace of ``run`` bit-identical to the scalar trace (raises with the first difference)."""
+    for mode, trace in (("lockstep", run.lockstep), ("free", run.free)):
+        if trace is None:
+            continue
+        msg = first_bit_difference(run.scalar, trace, ("scalar", "vector exact %s" % mode))
+        if msg is not None:
+            raise AssertionError(msg)
 
 
 # --------------------------------------------------------------------------

@@ -36,17 +36,25 @@ class MLP:
     """
 
     ops = ARRAY_OPS     # what the training loop asks of this twin (toolkit/ops.py)
+    exact = False       # exact=True: the scalar twin's sums, bit for bit (vector_nn/exact.py)
+
+    def __new__(cls, *args, exact=False, **options):
+        """``MLP(..., exact=True)`` is a ``vector_nn.exact.MLP``: this code on exact primitives."""
+        if exact and not cls.exact:
+            from .exact import MLP as cls
+        return super().__new__(cls)
 
     def __init__(self, sizes, hidden="sigmoid", output="linear", loss="mse", seed=0,
-                 l2=0.0, l2_bias=0.0, dropout=0.0, batchnorm=False, bn_momentum=BN_MOMENTUM):
+                 l2=0.0, l2_bias=0.0, dropout=0.0, batchnorm=False, bn_momentum=BN_MOMENTUM, exact=False):
         _shared.configure(self, sizes, hidden, output, loss, seed, l2, l2_bias, dropout, batchnorm, bn_momentum)
         self.params = init_params(self.sizes, hidden, self.seed, batchnorm)
         self.buffers = init_buffers(self.sizes) if batchnorm else {}
 
     @classmethod
-    def from_params(cls, params, hidden="sigmoid", output="linear", loss="mse", buffers=None, **options):
+    def from_params(cls, params, hidden="sigmoid", output="linear", loss="mse", buffers=None, exact=False,
+                    **options):
         """A network with the given parameters (nested lists or arrays, copied)."""
-        net = cls.__new__(cls)
+        net = cls.__new__(cls, exact=exact)
         sizes, batchnorm = _shared.sizes_from_params(params, options)
         _shared.configure(net, sizes, hidden, output, loss, batchnorm=batchnorm, **options)
         net.params, net.buffers = _shared.checked_params(params, buffers, param_shapes(sizes, batchnorm),

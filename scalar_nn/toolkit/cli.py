@@ -112,6 +112,7 @@ def cmd_train(args, out):
     extras.require_twins([args.twin], "train")
     pictures.check_destinations(args, recipe)
     _warn_slow(recipe, args.twin, args.epochs, out)
+    _use_exact(args, out)
     out.write("training %s in %s_nn (seed %d)\n" % (recipe.name, args.twin, args.seed))
     result = recipes.run(recipe.name, args.twin, epochs=args.epochs, lr=args.lr, seed=args.seed,
                          verbose=0 if args.quiet else 1, out=out, engine=args.engine,
@@ -128,12 +129,32 @@ def cmd_train(args, out):
     return extras.target_status(result, args.check)
 
 
+def _use_exact(args, out):
+    """With --exact: the vector twin runs in exact mode; print its self-check as a header."""
+    if not getattr(args, "exact", False):
+        return
+    if getattr(args, "twin", "vector") == "scalar":
+        raise ValueError("--exact is a mode of the vector twin (the scalar twin is what it reproduces)")
+    if args.engine == "fast" and getattr(args, "engine_given", False):
+        raise ValueError("--exact runs the plain vector twin in exact mode; it cannot be combined "
+                         "with --engine fast")
+    args.engine = "exact"
+    try:
+        from vector_nn import exact
+    except ImportError as exc:
+        raise ImportError("--exact needs the vector twin, i.e. NumPy (%s)" % exc) from None
+    out.write("exact mode (vector_nn.exact): the vector twin sums in the scalar twin's order; self-check:\n")
+    for line in exact.report().lines():
+        out.write("  %s\n" % line)
+
+
 def cmd_compare(args, out):
     """Both twins from the same initial weights: losses side by side, parameter drift, times."""
     recipe = recipes.get(args.recipe)
     extras.require_twins(["scalar", "vector"], "compare")
     pictures.check_destinations(args)
     _warn_slow(recipe, "scalar", args.epochs, out)
+    _use_exact(args, out)
     extras.explain_people(recipe, out)
     out.write("%s: both twins from the same initial weights (seed %d), same batches\n" % (recipe.name, args.seed))
     res = recipes.compare(recipe.name, epochs=args.epochs, seed=args.seed, out=out, engine=args.engine)
@@ -149,6 +170,11 @@ def cmd_compare(args, out):
             out.write("%8d  %16.10f  %16.10f  %12.3e  %12.3e\n" % (epoch, hs.loss[i], hv.loss[i], worst_abs, worst_rel))
     ts, tv = res["scalar"].seconds, res["vector"].seconds
     out.write("largest parameter difference between the twins: %.3e (relative %.3e)\n" % (worst_abs, worst_rel))
+    if args.engine == "exact":
+        if worst_abs == 0.0:
+            out.write("exact mode: max |dP| = 0 (every parameter bit-identical after every epoch)\n")
+        else:
+            out.write("exact mode: max |dP| = %.3e: the twins are NOT bit-identical\n" % worst_abs)
     out.write("scalar_nn: %.3f s   vector_nn: %.3f s   " % (ts, tv))
     if tv > 0 and ts >= tv:
         out.write("speedup of vectorizing: %.1fx\n" % (ts / tv))
@@ -225,13 +251,17 @@ def cmd_gradcheck(args, out):
     recipe = recipes.get(args.recipe)
     extras.require_twins(args.twins, "gradcheck")
     status = 0
+    if args.exact and "vector" in args.twins:
+        args.engine = "plain"
+        _use_exact(args, out)
     for twin in args.twins:
         X, Y, _, _ = recipes.load_data(recipe, twin, args.seed)
         gradcheck = importlib.import_module(recipes.twin_package(twin) + ".gradcheck")
-        parts = recipes.twin_parts(twin, "plain")
+        engine = "exact" if args.exact else "plain"
+        parts = recipes.twin_parts(twin, engine)
         rows = list(range(extras.gradcheck_rows(args.rows, len(X), out, say=twin == args.twins[0])))
         Xb, Yb = parts.ops.take_rows(X, rows), parts.ops.take_rows(Y, rows)
-        net = recipes.make_net(recipe, twin, args.seed, "plain")
+        net = recipes.make_net(recipe, twin, args.seed, engine)
         start = time.perf_counter()
         progress = extras.GradcheckProgress(twin, out)
         report = gradcheck.gradient_check(net, Xb, Yb, progress=progress)
@@ -277,8 +307,11 @@ def build_parser():
     p.add_argument("--save", metavar="PATH",
                    help="save the trained model (.json; .npz with --twin vector); checked before training")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress")
-    p.add_argument("--engine", choices=recipes.ENGINES, default="fast",
-                   help="the vector twin's rung: fast (vector_nn.fast, default) or plain (vector_nn)")
+    p.add_argument("--engine", choices=recipes.ENGINES, default=None,
+                   help="the vector twin's rung: fast (vector_nn.fast, default), plain (vector_nn) "
+                        "or exact (= --exact)")
+    p.add_argument("--exact", action="store_true",
+                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
     cli_data.add_train_options(p)
     p.add_argument("--check", action="store_true", help="exit with status 1 when the recipe's target is missed")
     pictures.add_plot_option(p, "the training and held-out loss, the metric and the learning rate per epoch "
@@ -294,8 +327,11 @@ def build_parser():
     p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.add_argument("--every", type=_positive_int, help="print every N-th epoch (default: the recipe's)")
-    p.add_argument("--engine", choices=recipes.ENGINES, default="fast",
-                   help="the vector twin's rung: fast (vector_nn.fast, default) or plain (vector_nn)")
+    p.add_argument("--engine", choices=recipes.ENGINES, default=None,
+                   help="the vector twin's rung: fast (vector_nn.fast, default), plain (vector_nn) "
+                        "or exact (= --exact)")
+    p.add_argument("--exact", action="store_true",
+                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
     pictures.add_plot_option(p, "both twins' losses and their largest parameter difference per epoch")
     p.set_defaults(func=cmd_compare)
 
@@ -322,6 +358,8 @@ def build_parser():
     p.add_argument("--rows", type=_positive_int, default=4, help="rows of data to use (default 4)")
     p.add_argument("--tol", type=_positive_float, default=1e-6, help="relative error allowed (default 1e-6)")
     p.add_argument("--twins", nargs="+", choices=("scalar", "vector"), default=["scalar", "vector"])
+    p.add_argument("--exact", action="store_true",
+                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.set_defaults(func=cmd_gradcheck)
     cli_data.add_commands(sub)
@@ -338,6 +376,12 @@ def main(argv=None, out=None):
     out = out or sys.stdout
     parser = build_parser()
     args = parser.parse_args(argv)
+    if hasattr(args, "engine"):
+        args.engine_given = args.engine is not None
+        if args.engine is None:
+            args.engine = "fast"
+        if args.engine == "exact":
+            args.exact = True
     try:
         return args.func(args, out)
     except BrokenPipeError:                      # `twin-nn info m.json | head -1`: the reader left

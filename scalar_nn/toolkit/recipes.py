@@ -12,13 +12,16 @@ running where NumPy is absent (PyPy, say).
 """
 
 import importlib
+import math
 import time
 
 from .callbacks import Callback
 from .validation import check_choice
 
 TWINS = {"scalar": "scalar_nn", "vector": "vector_nn"}
-ENGINES = ("fast", "plain")     # the vector twin's two rungs: vector_nn.fast, or plain vector_nn
+# the vector twin's rungs: vector_nn.fast, plain vector_nn, or plain vector_nn in exact mode
+# (vector_nn.exact: bit-identical to the scalar twin, see docs/PARITY.md)
+ENGINES = ("fast", "plain", "exact")
 
 
 class Recipe:
@@ -172,8 +175,9 @@ class TwinParts:
     """What a recipe builds with in one twin: MLP, the optimizer registry, datasets, model files.
 
     ``engine`` picks the vector twin's rung: "fast" (vector_nn.fast, the
-    default) or "plain" (vector_nn's lesson modules).  The scalar twin has
-    one rung.  NumPy is imported only here, when the vector twin is asked for.
+    default), "plain" (vector_nn's lesson modules) or "exact" (the plain
+    modules in exact mode, ``vector_nn.exact``).  The scalar twin has one
+    rung.  NumPy is imported only here, when the vector twin is asked for.
     """
 
     def __init__(self, twin, engine="fast"):
@@ -185,7 +189,8 @@ class TwinParts:
         except ImportError as exc:
             raise ImportError("the %s twin needs NumPy (%s); --twin scalar runs without it"
                               % (twin, exc)) from None
-        numeric = importlib.import_module(package + (".fast" if self.engine == "fast" else ".mlp"))
+        rung = {"fast": ".fast", "exact": ".exact"}.get(self.engine, ".mlp")
+        numeric = importlib.import_module(package + rung)
         optim = importlib.import_module(package + (".fast" if self.engine == "fast" else ".optim"))
         self.MLP = numeric.MLP
         self.OPTIMIZERS = {name: getattr(optim, cls.__name__) for name, cls in
@@ -323,9 +328,16 @@ def flatten_params(params):
 
 
 def max_difference(a, b):
-    """(largest |a_i - b_i|, largest |a_i - b_i| / max(|a_i|, |b_i|)) of two flat lists."""
+    """(largest |a_i - b_i|, largest |a_i - b_i| / max(|a_i|, |b_i|)) of two flat lists.
+
+    An entry whose bits differ with |a_i - b_i| = 0 (0.0 against -0.0) counts
+    as the smallest difference there is, 5e-324, so that 0 means bit-identical.
+    """
     worst_abs = worst_rel = 0.0
     for x, y in zip(a, b):
+        if x == y and math.copysign(1.0, x) != math.copysign(1.0, y):
+            worst_abs = max(worst_abs, 5e-324)
+            continue
         d = abs(x - y)
         worst_abs = max(worst_abs, d)
         if d > 0.0:

@@ -64,6 +64,10 @@ VERSION = 1
 OPTION_NAMES = ("l2", "l2_bias", "dropout", "batchnorm", "bn_momentum", "seed")
 DEFAULT_OPTIONS = {"l2": 0.0, "l2_bias": 0.0, "dropout": 0.0, "batchnorm": False,
                    "bn_momentum": BN_MOMENTUM, "seed": 0}
+# "exact": true marks a vector-twin network in exact mode (vector_nn.exact); the
+# field is written only when true, so other files are as they always were, and
+# the scalar twin (which exact mode reproduces) reads it and ignores it.
+OPTIONAL_OPTION_NAMES = ("exact",)
 REQUIRED_KEYS = ("format", "version", "sizes", "hidden", "output", "loss", "options", "params", "buffers")
 OPTIONAL_KEYS = ("history", "meta")
 HISTORY_LISTS = ("epoch", "loss", "val_loss", "lr", "events", "seconds")
@@ -98,7 +102,8 @@ def model_to_dict(net, history=None, meta=None):
         "hidden": net.hidden,
         "output": net.output,
         "loss": net.loss_name,
-        "options": _plain({name: getattr(net, name) for name in OPTION_NAMES}, "options"),
+        "options": _plain(dict({name: getattr(net, name) for name in OPTION_NAMES},
+                               **({"exact": True} if getattr(net, "exact", False) else {})), "options"),
         "params": {name: _plain(value, "params." + name) for name, value in net.params.items()},
         "buffers": {name: _plain(value, "buffers." + name) for name, value in net.buffers.items()},
     }
@@ -132,7 +137,8 @@ def model_from_dict(d, mlp_class=None):
     net = mlp_class.from_params(
         doc["params"], hidden=doc["hidden"], output=doc["output"], loss=doc["loss"],
         buffers=doc["buffers"] or None, seed=options["seed"], l2=options["l2"],
-        l2_bias=options["l2_bias"], dropout=options["dropout"], bn_momentum=options["bn_momentum"])
+        l2_bias=options["l2_bias"], dropout=options["dropout"], bn_momentum=options["bn_momentum"],
+        **({"exact": True} if options.get("exact") and hasattr(mlp_class, "exact") else {}))
     # from_params infers BatchNorm from "gamma1"; a net with no hidden layer has no
     # gamma even when it was built with batchnorm=True (the flag then changes nothing).
     net.batchnorm = options["batchnorm"]
@@ -387,7 +393,7 @@ def _clean_options(options):
     if not isinstance(options, dict):
         raise ModelFileError("options must be an object (dict), got %s" % _type_name(options))
     missing = [name for name in OPTION_NAMES if name not in options]
-    unknown = sorted(set(options) - set(OPTION_NAMES))
+    unknown = sorted(set(options) - set(OPTION_NAMES) - set(OPTIONAL_OPTION_NAMES))
     if missing or unknown:
         raise ModelFileError("options must have exactly %s (missing %s, unknown %s)"
                              % (", ".join(OPTION_NAMES), missing or "none", unknown or "none"))
@@ -401,6 +407,10 @@ def _clean_options(options):
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ModelFileError("options.seed must be an integer, got %r" % (seed,))
     clean["seed"] = seed
+    if "exact" in options:
+        if not isinstance(options["exact"], bool):
+            raise ModelFileError("options.exact must be true or false, got %r" % (options["exact"],))
+        clean["exact"] = options["exact"]
     return clean
 
 
