@@ -90,15 +90,15 @@ def cmd_crossover(args):
 def cmd_fresh(args):
     """The first steps of a brand-new process: imports, setup, then every step timed."""
     t_start = time.perf_counter()
-    if args.contestant in ("scalar", "vector"):
-        __import__("%s_nn.mlp" % args.contestant)
+    if args.contestant in ("scalar", "vector", "fast"):
+        __import__("vector_nn.fast" if args.contestant == "fast" else "%s_nn.mlp" % args.contestant)
     elif args.contestant.startswith("torch"):
         import torch  # noqa: F401
     import_seconds = time.perf_counter() - t_start
     from .workloads import WORKLOADS, twin_stepper
     w = WORKLOADS[args.workload]
     t0 = time.perf_counter()
-    if args.contestant in ("scalar", "vector"):
+    if args.contestant in ("scalar", "vector", "fast"):
         step, _ = twin_stepper(w, args.contestant, args.steps)
     else:
         from .peers import peer_stepper
@@ -119,7 +119,7 @@ def cmd_steady(args):
     from .crossover import time_per_call
     from .workloads import WORKLOADS, twin_stepper
     w = WORKLOADS[args.workload]
-    if args.contestant in ("scalar", "vector"):
+    if args.contestant in ("scalar", "vector", "fast"):
         step, _ = twin_stepper(w, args.contestant, 64)
     else:
         from .peers import peer_stepper
@@ -135,7 +135,7 @@ def cmd_steady(args):
 
 def _stepper(contestant, w, steps=64):
     from .workloads import twin_stepper
-    if contestant in ("scalar", "vector"):
+    if contestant in ("scalar", "vector", "fast"):
         return twin_stepper(w, contestant, steps)[0]
     from .peers import peer_stepper
     return peer_stepper(w, contestant, steps)[0]
