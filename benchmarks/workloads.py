@@ -264,8 +264,8 @@ def twin_inputs(w, twin, steps, quick=False):
         Xv, Yv = load_data(w, "vector", n)
         idx = np.asarray(used, dtype=np.int64)
         X, Y = Xv[idx].tolist(), Yv[idx].tolist()
-    else:
-        Xs, Ys = _generate(w, "scalar", max(used) + 1)
+    else:                 # all n rows: a generator's first rows may depend on how many it draws
+        Xs, Ys = _generate(w, "scalar", n)
         X, Y = [Xs[i] for i in used], [Ys[i] for i in used]
     return X, Y, [[where[i] for i in b] for b in batches]
 

@@ -147,4 +147,4 @@ def full_check(net, X, Y):
 
 def finite_loss_and_matrix(loss, W):
     """loss and every entry of W are finite (one sum: a NaN or inf anywhere shows)."""
-    return math.isfinite(loss) and math.isfinite(W.sum())
+    return math.isfinite(loss) and math.isfinite(np.add.reduce(W, axis=None))
