@@ -44,7 +44,7 @@ from benchmarks.workloads import WORKLOADS  # noqa: E402
 
 # seconds of interleaved rounds per workload in the ladder (at least 3 rounds; W4's
 # scalar rungs take seconds per step, so its rounds are few and long anyway)
-LADDER_BUDGET = {"W1": 8, "W2": 8, "W3": 8, "W4": 4, "W5": 6}
+LADDER_BUDGET = {"W1": 6, "W2": 6, "W3": 6, "W4": 4, "W5": 5}
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 PEER_MODULES = {"torch64": "torch", "sklearn": "sklearn", "micrograd": "micrograd"}
 
