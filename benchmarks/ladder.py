@@ -47,11 +47,14 @@ LIST_RUNGS = ("loop", "scalar", "micrograd")     # rungs that hold their batches
 
 
 def _steps_for(rung, w):
-    """How many distinct batches a rung cycles over: 64, fewer where Python lists would be huge (W4)."""
+    """How many distinct batches a rung cycles over: 64, fewer where Python lists would be huge (W4).
+
+    At least 5, so that the first five losses (compared across rungs) are those of five different batches.
+    """
     if rung not in LIST_RUNGS:
         return 64
     B = w.batch_size or w.n_rows
-    return max(1, min(64, 2000000 // (B * w.sizes[0])))
+    return max(5, min(64, 2000000 // (B * w.sizes[0])))
 
 
 def rung_available(rung, w):
