@@ -6,6 +6,7 @@
     python -m benchmarks.measure steady CONTESTANT WORKLOAD             steady-state time per step
     python -m benchmarks.measure paired A B WORKLOAD                    A and B taking turns, ratio B / A
     python -m benchmarks.measure memory [--epochs N]                    W4 peak memory in vector_nn
+    python -m benchmarks.measure ladder W1 [--rungs loop,scalar] [--budget S]  every rung, taking turns
 
 ``benchmarks/run.py`` starts these with ``PYTHONPATH`` set to the repository
 root.  PyPy runs ``scalar_nn`` unchanged; its times are taken here, inside the
@@ -89,15 +90,15 @@ def cmd_crossover(args):
 def cmd_fresh(args):
     """The first steps of a brand-new process: imports, setup, then every step timed."""
     t_start = time.perf_counter()
-    if args.contestant in ("scalar", "vector"):
-        __import__("%s_nn.mlp" % args.contestant)
+    if args.contestant in ("scalar", "vector", "fast"):
+        __import__("vector_nn.fast" if args.contestant == "fast" else "%s_nn.mlp" % args.contestant)
     elif args.contestant.startswith("torch"):
         import torch  # noqa: F401
     import_seconds = time.perf_counter() - t_start
     from .workloads import WORKLOADS, twin_stepper
     w = WORKLOADS[args.workload]
     t0 = time.perf_counter()
-    if args.contestant in ("scalar", "vector"):
+    if args.contestant in ("scalar", "vector", "fast"):
         step, _ = twin_stepper(w, args.contestant, args.steps)
     else:
         from .peers import peer_stepper
@@ -118,7 +119,7 @@ def cmd_steady(args):
     from .crossover import time_per_call
     from .workloads import WORKLOADS, twin_stepper
     w = WORKLOADS[args.workload]
-    if args.contestant in ("scalar", "vector"):
+    if args.contestant in ("scalar", "vector", "fast"):
         step, _ = twin_stepper(w, args.contestant, 64)
     else:
         from .peers import peer_stepper
@@ -134,7 +135,7 @@ def cmd_steady(args):
 
 def _stepper(contestant, w, steps=64):
     from .workloads import twin_stepper
-    if contestant in ("scalar", "vector"):
+    if contestant in ("scalar", "vector", "fast"):
         return twin_stepper(w, contestant, steps)[0]
     from .peers import peer_stepper
     return peer_stepper(w, contestant, steps)[0]
@@ -237,6 +238,17 @@ def cmd_memory(args):
     }, sys.stdout)
 
 
+def cmd_ladder(args):
+    """Every rung of the ladder on one workload, interleaved in this process (benchmarks/ladder.py)."""
+    from .ladder import CPYTHON_RUNGS, PYPY_RUNGS, run_ladder
+    default = PYPY_RUNGS if platform.python_implementation() == "PyPy" else CPYTHON_RUNGS
+    rungs = args.rungs.split(",") if args.rungs else list(default)
+    out = run_ladder(args.workload, rungs, budget=args.budget, warmup=args.warmup,
+                     block_seconds=args.block_seconds, log=lambda m: print(m, file=sys.stderr))
+    out["interpreter"] = _interpreter()
+    json.dump(out, sys.stdout)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.measure", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -272,6 +284,13 @@ def main(argv=None):
     p = sub.add_parser("memory", help="peak memory of training W4 in vector_nn")
     p.add_argument("--epochs", type=int, default=1)
     p.set_defaults(fn=cmd_memory)
+    p = sub.add_parser("ladder", help="every rung of the ladder on one workload, taking turns")
+    p.add_argument("workload")
+    p.add_argument("--rungs", default="")
+    p.add_argument("--budget", type=float, default=6.0)
+    p.add_argument("--warmup", type=float, default=0.5)
+    p.add_argument("--block-seconds", type=float, default=0.02)
+    p.set_defaults(fn=cmd_ladder)
     args = parser.parse_args(argv)
     args.fn(args)
 

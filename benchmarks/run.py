@@ -1,14 +1,17 @@
 """``make bench``: run every measurement and render ``benchmarks/RESULTS.md``.
 
-1. the pytest-benchmark suite (W1-W5 per step and per epoch for the twins and
-   the installed peers, the crossover sweep) -> ``out/benchmarks.json``;
-2. under ``pypy3`` when it is on the PATH: the scalar twin on W1-W5 and the
-   crossover sweep (``measure.py``, timed inside the PyPy process) ->
-   ``out/pypy_workloads.json``, ``out/pypy_crossover.json``;
-3. the first steps of a fresh process (vector twin, PyTorch) -> ``out/fresh.json``;
-4. BLAS/OpenMP threads 1 vs 2 on W4/W5 -> ``out/threads.json``;
-5. the peer ratios again with both contestants taking turns in one process
-   (``measure.py paired``), so that a change of load hits both -> ``out/paired.json``;
+1. the pytest-benchmark suite (W1-W5 per step and per epoch for the twins,
+   the fast engine and the installed peers, the crossover sweep)
+   -> ``out/benchmarks.json``;
+2. the ladder: for each workload, every rung (the hand-written floors, the
+   twins, the fast engine, the peers) taking turns in one process
+   (``measure.py ladder``, see ``ladder.py``) -> ``out/ladder.json``; the
+   headline table and the targets' ratios come from here;
+3. under ``pypy3`` when it is on the PATH: the loop floor and the scalar twin
+   taking turns on W1-W5, and the crossover sweep (timed inside the PyPy
+   process) -> ``out/pypy_ladder.json``, ``out/pypy_crossover.json``;
+4. the first steps of a fresh process (the fast engine, PyTorch) -> ``out/fresh.json``;
+5. BLAS/OpenMP threads 1 vs 2 on W4/W5 -> ``out/threads.json``;
 6. the peak memory of training W4 in vector_nn -> ``out/memory.json``;
 7. ``render.py``: ``RESULTS.md`` and, with matplotlib, ``speedup.png``.
 
@@ -16,7 +19,7 @@ Threads: by default every contestant runs with one BLAS/OpenMP thread
 (``OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=MKL_NUM_THREADS=1``).  The scalar
 twin is single-threaded, so the ratios measure what vectorizing buys, not
 what a second core buys; and on a busy two-core machine a two-thread BLAS
-can lose tens of times on small matrices (step 4 shows both).
+can lose tens of times on small matrices (step 5 shows both).
 ``--threads 0`` keeps the libraries' defaults.
 
     python benchmarks/run.py [--threads N] [--skip-pytest] [--skip-pypy] [--render-only]
@@ -39,6 +42,9 @@ sys.path.insert(0, ROOT)
 from benchmarks import render  # noqa: E402
 from benchmarks.workloads import WORKLOADS  # noqa: E402
 
+# seconds of interleaved rounds per workload in the ladder (at least 3 rounds; W4's
+# scalar rungs take seconds per step, so its rounds are few and long anyway)
+LADDER_BUDGET = {"W1": 6, "W2": 6, "W3": 6, "W4": 4, "W5": 5}
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 PEER_MODULES = {"torch64": "torch", "sklearn": "sklearn", "micrograd": "micrograd"}
 
@@ -172,26 +178,44 @@ def main(argv=None):
             log("pytest-benchmark exited with %d" % code)
             return code
 
-    # 2. PyPy
+    # 2. the ladder, every rung taking turns in one process per workload
+    ladder = []
+    for key in sorted(WORKLOADS):
+        data = run_json([sys.executable, "-m", "benchmarks.measure", "ladder", key,
+                         "--budget", str(LADDER_BUDGET[key])], env, "ladder %s" % key)
+        if data is not None:
+            ladder.append(data)
+    with open(os.path.join(OUT, "ladder.json"), "w") as f:
+        json.dump(ladder, f, indent=1)
+
+    # 3. PyPy
     pypy = shutil.which("pypy3")
-    for name in ("pypy_workloads.json", "pypy_crossover.json"):
+    for name in ("pypy_ladder.json", "pypy_crossover.json"):
         path = os.path.join(OUT, name)
         if os.path.exists(path):
             os.remove(path)
     if pypy and not args.skip_pypy:
-        for sub, name in (("workloads", "pypy_workloads.json"), ("crossover", "pypy_crossover.json")):
-            log("pypy3: scalar twin, %s ..." % sub)
-            data = run_json([pypy, "-m", "benchmarks.measure", sub], env, "pypy3 " + sub)
+        pypy_ladder = []
+        for key in sorted(WORKLOADS):
+            log("pypy3: loop floor and scalar twin on %s ..." % key)
+            data = run_json([pypy, "-m", "benchmarks.measure", "ladder", key, "--warmup", "2",
+                             "--budget", "3"], env, "pypy3 ladder %s" % key)
             if data is not None:
-                with open(os.path.join(OUT, name), "w") as f:
-                    json.dump(data, f, indent=1)
+                pypy_ladder.append(data)
+        with open(os.path.join(OUT, "pypy_ladder.json"), "w") as f:
+            json.dump(pypy_ladder, f, indent=1)
+        log("pypy3: scalar twin, crossover ...")
+        data = run_json([pypy, "-m", "benchmarks.measure", "crossover"], env, "pypy3 crossover")
+        if data is not None:
+            with open(os.path.join(OUT, "pypy_crossover.json"), "w") as f:
+                json.dump(data, f, indent=1)
     else:
         info["pypy_skipped"] = "pypy3 not on PATH" if not pypy else "--skip-pypy"
         log("PyPy column skipped: %s" % info["pypy_skipped"])
 
-    # 3. fresh processes
+    # 4. fresh processes
     fresh = []
-    contestants = ["vector"] + (["torch64"] if have("torch") else [])
+    contestants = ["fast"] + (["torch64"] if have("torch") else [])
     for key in sorted(WORKLOADS):
         for c in contestants:
             data = run_json([sys.executable, "-m", "benchmarks.measure", "fresh", c, key, "--steps", "30"],
@@ -201,7 +225,7 @@ def main(argv=None):
     with open(os.path.join(OUT, "fresh.json"), "w") as f:
         json.dump(fresh, f, indent=1)
 
-    # 4. threads 1 vs 2
+    # 5. threads 1 vs 2
     threads = []
     for key in ("W4", "W5"):
         for c in contestants:
@@ -213,20 +237,6 @@ def main(argv=None):
                     threads.append(data)
     with open(os.path.join(OUT, "threads.json"), "w") as f:
         json.dump(threads, f, indent=1)
-
-    # 5. paired: the peer-ratio targets measured with both contestants taking turns
-    paired = []
-    pairs = [("vector", peer, key) for peer in ("torch64", "sklearn") if have(PEER_MODULES[peer])
-             for key in sorted(WORKLOADS)]
-    if have("micrograd"):
-        pairs.append(("scalar", "micrograd", "W1"))
-    for a, b, key in pairs:
-        data = run_json([sys.executable, "-m", "benchmarks.measure", "paired", a, b, key], env,
-                        "paired %s / %s on %s" % (b, a, key))
-        if data is not None:
-            paired.append(data)
-    with open(os.path.join(OUT, "paired.json"), "w") as f:
-        json.dump(paired, f, indent=1)
 
     # 6. memory
     data = run_json([sys.executable, "-m", "benchmarks.measure", "memory"], env, "W4 memory")

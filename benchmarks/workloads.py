@@ -137,7 +137,13 @@ def twin_module(twin, module):
     """``twin_module("vector", "mlp")`` is ``vector_nn.mlp``; toolkit modules are found in the toolkit.
 
     The training loop is shared: ``twin_module(twin, "training")`` is scalar_nn's for both twins.
+    ``twin`` "fast" is the tuned engine ``vector_nn.fast`` (its MLP and optimizers; the vector
+    twin's data and toolkit).
     """
+    if twin == "fast":
+        if module in ("mlp", "optim"):
+            return importlib.import_module("vector_nn.fast")
+        twin = "vector"
     if module == "training":
         return importlib.import_module("scalar_nn.toolkit.training")
     if module == "datasets":
@@ -190,6 +196,7 @@ def load_data(w, twin, n_rows=None):
     vectorised); under PyPy it draws them with ``scalar_nn.toolkit.datasets``.
     """
     n_rows = w.n_rows if n_rows is None else n_rows
+    twin = "vector" if twin == "fast" else twin
     cache_key = (w.key, twin, n_rows)
     if cache_key not in _CACHE:
         if twin == "scalar" and _has_numpy():
@@ -243,7 +250,7 @@ def twin_inputs(w, twin, steps, quick=False):
     """
     n = w.rows(quick)
     batches = step_batches(w, n, steps, quick)
-    if twin == "vector":
+    if twin in ("vector", "fast"):
         import numpy as np
         X, Y = load_data(w, "vector", n)
         return X, Y, [None if b is None else np.asarray(b, dtype=np.int64) for b in batches]
@@ -257,8 +264,8 @@ def twin_inputs(w, twin, steps, quick=False):
         Xv, Yv = load_data(w, "vector", n)
         idx = np.asarray(used, dtype=np.int64)
         X, Y = Xv[idx].tolist(), Yv[idx].tolist()
-    else:
-        Xs, Ys = _generate(w, "scalar", max(used) + 1)
+    else:                 # all n rows: a generator's first rows may depend on how many it draws
+        Xs, Ys = _generate(w, "scalar", n)
         X, Y = [Xs[i] for i in used], [Ys[i] for i in used]
     return X, Y, [[where[i] for i in b] for b in batches]
 

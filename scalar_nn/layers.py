@@ -23,7 +23,7 @@ batchnorm     U = gamma Zhat + beta (m, n)     dZ, dgamma, dbeta (see below)
 import math
 
 from .activations import activate, activate_prime
-from .linalg import add_row, column_means, column_sums, hadamard, matmul, transpose
+from .linalg import add_row, column_means, column_sums, dot, hadamard, matmul, transpose
 
 
 # --------------------------------------------------------------------- affine
@@ -49,9 +49,10 @@ def affine_backward_input(dZ, cache):
     """dA_prev = dZ @ W^T: (m, n) @ (n, n_in) -> (m, n_in), the gradient for the layer below.
 
     dA_prev[i][k] = sum_j dZ[i][j] W[k][j]: input k fed every unit j through W[k][j].
-    The first layer skips it: nothing below X learns.
+    The first layer skips it: nothing below X learns.  Row k of W is column k of W^T,
+    so each entry is a dot product of two rows, with no transpose to build.
     """
-    return matmul(dZ, transpose(cache["W"]))
+    return [[dot(d_row, w_row) for w_row in cache["W"]] for d_row in dZ]
 
 
 # ----------------------------------------------------------------- activation

@@ -182,7 +182,12 @@ class MLP:
         In training mode (the default) dropout masks are applied (drawn with
         ``draw_masks`` unless given) and BatchNorm uses, and updates, batch
         statistics.  ``grads`` has exactly the keys and shapes of ``params``.
+        A plain batch is checked in full only if something looks wrong
+        (``toolkit.validation.plain_batch``: bad input still fails with its name).
         """
+        if masks is None and check.plain_batch(self, X, Y):
+            return check.deferred_check(self, X, Y, self.loss_and_grads_clean, check.full_check,
+                                        check.finite_loss_and_matrix)
         X = check.as_matrix(X, "X", self.sizes[0])
         Y = check.as_targets(Y, self.loss_name, len(X), self.sizes[-1])
         return self.loss_and_grads_clean(X, Y, check.forward_masks(self, masks, len(X), None))

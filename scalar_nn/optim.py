@@ -103,15 +103,13 @@ class SGD(Optimizer):
             P_rows, g_rows = rows_of(params[name]), rows_of(grads[name])
             if mu == 0.0:
                 for P, g in zip(P_rows, g_rows):
-                    for i in range(len(P)):
-                        P[i] = P[i] - lr * g[i]
+                    P[:] = [p - lr * gi for p, gi in zip(P, g)]        # P <- P - lr g, in place
                 continue
             if name not in self.state["v"]:
                 self.state["v"][name] = _zeros_like(params[name])
             for P, g, v in zip(P_rows, g_rows, rows_of(self.state["v"][name])):
-                for i in range(len(P)):
-                    v[i] = mu * v[i] + (1.0 - d) * g[i]
-                    P[i] = P[i] - lr * v[i]
+                v[:] = [mu * vi + (1.0 - d) * gi for vi, gi in zip(v, g)]   # v <- mu v + (1 - d) g
+                P[:] = [p - lr * vi for p, vi in zip(P, v)]                 # P <- P - lr v
         self.steps += 1
 
 

@@ -163,7 +163,15 @@ class MLP:
         return self.data_loss(Z, Yhat, Y) + self.l2_penalty()
 
     def loss_and_grads(self, X, Y, masks=None):
-        """One forward and backward pass: (total loss, grads), parameters unchanged."""
+        """One forward and backward pass: (total loss, grads), parameters unchanged.
+
+        Plain float64 arrays are checked in full only if something looks wrong
+        (``toolkit.validation.plain_batch``), as in the scalar twin.
+        """
+        plain = check.plain_batch(self, X, Y) if masks is None else None
+        if plain is not None:
+            return _shared.deferred_check(self, plain[0], plain[1], self.loss_and_grads_clean,
+                                          check.full_check, check.finite_loss_and_matrix)
         X = check.as_matrix(X, "X", self.sizes[0])
         Y = check.as_targets(Y, self.loss_name, X.shape[0], self.sizes[-1])
         masks = _shared.forward_masks(self, masks, X.shape[0], None, check.as_masks)

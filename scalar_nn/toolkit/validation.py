@@ -7,6 +7,7 @@ the optimizers) calls these functions first; the math below them can then
 assume clean, finite, correctly shaped data.
 """
 
+import itertools
 import math
 import numbers
 
@@ -211,6 +212,80 @@ def plain(x):
     """
     tolist = getattr(x, "tolist", None)
     return tolist() if tolist is not None and not isinstance(x, (str, bytes)) else x
+
+
+# -------------------------------------------------- the lean public step
+# ``loss_and_grads`` is called once per training step, so its checks are
+# split in two.  Up front, ``plain_batch`` accepts a batch only when it is
+# plainly clean in ways the arithmetic cannot reveal (ragged rows, which
+# ``zip`` would silently cut short; bools, which multiply like 1 and 0; bce
+# targets outside [0, 1]; class labels out of range) -- a few passes that run
+# in C, no Python call per entry.  Everything else it hands to the full
+# check at once.  What the arithmetic does reveal waits for the failure
+# path: a NaN or infinity in X or Y makes the loss or the first layer's
+# weight gradient non-finite (dW_1 = X^T dZ_1 multiplies every entry of X),
+# and a stray string raises inside.  Only then does ``deferred_check`` run
+# the full check, whose message names the row and column.
+
+_FLOAT = frozenset([float])
+_INT = frozenset([int])
+_LIST = frozenset([list])
+
+
+def plain_batch(net, X, Y):
+    """True when X (m, n_0) and Y are plain lists of floats (ints for class labels) of the right shapes.
+
+    Only for networks whose step changes no state before the loss is known
+    (no BatchNorm statistics, no dropout draws): a failed check must leave
+    the network as it was.
+    """
+    if net.batchnorm or (net.dropout > 0.0 and net.training):
+        return False
+    if type(X) is not list or not X or type(Y) is not list or len(Y) != len(X):
+        return False
+    if not _plain_rows(X, net.sizes[0]):
+        return False
+    n_out = net.sizes[-1]
+    if net.loss_name == "cross_entropy":
+        return _INT.issuperset(map(type, Y)) and min(Y) >= 0 and max(Y) < n_out
+    if not _plain_rows(Y, n_out):
+        return False
+    return net.loss_name != "bce" or (min(map(min, Y)) >= 0.0 and max(map(max, Y)) <= 1.0)
+
+
+def _plain_rows(A, n_cols):
+    """Every row a list of exactly ``n_cols`` floats (bools and ints are left to the full check)."""
+    return (_LIST.issuperset(map(type, A)) and set(map(len, A)) == {n_cols}
+            and _FLOAT.issuperset(map(type, itertools.chain.from_iterable(A))))
+
+
+def deferred_check(net, X, Y, compute, full_check, finite):
+    """``compute(X, Y)`` -> (loss, grads) on a plain batch; the full check only on the failure path.
+
+    An error inside the arithmetic, or a non-finite loss or dW_1, runs
+    ``full_check(net, X, Y)``: bad input raises its clear error there.  If
+    the input passes after all (a loss that overflowed on clean data), the
+    error is raised as it was, or the result returned as it is.
+    """
+    try:
+        loss, grads = compute(X, Y)
+    except (TypeError, IndexError, ValueError, OverflowError):
+        full_check(net, X, Y)
+        raise
+    if not finite(loss, grads["W1"]):
+        full_check(net, X, Y)
+    return loss, grads
+
+
+def full_check(net, X, Y):
+    """The complete check of a batch (raises the error that names the bad entry)."""
+    X = as_matrix(X, "X", net.sizes[0])
+    as_targets(Y, net.loss_name, len(X), net.sizes[-1])
+
+
+def finite_loss_and_matrix(loss, W):
+    """loss and every entry of the matrix W are finite (one sum: a NaN or inf anywhere shows)."""
+    return math.isfinite(loss) and math.isfinite(sum(map(sum, W)))
 
 
 # ------------------------------------------------------------ networks

@@ -11,6 +11,8 @@ the array tests are a shortcut.  The name and hyperparameter checks are not
 numeric and are the scalar twin's own.
 """
 
+import math
+
 import numpy as np
 
 from scalar_nn.toolkit import validation as _scalar
@@ -128,3 +130,41 @@ def as_masks(masks, m, hidden_sizes):
             raise ValueError("masks[%d] holds %r: dropout masks are 0/1" % (k - 1, float(M[not_01][0])))
         clean.append(M)
     return clean
+
+
+# -------------------------------------------------- the lean public step
+# The array twin of ``scalar_nn.toolkit.validation.plain_batch``: up front
+# only what an array tells in O(1) (type, dtype, shape), plus the range of
+# bce targets and class labels (one min and max); NaN and infinity wait for
+# the failure path (a non-finite loss or dW_1), where the full check names them.
+
+def plain_batch(net, X, Y):
+    """(X, Y) when both are float64 arrays of the right shapes (int64 labels), else None."""
+    if net.batchnorm or (net.dropout > 0.0 and net.training):
+        return None
+    if type(X) is not np.ndarray or X.dtype != np.float64 or X.ndim != 2 or X.shape[1] != net.sizes[0] \
+            or X.shape[0] == 0 or type(Y) is not np.ndarray:
+        return None
+    m, n_out = X.shape[0], net.sizes[-1]
+    if net.loss_name == "cross_entropy":
+        if Y.dtype != np.int64 or Y.shape != (m,) or Y.min() < 0 or Y.max() >= n_out:
+            return None
+        return X, Y
+    if Y.dtype != np.float64:
+        return None
+    if Y.shape == (m,) and n_out == 1:
+        Y = Y.reshape(m, 1)
+    if Y.shape != (m, n_out) or (net.loss_name == "bce" and not (Y.min() >= 0.0 and Y.max() <= 1.0)):
+        return None
+    return X, Y
+
+
+def full_check(net, X, Y):
+    """The complete check of a batch (raises the error that names the bad entry)."""
+    X = as_matrix(X, "X", net.sizes[0])
+    as_targets(Y, net.loss_name, X.shape[0], net.sizes[-1])
+
+
+def finite_loss_and_matrix(loss, W):
+    """loss and every entry of W are finite (one sum: a NaN or inf anywhere shows)."""
+    return math.isfinite(loss) and math.isfinite(np.add.reduce(W, axis=None))

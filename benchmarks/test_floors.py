@@ -1,0 +1,58 @@
+"""The floors compute the twins' step, and the ladder runs every rung (smoke tests, no timing).
+
+``benchmarks/floors.py`` writes each workload's step by hand as the floor of
+the ladder.  A floor that computed something else would make every ratio
+against it meaningless, so: from the same weights on the same batches,
+three steps of the loop floor follow scalar_nn and three steps of the NumPy
+floor follow vector_nn and the fast engine, loss by loss and parameter by
+parameter, to rounding.
+"""
+
+import math
+
+import pytest
+
+from benchmarks.floors import gemm_stepper, loop_stepper, numpy_stepper
+from benchmarks.ladder import CPYTHON_RUNGS, paired_ratio, run_ladder
+from benchmarks.workloads import WORKLOADS, twin_stepper
+
+KEYS = sorted(WORKLOADS)
+STEPS = 3
+
+
+def _as_lists(x):
+    return x.tolist() if hasattr(x, "tolist") else x
+
+
+def _flat(x):
+    x = _as_lists(x)
+    return [v for row in x for v in row] if x and isinstance(x[0], list) else list(x)
+
+
+@pytest.mark.parametrize("twin, floor", [("scalar", loop_stepper), ("vector", numpy_stepper),
+                                         ("fast", numpy_stepper)], ids=["loop-scalar", "numpy-vector", "numpy-fast"])
+@pytest.mark.parametrize("key", KEYS)
+def test_floor_takes_the_twins_step(key, twin, floor):
+    w = WORKLOADS[key]
+    step, net = twin_stepper(w, twin, STEPS, quick=True)
+    floor_step, Ws, bs = floor(w, STEPS, quick=True)
+    for _ in range(STEPS):
+        assert floor_step() == pytest.approx(step(), rel=1e-12, abs=1e-15)
+    for k in range(1, len(w.sizes)):
+        for mine, theirs in ((Ws[k - 1], net.params["W%d" % k]), (bs[k - 1], net.params["b%d" % k])):
+            assert _flat(mine) == pytest.approx(_flat(theirs), rel=1e-11, abs=1e-14)
+
+
+def test_gemm_floor_runs():
+    step, description = gemm_stepper(WORKLOADS["W4"], 2, quick=True)
+    assert step() == 0.0 and "X_b @ W1" in description
+
+
+def test_ladder_runs_every_rung_once():
+    """One round of every rung of W1 (peers that are not installed are skipped, with the reason)."""
+    out = run_ladder("W1", CPYTHON_RUNGS, quick=True)
+    assert set(out["rungs"]) | set(out["skipped"]) == set(CPYTHON_RUNGS)
+    assert {"loop", "scalar", "numpy", "vector", "fast"} <= set(out["rungs"])
+    for r in out["rungs"].values():
+        assert r["steps"] >= 1 and all(math.isfinite(v) for v in r["first_losses"])
+    assert paired_ratio(out, "loop", "scalar") > 0.0
