@@ -481,8 +481,15 @@ def _section_table(text, heading):
 @block
 def headline_from_results():
     rows = _section_table(_results(), "## Headline")
-    keep = [0, 1, 2, 3, 8]
+    wanted = ["workload", "scalar_nn (CPython)", "scalar_nn (PyPy)", "vector_nn", "vector_nn.fast"]
+    keep = [rows[0].index(name) for name in wanted]          # by name: RESULTS.md may add rungs
     out = [[r[i] for i in keep] for r in rows]
+    ratios = _section_table(_results(), "Ratios between rungs")
+    col = ratios[0].index("scalar_nn ÷ vector_nn (vectorizing)")
+    speedup = {r[0]: r[col] for r in ratios[1:]}
+    out[0].append("vector speedup over scalar")
+    for r in out[1:]:
+        r.append(speedup.get(r[0].split()[0], "—"))          # "W1 people-221 (batch 1)" -> "W1"
     return table(out[0], out[1:])
 
 
