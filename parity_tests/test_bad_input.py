@@ -487,3 +487,33 @@ def test_fuzz_as_targets_agrees(Y, loss):
     s = outcome(scalar_validation.as_targets, Y, loss, m, n_out)
     v = outcome(vector_validation.as_targets, Y, loss, m, n_out)
     assert s == v
+
+
+def test_a_non_finite_entry_is_an_error_not_a_numpy_warning(net_twin):
+    """The lean step computes first and checks on the failure path: NumPy must not warn on the way."""
+    import warnings
+    X = [[0.5, float("inf"), 0.25]] + X4()[1:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"X\[0\]\[1\] is inf"):
+            net(net_twin).loss_and_grads(X if net_twin.name == "scalar" else np.array(X), Y_mse())
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+def test_the_optimizer_registry_builds_each_rule_by_name(twin, name):
+    opt = twin.optim.make_optimizer(name, lr=0.01)
+    assert type(opt) is twin.optim.OPTIMIZERS[name] and opt.name == name
+
+
+def test_an_unknown_optimizer_is_refused_by_name_never_silently_adam(twin):
+    with pytest.raises(ValueError, match=r"unknown optimizer 'rmsprop': choose one of 'adam', 'sgd'"):
+        twin.optim.make_optimizer("rmsprop", lr=0.01)
+
+
+def test_every_registered_optimizer_brings_its_parity_allowance():
+    import scalar_nn.optim
+    from parity_tests import parity as P
+    assert set(P.ALLOWANCES) == set(scalar_nn.optim.OPTIMIZERS)
+    cfg = P.Config("x", [2, 2, 1], "tanh", "linear", "mse", opt=("rmsprop", {}))
+    with pytest.raises(KeyError, match="rmsprop"):              # no silent fallback to Adam's rule
+        P.make_optimizer(scalar_nn, cfg)

@@ -170,8 +170,9 @@ class MLP:
         """
         plain = check.plain_batch(self, X, Y) if masks is None else None
         if plain is not None:
-            return _shared.deferred_check(self, plain[0], plain[1], self.loss_and_grads_clean,
-                                          check.full_check, check.finite_loss_and_matrix)
+            with np.errstate(over="ignore", invalid="ignore"):   # a NaN/inf entry gets its clear error, not a warning
+                return _shared.deferred_check(self, plain[0], plain[1], self.loss_and_grads_clean,
+                                              check.full_check, check.finite_loss_and_matrix)
         X = check.as_matrix(X, "X", self.sizes[0])
         Y = check.as_targets(Y, self.loss_name, X.shape[0], self.sizes[-1])
         masks = _shared.forward_masks(self, masks, X.shape[0], None, check.as_masks)
