@@ -29,6 +29,7 @@ import time
 from . import csvdata, recipes
 from .csvdata import CSVError  # noqa: F401  (re-exported: what bad data raises)
 from .training import TrainingDiverged
+from .validation import plain
 
 PROG = "twin-nn"
 
@@ -386,7 +387,7 @@ def format_scores(scores, data_meta=None):
 
 
 def _rows(A):
-    return A.tolist() if hasattr(A, "tolist") else [list(r) if isinstance(r, (list, tuple)) else r for r in A]
+    return [list(r) if isinstance(r, (list, tuple)) else r for r in plain(A)]
 
 
 # ---------------------------------------------------------------- predict

@@ -21,6 +21,8 @@ predicts, and what the ``max |dP|`` column means.
 import importlib
 import time
 
+from .validation import plain
+
 _ALTERNATIVES = {
     "train": "--twin scalar runs without it",
     "overclock": "--twin scalar runs without it",
@@ -158,7 +160,7 @@ def people_predictions(recipe, results, twin_order, out):
     preds = {}
     for twin in twin_order:
         P = results[twin].net.predict(X)
-        preds[twin] = [row[0] for row in (P.tolist() if hasattr(P, "tolist") else P)]
+        preds[twin] = [row[0] for row in plain(P)]
     out.write("what the trained networks predict, P(female):\n")
     out.write("  %-8s %10s %9s  %-7s %s\n" % ("person", "weight-135", "height-66", "gender",
                                              "  ".join("%9s" % (t + "_nn") for t in twin_order)))

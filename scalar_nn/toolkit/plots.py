@@ -19,6 +19,8 @@ pictures are the same whichever twin trained.
 
 import io
 
+from .validation import plain
+
 INSTALL_HINT = "pip install 'twin-nn[plot]' (or: pip install matplotlib)"
 
 # A difference of exactly 0 has no place on a log axis; it is drawn at this
@@ -210,12 +212,13 @@ def compare_twins(history_s, history_v, param_diff, path, title=""):
 # --------------------------------------------------------- decision regions
 def _as_rows(A):
     """Rows of floats from a list of rows or an array."""
-    return A.tolist() if hasattr(A, "tolist") else [list(r) for r in A]
+    A = plain(A)
+    return [list(r) for r in A]
 
 
 def _as_labels(Y):
     """Class indices from class labels (cross_entropy) or 0/1 targets in rows (bce)."""
-    Y = Y.tolist() if hasattr(Y, "tolist") else list(Y)
+    Y = list(plain(Y))
     return [int(round(y[0])) if isinstance(y, (list, tuple)) else int(y) for y in Y]
 
 
@@ -251,7 +254,7 @@ def decision_regions(net, X, Y, path, title="", X_test=None, Y_test=None, resolu
         if not points:
             return []
         P = net.predict(points)
-        P = P.tolist() if hasattr(P, "tolist") else P
+        P = plain(P)
         if net.loss_name == "bce":
             return [1 if p[0] > 0.5 else 0 for p in P]
         return [row.index(max(row)) for row in P]

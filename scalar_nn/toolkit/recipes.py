@@ -16,7 +16,7 @@ import math
 import time
 
 from .callbacks import Callback
-from .validation import check_choice
+from .validation import check_choice, plain
 
 TWINS = {"scalar": "scalar_nn", "vector": "vector_nn"}
 # the vector twin's rungs: vector_nn.fast, plain vector_nn, or plain vector_nn in exact mode
@@ -317,9 +317,8 @@ def flatten_params(params):
     """All parameter entries in one list of floats, in ``params`` order, rows first."""
     flat = []
     for value in params.values():
-        if hasattr(value, "ravel"):
-            flat.extend(value.ravel().tolist())
-        elif value and isinstance(value[0], list):
+        value = plain(value)
+        if value and isinstance(value[0], list):
             for row in value:
                 flat.extend(row)
         else:

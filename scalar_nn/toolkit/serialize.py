@@ -56,7 +56,7 @@ import stat
 from ..conventions import BN_MOMENTUM, buffer_shapes, param_shapes
 from ..mlp import MLP
 from .training import History
-from .validation import check_model
+from .validation import check_model, plain
 
 FORMAT = "twin-nn-model"
 VERSION = 1
@@ -524,8 +524,7 @@ def _plain(value, where):
     Python float, which is the same 64 bits.  NaN/inf is a ValueError and an
     object JSON cannot hold a TypeError, each naming where it was found.
     """
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        value = value.tolist()
+    value = plain(value)
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, numbers.Integral):
