@@ -592,6 +592,33 @@ def parity_divergence_message():
 
 
 @block
+def exact_mode_run():
+    """The same three cases in exact mode: every entry compared bit for bit.
+
+    Only what holds on every machine is printed (the count of entries, and
+    that all of them are identical); which functions the self-check sent to
+    the slow path depends on the machine's NumPy build, so the chapter says
+    where to see it rather than printing this machine's answer.
+    """
+    from parity_tests import parity as P
+    rows = []
+    for cfg in (P.Config("tour", [2, 2, 1], "sigmoid", "sigmoid", "mse", opt=("sgd", dict(lr=0.5)), batch=1, rows=4,
+                         steps=20),
+                P.Config("tour", [2, 8, 3], "relu", "softmax", "cross_entropy", net=dict(dropout=0.2, l2=1e-3),
+                         opt=("sgd", dict(lr=0.1, momentum=0.9)), batch=4, steps=20),
+                P.Config("tour", [3, 8, 4, 1], "tanh", "linear", "mse", opt=("adam", dict(lr=0.01)),
+                         batch=8, steps=20)):
+        run = P.run_twins(cfg, modes=("lockstep", "free"), engine="exact")
+        A = run.scalar.matrix()
+        same = int((A.view("int64") == run.free.matrix().view("int64")).sum())
+        rows.append(["%s %s/%s/%s, %s" % (cfg.sizes, cfg.hidden, cfg.output, cfg.loss, cfg.opt_name),
+                     str(A.size), "%d of %d" % (same, A.size),
+                     "none" if P.first_bit_difference(run.scalar, run.free) is None else "DIFFER"])
+    return table(["case (20 steps, free-running, exact mode)", "entries recorded", "bit-identical",
+                  "first differing bit"], rows)
+
+
+@block
 def tolerance_formula_numbers():
     from parity_tests import parity as P
     rows = []
@@ -1088,6 +1115,26 @@ the first step, quantity and index, in causal order. Here the vector twin's
 gradient `W2[0, 1]` is made 1e-6 too large on step 4:
 
 {{parity_divergence_message}}
+
+**Exact mode: identical, not just close.** The differences above come from
+two known places: BLAS and NumPy sum in another order than the scalar
+twin's left-to-right loops, and NumPy's `exp`, `log`, `tanh` need not round
+as `math`'s do. `MLP(..., exact=True)` ([`vector_nn/exact.py`](../../vector_nn/exact.py))
+runs the plain twin's own code with ordered sums (a loop over the
+contraction index, vectorized over the output block) and elementwise
+functions that a self-check found equal to `math`'s, or `math`'s own,
+entry by entry. The same three cases again, every recorded entry compared
+bit for bit:
+
+{{exact_mode_run}}
+
+Which functions needed `math`'s slow path depends on the NumPy build:
+`twin-nn compare people-221 --exact` prints this machine's self-check as
+its header, and [`docs/PARITY.md`](../PARITY.md) ("Exact mode") records what
+it found where the project was measured. In exact mode the suite asserts
+`==`, and a failure names the first bit that moved: the step, the
+quantity, the index, both values, their distance in ulp and both bit
+patterns (`parity.first_bit_difference`).
 """
 
 
