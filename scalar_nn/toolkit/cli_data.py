@@ -327,8 +327,9 @@ def cmd_train_data(args, out):
     Xs, Ys = (data.X, data.Y_raw) if data.Xv is None else (data.Xv, data.Yv_raw)
     data_meta = data.meta()
     scores = scores_of(net, Xs, Ys, data_meta)
-    out.write("done in %.2f s; %s: %s\n" % (seconds, "held-out rows" if data.Xv is not None else "training rows",
-                                           format_scores(scores, data_meta)))
+    where = ("held-out scores (%d rows never trained on)" % len(data.Xv) if data.Xv is not None
+             else "scores on the %d training rows (no rows held out: --val-split 0)" % len(data.X))
+    out.write("done in %.2f s; %s: %s\n" % (seconds, where, format_scores(scores, data_meta)))
     if args.save is not None:
         meta = {"twin": args.twin, "data": data_meta,
                 "train": {"optimizer": optimizer_name, "hyperparameters": hyper, "epochs": epochs,
