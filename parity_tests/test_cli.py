@@ -154,7 +154,7 @@ def test_compare_prints_both_twins_side_by_side():
 def test_overclock_prints_the_firing_line_and_both_curves():
     status, text = run_cli("overclock", "people-221", "--at-epoch", "5", "--delta", "-0.05", "--epochs", "20")
     assert status == 0
-    assert "A = plain, B = with Overclock (at_epoch=5, delta=-0.05)" in text
+    assert "A = without Overclock, B = with Overclock (at_epoch=5, delta=-0.05)" in text
     assert "Overclock fired at epoch 5 (manual): lr 0.1 -> 0.05" in text
     assert re.search(r"^ +5 +\S+ +\S+ +0.1  <- Overclock fired$", text, re.M)
     assert re.search(r"^ +6 +\S+ +\S+ +0.05$", text, re.M)

@@ -1,4 +1,5 @@
-"""The ``twin-nn`` command: train, compare, overclock, gradcheck, recipes.
+"""The ``twin-nn`` command: recipes, train, compare, overclock, gradcheck (here), predict,
+evaluate, info (``cli_data``), trace (``trace``) and lr-schedule (``cli_pictures``).
 
 It lives in scalar_nn (standard library only: argparse) and loads the vector
 twin only when a command asks for it, so ``twin-nn train people-221 --twin
@@ -205,7 +206,7 @@ def cmd_overclock(args, out):
                                                 verbose=0, out=out, **options)
     events = [e for e in clocked.history.events if e.get("kind") == "overclock"]
     every = args.every or recipe.train.get("log_every", 1)
-    out.write("%s in %s_nn, A = plain, B = with Overclock (%s)\n" % (
+    out.write("%s in %s_nn, A = without Overclock, B = with Overclock (%s)\n" % (
         recipe.name, args.twin, ", ".join("%s=%s" % kv for kv in sorted((recipe.overclock or {}).items()))
         if not options else ", ".join("%s=%s" % kv for kv in sorted(options.items()))))
     out.write("%8s  %14s  %14s  %10s\n" % ("epoch", "A loss", "B loss", "B lr"))
@@ -280,9 +281,11 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="One neural network written twice: scalar_nn (pure Python loops) and vector_nn "
-                    "(NumPy). Train a named recipe in either twin, compare the twins step by step, "
-                    "run the Overclock A/B experiment or check gradients; train, compare, overclock "
-                    "and lr-schedule draw pictures with --plot FILE.png (needs matplotlib).",
+                    "(NumPy). Train a named recipe or your own CSV file in either twin, compare the "
+                    "twins step by step, run the Overclock A/B experiment, check gradients, trace "
+                    "every number of a training step, or predict with a saved model; train, compare, "
+                    "overclock and lr-schedule draw pictures with --plot FILE.png (needs matplotlib). "
+                    "Every command has --help.",
         epilog="Recipes: %s. Example: %s compare people-221" % (_recipe_names(), PROG))
     parser.add_argument("--version", action="version", version="%s %s" % (PROG, _version()))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -336,17 +339,19 @@ def build_parser():
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("overclock", help="the Overclock A/B experiment",
-                       description="Train RECIPE twice from the same initial weights: A with a constant "
-                                   "learning rate, B with Overclock (which changes lr by a signed DELTA "
-                                   "once the loss oscillates). Prints both curves and final losses.")
+                       description="Train RECIPE twice from the same initial weights and batches: A "
+                                   "as the recipe trains it, B the same plus Overclock (which changes "
+                                   "lr by a signed DELTA once the loss oscillates). Prints both curves "
+                                   "and final losses.")
     p.add_argument("recipe", metavar="RECIPE", nargs="?", default="swish-overclock",
                    help="default: swish-overclock")
-    p.add_argument("--twin", choices=("scalar", "vector"), default="vector", help="default: vector")
+    p.add_argument("--twin", choices=("scalar", "vector"), default="vector",
+                   help="which implementation trains (default: vector, on its fast engine)")
     p.add_argument("--delta", type=_float, help="signed lr change (default: the recipe's)")
     p.add_argument("--at-epoch", type=_positive_int, help="fire at this epoch instead of detecting oscillation")
     p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    p.add_argument("--every", type=_positive_int, help="print every N-th epoch")
+    p.add_argument("--every", type=_positive_int, help="print every N-th epoch (default: the recipe's)")
     p.add_argument("--csv", metavar="PATH", help="also write both curves as CSV (epoch, A loss, B loss, B lr)")
     pictures.add_plot_option(p, "the A and B curves, where Overclock fired, and both lr schedules")
     p.set_defaults(func=cmd_overclock)
@@ -357,7 +362,8 @@ def build_parser():
     p.add_argument("recipe", metavar="RECIPE", help="one of: %s" % _recipe_names())
     p.add_argument("--rows", type=_positive_int, default=4, help="rows of data to use (default 4)")
     p.add_argument("--tol", type=_positive_float, default=1e-6, help="relative error allowed (default 1e-6)")
-    p.add_argument("--twins", nargs="+", choices=("scalar", "vector"), default=["scalar", "vector"])
+    p.add_argument("--twins", nargs="+", choices=("scalar", "vector"), default=["scalar", "vector"],
+                   help="which twins to check (default: both; the vector twin as plain vector_nn)")
     p.add_argument("--exact", action="store_true",
                    help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")

@@ -19,7 +19,7 @@ pictures are the same whichever twin trained.
 
 import io
 
-INSTALL_HINT = "pip install 'twin-nn[plot]' (or: pip install matplotlib)"
+INSTALL_HINT = "pip install 'twin-nn[plot]', or pip install matplotlib"
 
 # A difference of exactly 0 has no place on a log axis; it is drawn at this
 # floor, with its own marker, and the legend says so.
