@@ -26,6 +26,20 @@ PROG = "twin-nn"
 
 
 # ----------------------------------------------------------------- helpers
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a subcommand's usage errors on one line.
+
+    argparse prints the whole usage before the error; for ``train`` that is a
+    dozen lines above the one that matters.  A subcommand's error is one line
+    pointing to its ``--help``; ``twin-nn`` alone keeps its (short) usage.
+    """
+
+    def error(self, message):
+        if " " not in self.prog:
+            super().error(message)
+        self.exit(2, "%s: error: %s (%s --help lists the options)\n" % (self.prog, message, self.prog))
+
+
 def _positive_int(text):
     try:
         value = int(text)
@@ -278,7 +292,7 @@ def cmd_gradcheck(args, out):
 
 # ------------------------------------------------------------------ parser
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="One neural network written twice: scalar_nn (pure Python loops) and vector_nn "
                     "(NumPy). Train a named recipe or your own CSV file in either twin, compare the "
