@@ -240,3 +240,15 @@ def test_train_and_gradcheck_take_exact(tmp_path):
     assert status == 2
     status, _ = _cli("compare", "people-221", "--exact", "--engine", "fast", "--epochs", "1")
     assert status == 2
+
+
+def test_train_on_a_csv_takes_exact_and_the_scalar_twin_refuses_an_engine(tmp_path, capsys):
+    from parity_tests.test_cli_data import multiclass_csv
+    data, path = multiclass_csv(tmp_path / "iris.csv"), str(tmp_path / "iris.json")
+    status, text = _cli("train", "--data", data, "--target", "species", "--exact", "--epochs", "2",
+                        "--quiet", "--save", path)
+    assert status == 0 and "exact mode" in text              # --exact is not silently dropped with --data
+    assert json.loads(open(path).read())["options"]["exact"] is True
+    status, _ = _cli("train", "people-221", "--twin", "scalar", "--engine", "plain", "--epochs", "1")
+    assert status == 2
+    assert "--engine plain picks a rung of the vector twin" in capsys.readouterr().err

@@ -120,7 +120,9 @@ def cmd_recipes(args, out):
 
 def cmd_train(args, out):
     """Train one recipe in one twin; print progress, final scores, the target, save if asked."""
+    _check_engine(args)
     if cli_data.wants_data(args):
+        _use_exact(args, out)                # --exact holds for your own data too
         return cli_data.cmd_train_data(args, out)
     cli_data.check_train_args(args)          # also checks --save before any training
     recipe = recipes.get(args.recipe)
@@ -142,6 +144,14 @@ def cmd_train(args, out):
         out.write("saved model to %s\n" % args.save)
     pictures.train_picture(args, result, out)
     return extras.target_status(result, args.check)
+
+
+def _check_engine(args):
+    """--engine picks the vector twin's rung; with --twin scalar it would be silently ignored."""
+    if getattr(args, "twin", "vector") == "scalar" and getattr(args, "engine_given", False) \
+            and args.engine != "exact":
+        raise ValueError("--engine %s picks a rung of the vector twin; the scalar twin has one: "
+                         "drop --engine, or add --twin vector" % args.engine)
 
 
 def _use_exact(args, out):
