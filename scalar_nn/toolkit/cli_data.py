@@ -262,6 +262,7 @@ def cmd_train_data(args, out):
         raise ValueError("--early-stopping watches the validation loss: give --val-split too")
     data = csvdata.prepare(table, args.target, task=args.task, standardize=not args.no_standardize,
                            val_split=val_split, seed=args.seed)
+    _check_pictures(args, data)              # before the training, not after it
     layers = [32, 16] if args.layers is None else args.layers
     sizes = [len(data.features)] + layers + [data.n_out]
     hidden = args.hidden or "tanh"
@@ -337,7 +338,49 @@ def cmd_train_data(args, out):
                           "early_stopping": args.early_stopping}}
         parts.serialize.save_model(net, args.save, history=history, meta=meta)
         out.write("saved model to %s\n" % args.save)
+    _draw_pictures(args, net, history, data, out)
     return 0
+
+
+def _check_pictures(args, data):
+    """--plot / --plot-regions with --data: usable paths, matplotlib, and a 2-feature classifier for regions."""
+    from . import cli_pictures
+    if args.plot_regions is not None and (len(data.features) != 2 or data.task == "regression"):
+        raise ValueError("--plot-regions needs 2 feature columns and a classification target; %s has %d "
+                         "feature%s and a %s target" % (args.data, len(data.features),
+                                                        "" if len(data.features) == 1 else "s", data.task))
+    cli_pictures.check_destinations(args)
+
+
+class _RawUnits:
+    """A trained network seen in the CSV's own units: ``predict`` applies the stored scaling first."""
+
+    def __init__(self, net, mean, std):
+        self.net, self.mean, self.std = net, mean, std
+        self.sizes, self.loss_name, self.ops = net.sizes, net.loss_name, net.ops
+
+    def predict(self, X):
+        return self.net.predict(csvdata.scale(X, self.mean, self.std))
+
+
+def _draw_pictures(args, net, history, data, out):
+    """train --data --plot: the training curves; --plot-regions: the plane of the two features."""
+    from . import plots
+    title = "%s, target %r, in %s_nn%s, seed %d" % (
+        os.path.basename(args.data), data.target, args.twin,
+        " (%s engine)" % args.engine if args.twin == "vector" else "", args.seed)
+    if args.plot:
+        plots.training_curves(history, args.plot, title, val_label="held-out")
+        out.write("wrote the training curves to %s\n" % args.plot)
+    if args.plot_regions:
+        shown, X, Xv = net, data.X, data.Xv
+        if data.mean is not None:                # draw in the file's units, not the standardized ones
+            shown = _RawUnits(net, data.mean, data.std)
+            X = [[x * s + m for x, m, s in zip(row, data.mean, data.std)] for row in data.X]
+            Xv = None if data.Xv is None else [[x * s + m for x, m, s in zip(row, data.mean, data.std)]
+                                               for row in data.Xv]
+        plots.decision_regions(shown, X, data.Y, args.plot_regions, title, X_test=Xv, Y_test=data.Yv)
+        out.write("wrote the decision regions to %s\n" % args.plot_regions)
 
 
 def _note_large_target(data, out):

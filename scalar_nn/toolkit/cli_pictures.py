@@ -26,7 +26,8 @@ def add_regions_option(parser):
     """``--plot-regions FILE.png`` (train): the decision regions of a 2-D classifier."""
     parser.add_argument("--plot-regions", metavar="FILE.png",
                         help="draw the decision regions over the plane with the training and held-out "
-                             "points into FILE.png; for %s (needs matplotlib)" % REGION_RECIPES_HINT)
+                             "points into FILE.png; for %s, or a --data file with 2 feature columns and "
+                             "class labels (needs matplotlib)" % REGION_RECIPES_HINT)
 
 
 def check_png_destination(path, option):
