@@ -218,6 +218,8 @@ def check_train_args(args):
         raise ValueError("--data needs a file name, got an empty string")
     if args.data is not None and args.target is None:
         raise ValueError("--data needs --target COLUMN: the column to predict")
+    if args.data is not None and getattr(args, "check", False):
+        raise ValueError("--check tests a recipe's quality target; --data training has no target to meet")
     if args.save is not None:
         check_save(args.save, args.twin)
 
