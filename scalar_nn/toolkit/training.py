@@ -15,7 +15,8 @@ The loop is the same for both twins and lives here; what touches numbers
 (cleaning the data, gathering a batch's rows, scoring a prediction) is asked
 of the network's ops object, ``net.ops``, a ``TrainingOps`` (below): this
 module's ``LIST_OPS`` for the scalar twin, ``vector_nn.toolkit.ops.ARRAY_OPS``
-for the vector twin and its engine.  Because the shuffle and the validation
+for the vector twin (the engine and exact mode use subclasses of its
+``ArrayOps``).  Because the shuffle and the validation
 split come from the shared counter-based stream, both twins see exactly the
 same batches.
 """
