@@ -130,7 +130,8 @@ def cmd_train(args, out):
     pictures.check_destinations(args, recipe)
     _warn_slow(recipe, args.twin, args.epochs, out)
     _use_exact(args, out)
-    out.write("training %s in %s_nn (seed %d)\n" % (recipe.name, args.twin, args.seed))
+    engine = ", %s engine" % args.engine if args.twin == "vector" else ""
+    out.write("training %s in %s_nn (seed %d%s)\n" % (recipe.name, args.twin, args.seed, engine))
     result = recipes.run(recipe.name, args.twin, epochs=args.epochs, lr=args.lr, seed=args.seed,
                          verbose=0 if args.quiet else 1, out=out, engine=args.engine,
                          monitor_holdout=bool(args.plot))
@@ -181,7 +182,8 @@ def cmd_compare(args, out):
     _warn_slow(recipe, "scalar", args.epochs, out)
     _use_exact(args, out)
     extras.explain_people(recipe, out)
-    out.write("%s: both twins from the same initial weights (seed %d), same batches\n" % (recipe.name, args.seed))
+    out.write("%s: both twins from the same initial weights (seed %d), same batches; vector_nn on its %s "
+              "engine\n" % (recipe.name, args.seed, args.engine))
     res = recipes.compare(recipe.name, epochs=args.epochs, seed=args.seed, out=out, engine=args.engine)
     hs, hv = res["scalar"].history, res["vector"].history
     every = args.every or recipe.train.get("log_every", 1)
