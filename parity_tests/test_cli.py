@@ -78,7 +78,8 @@ def test_no_subcommand_is_a_usage_error(capsys):
 def test_train_people_221_reports_progress_scores_and_the_target(twin_name):
     status, text = run_cli("train", "people-221", "--twin", twin_name)
     assert status == 0
-    assert "training people-221 in %s_nn (seed 0%s)" % (twin_name, ", fast engine" if twin_name == "vector" else "") in text
+    engine = ", fast engine" if twin_name == "vector" else ""
+    assert "training people-221 in %s_nn (seed 0%s)" % (twin_name, engine) in text
     epochs = re.findall(r"^epoch +(\d+)/1000 ", text, re.M)
     assert epochs == [str(e) for e in range(100, 1001, 100)]          # log_every=100
     # the final scores say which rows they are on (people-221 has no held-out rows)
