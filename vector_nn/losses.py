@@ -13,7 +13,7 @@ from .activations import sigmoid
 
 
 def softplus(z):
-    """softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^-|z|), without overflow."""
+    """softplus(z) = log(1 + e^z), without overflow: max(z, 0) + log1p(e^-|z|), entry by entry (any shape)."""
     return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
 
 
