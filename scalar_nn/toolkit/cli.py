@@ -222,18 +222,20 @@ def cmd_overclock(args, out):
     extras.require_twins([args.twin], "overclock")
     extras.check_overclock(recipe, args.epochs, args.delta, args.at_epoch)
     pictures.check_destinations(args)
+    _check_engine(args)
     _warn_slow(recipe, args.twin, args.epochs, out)
+    _use_exact(args, out)
     options = {}
     if args.delta is not None:
         options["delta"] = args.delta
     if args.at_epoch is not None:
         options["at_epoch"] = args.at_epoch
     base, clocked, clock = recipes.overclock_ab(recipe.name, args.twin, epochs=args.epochs, seed=args.seed,
-                                                verbose=0, out=out, **options)
+                                                verbose=0, out=out, engine=args.engine, **options)
     events = [e for e in clocked.history.events if e.get("kind") == "overclock"]
     every = args.every or recipe.train.get("log_every", 1)
-    out.write("%s in %s_nn, A = without Overclock, B = with Overclock (%s)\n" % (
-        recipe.name, args.twin, ", ".join("%s=%s" % kv for kv in sorted((recipe.overclock or {}).items()))
+    out.write("%s in %s_nn%s, A = without Overclock, B = with Overclock (%s)\n" % (
+        recipe.name, args.twin, " (%s engine)" % args.engine if args.twin == "vector" else "", ", ".join("%s=%s" % kv for kv in sorted((recipe.overclock or {}).items()))
         if not options else ", ".join("%s=%s" % kv for kv in sorted(options.items()))))
     out.write("%8s  %14s  %14s  %10s\n" % ("epoch", "A loss", "B loss", "B lr"))
     fired = {e["epoch"] for e in events}
@@ -372,7 +374,12 @@ def build_parser():
     p.add_argument("recipe", metavar="RECIPE", nargs="?", default="swish-overclock",
                    help="default: swish-overclock")
     p.add_argument("--twin", choices=("scalar", "vector"), default="vector",
-                   help="which implementation trains (default: vector, on its fast engine)")
+                   help="which implementation trains (default: vector)")
+    p.add_argument("--engine", choices=recipes.ENGINES, default=None,
+                   help="the vector twin's rung: fast (vector_nn.fast, default), plain (vector_nn) "
+                        "or exact (= --exact)")
+    p.add_argument("--exact", action="store_true",
+                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
     p.add_argument("--delta", type=_float, help="signed lr change (default: the recipe's)")
     p.add_argument("--at-epoch", type=_positive_int, help="fire at this epoch instead of detecting oscillation")
     p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")

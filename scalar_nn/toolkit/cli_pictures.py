@@ -91,7 +91,8 @@ def overclock_picture(args, recipe, base, clocked, events, out):
     if not getattr(args, "plot", None):
         return
     plots.overclock_ab(base.history, clocked.history, args.plot,
-                       "Overclock A/B: %s" % _title(recipe, args.twin, args.seed), events=events)
+                       "Overclock A/B: %s" % _title(recipe, args.twin, args.seed, getattr(args, "engine", None)),
+                       events=events)
     out.write("wrote both curves to %s\n" % args.plot)
 
 
