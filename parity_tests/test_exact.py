@@ -249,6 +249,8 @@ def test_train_on_a_csv_takes_exact_and_the_scalar_twin_refuses_an_engine(tmp_pa
                         "--quiet", "--save", path)
     assert status == 0 and "exact mode" in text              # --exact is not silently dropped with --data
     assert json.loads(open(path).read())["options"]["exact"] is True
+    status, text = _cli("info", path)
+    assert status == 0 and "exact mode" in text.splitlines()[2]          # the options line says so
     status, _ = _cli("train", "people-221", "--twin", "scalar", "--engine", "plain", "--epochs", "1")
     assert status == 2
     assert "--engine plain picks a rung of the vector twin" in capsys.readouterr().err

@@ -511,6 +511,17 @@ def cmd_evaluate(args, out):
 
 
 # ------------------------------------------------------------------- info
+def _saved_exact(path, net):
+    """Whether the file marks exact mode (options.exact); the scalar twin's loader ignores the mark."""
+    if getattr(net, "exact", False):
+        return True
+    if path.lower().endswith(".npz"):
+        return False
+    import json
+    with open(path, encoding="utf-8") as f:                  # already read and checked by _load
+        return json.load(f).get("options", {}).get("exact") is True
+
+
 def cmd_info(args, out):
     """``twin-nn info MODEL``: architecture, options, training, history summary, labels."""
     path = args.model
@@ -522,8 +533,9 @@ def cmd_info(args, out):
     out.write("model file: %s (%s, twin-nn format version 1)\n" % (path, kind))
     out.write("architecture: %s  (%s hidden, %s output, %s loss), %d parameters\n" % (
         " -> ".join(map(str, net.sizes)), net.hidden, net.output, net.loss_name, n_params))
-    out.write("options: l2 %g, l2_bias %g, dropout %g, batchnorm %s, bn_momentum %g, seed %d\n" % (
-        net.l2, net.l2_bias, net.dropout, "on" if net.batchnorm else "off", net.bn_momentum, net.seed))
+    out.write("options: l2 %g, l2_bias %g, dropout %g, batchnorm %s, bn_momentum %g, seed %d%s\n" % (
+        net.l2, net.l2_bias, net.dropout, "on" if net.batchnorm else "off", net.bn_momentum, net.seed,
+        ", exact mode (the vector twin loads it as vector_nn.exact)" if _saved_exact(path, net) else ""))
     data = _data_meta(meta)
     if data:
         out.write("data: %s, target %r (%s), %d feature%s: %s\n" % (
