@@ -7,7 +7,8 @@ scalar`` works on a Python without NumPy, PyPy included.
 
 Every error the user can cause (an unknown recipe, a bad lr, a missing
 package, a diverging run) is printed as one line, ``twin-nn: error: ...``,
-with exit status 2; there is no traceback.
+with exit status 2; there is no traceback.  A bad option value is
+argparse's ``twin-nn COMMAND: error: ...``, also one line (``_Parser``).
 """
 
 import argparse
