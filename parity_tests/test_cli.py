@@ -210,6 +210,7 @@ def test_bad_options_are_argparse_errors(argv, option, capsys):
     err = capsys.readouterr().err
     assert "error: argument %s" % option in err
     assert "Traceback" not in err
+    assert err.count("\n") == 1 and "%s --help" % argv[0] in err       # one line, not a page of usage
 
 
 def test_a_diverging_run_is_one_clear_line(capsys):
