@@ -78,7 +78,8 @@ def test_no_subcommand_is_a_usage_error(capsys):
 def test_train_people_221_reports_progress_scores_and_the_target(twin_name):
     status, text = run_cli("train", "people-221", "--twin", twin_name)
     assert status == 0
-    assert "training people-221 in %s_nn (seed 0)" % twin_name in text
+    engine = ", fast engine" if twin_name == "vector" else ""
+    assert "training people-221 in %s_nn (seed 0%s)" % (twin_name, engine) in text
     epochs = re.findall(r"^epoch +(\d+)/1000 ", text, re.M)
     assert epochs == [str(e) for e in range(100, 1001, 100)]          # log_every=100
     # the final scores say which rows they are on (people-221 has no held-out rows)
@@ -154,7 +155,7 @@ def test_compare_prints_both_twins_side_by_side():
 def test_overclock_prints_the_firing_line_and_both_curves():
     status, text = run_cli("overclock", "people-221", "--at-epoch", "5", "--delta", "-0.05", "--epochs", "20")
     assert status == 0
-    assert "A = plain, B = with Overclock (at_epoch=5, delta=-0.05)" in text
+    assert "A = without Overclock, B = with Overclock (at_epoch=5, delta=-0.05)" in text
     assert "Overclock fired at epoch 5 (manual): lr 0.1 -> 0.05" in text
     assert re.search(r"^ +5 +\S+ +\S+ +0.1  <- Overclock fired$", text, re.M)
     assert re.search(r"^ +6 +\S+ +\S+ +0.05$", text, re.M)
@@ -209,6 +210,7 @@ def test_bad_options_are_argparse_errors(argv, option, capsys):
     err = capsys.readouterr().err
     assert "error: argument %s" % option in err
     assert "Traceback" not in err
+    assert err.count("\n") == 1 and "%s --help" % argv[0] in err       # one line, not a page of usage
 
 
 def test_a_diverging_run_is_one_clear_line(capsys):

@@ -318,6 +318,7 @@ def test_the_scalar_twin_points_an_npz_model_to_the_vector_twin(tmp_path, capsys
     (["train", "--data", "", "--target", "y"], ["--data needs a file name"]),
     (["train", "--data", "x.csv", "--target", "y", "--optimizer", "adam", "--momentum", "0.9"],
      ["--momentum and --dampening apply to --optimizer sgd"]),
+    (["train", "--data", "x.csv", "--target", "y", "--check"], ["--check tests a recipe's quality target"]),
 ])
 def test_train_argument_mistakes_are_one_line(capsys, argv, fragments):
     assert_cli_error(capsys, argv, *fragments, printed_nothing=True)

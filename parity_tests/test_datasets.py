@@ -287,7 +287,7 @@ def test_standardize(scalar, vector):
 def test_missing_sklearn_gives_install_hint(twin, monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn", None)     # import sklearn now fails
     for load in (twin.datasets.load_digits, twin.datasets.load_breast_cancer, twin.datasets.load_diabetes):
-        with pytest.raises(ImportError, match=r"pip install twin-nn\[compare\]"):
+        with pytest.raises(ImportError, match=r"pip install 'twin-nn\[compare\]'"):
             load()
 
 

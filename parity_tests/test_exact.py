@@ -240,3 +240,30 @@ def test_train_and_gradcheck_take_exact(tmp_path):
     assert status == 2
     status, _ = _cli("compare", "people-221", "--exact", "--engine", "fast", "--epochs", "1")
     assert status == 2
+
+
+def test_train_on_a_csv_takes_exact_and_the_scalar_twin_refuses_an_engine(tmp_path, capsys):
+    from parity_tests.test_cli_data import multiclass_csv
+    data, path = multiclass_csv(tmp_path / "iris.csv"), str(tmp_path / "iris.json")
+    status, text = _cli("train", "--data", data, "--target", "species", "--exact", "--epochs", "2",
+                        "--quiet", "--save", path)
+    assert status == 0 and "exact mode" in text              # --exact is not silently dropped with --data
+    assert json.loads(open(path).read())["options"]["exact"] is True
+    status, text = _cli("info", path)
+    assert status == 0 and "exact mode" in text.splitlines()[2]          # the options line says so
+    status, _ = _cli("train", "people-221", "--twin", "scalar", "--engine", "plain", "--epochs", "1")
+    assert status == 2
+    assert "--engine plain picks a rung of the vector twin" in capsys.readouterr().err
+
+
+def test_overclock_takes_an_engine_and_exact_matches_the_scalar_twin():
+    argv = ["overclock", "--epochs", "6", "--at-epoch", "3", "--every", "1"]
+    status, exact = _cli(*argv + ["--exact"])
+    assert status == 0 and "exact mode (vector_nn.exact)" in exact
+    assert "swish-overclock in vector_nn (exact engine), A = without Overclock" in exact
+    status, scalar = _cli(*argv + ["--twin", "scalar"])
+    assert status == 0
+    tail = lambda text: text[text.index("   epoch"):]          # noqa: E731  the curves and scores
+    assert tail(exact) == tail(scalar)                          # bit for bit, printed to 8 digits
+    status, plain = _cli(*argv + ["--engine", "plain"])
+    assert status == 0 and "in vector_nn (plain engine)" in plain

@@ -101,6 +101,29 @@ def test_decision_regions_work_from_the_scalar_twin_too(tmp_path):
 
 
 @needs_matplotlib
+@pytest.mark.parametrize("twin_name", ["scalar", "vector"])
+def test_train_on_a_csv_draws_its_curves_and_regions(tmp_path, twin_name):
+    from parity_tests.test_cli_data import multiclass_csv
+    data = multiclass_csv(tmp_path / "iris.csv")
+    curves, regions = str(tmp_path / "curves.png"), str(tmp_path / "regions.png")
+    status, text = run_cli("train", "--data", data, "--target", "species", "--epochs", "3", "--quiet",
+                           "--twin", twin_name, "--plot", curves, "--plot-regions", regions)
+    assert status == 0                              # --plot and --plot-regions were silently ignored
+    assert "wrote the training curves to %s" % curves in text
+    assert "wrote the decision regions to %s" % regions in text
+    assert_sensible_png(curves)
+    assert_sensible_png(regions)
+
+
+def test_train_on_a_csv_refuses_regions_it_cannot_draw(tmp_path, capsys):
+    path = tmp_path / "three.csv"
+    path.write_text("a,b,c,y\n" + "".join("%d,%d,%d,%s\n" % (i, i % 3, i % 5, "yn"[i % 2]) for i in range(20)))
+    status, text = run_cli("train", "--data", str(path), "--target", "y", "--plot-regions", str(tmp_path / "r.png"))
+    assert status == 2 and text == ""
+    assert "--plot-regions needs 2 feature columns and a classification target" in capsys.readouterr().err
+
+
+@needs_matplotlib
 def test_overclock_plot_draws_both_runs(tmp_path):
     path = str(tmp_path / "ab.png")
     status, text = run_cli("overclock", "people-221", "--at-epoch", "5", "--delta", "-0.05", "--epochs", "20",

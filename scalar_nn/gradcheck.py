@@ -69,6 +69,9 @@ def total_loss(net, X, Y, masks):
 def gradient_check(net, X, Y, masks=None, h=1e-5, floor=1e-4, progress=None):
     """Compare ``net.loss_and_grads`` with central differences on every parameter entry.
 
+    For each entry p: numeric = (L(p + h) - L(p - h)) / (2h), compared with
+    the analytic dL/dp by ``relative_error(analytic, numeric, floor)``.  X is
+    (m, n_0), Y the targets; returns a ``GradCheckReport``.
     ``progress``, when given, is called as ``progress(done, total)`` after
     each row of each parameter (entries done so far, entries in all).
     """

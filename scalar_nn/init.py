@@ -28,21 +28,25 @@ from .conventions import buffer_shapes
 
 
 def init_std(n_in, n_out, activation):
-    """Standard deviation of the weights of one layer (He or Glorot, see above)."""
+    """std of one layer's weights: He sqrt(2 / n_in) for relu/swish, else Glorot sqrt(2 / (n_in + n_out))."""
     if activation in ("relu", "swish"):
         return math.sqrt(2.0 / n_in)
     return math.sqrt(2.0 / (n_in + n_out))
 
 
 def init_weight(n_in, n_out, activation, seed, k):
-    """W_k, a list of n_in rows of n_out floats drawn from N(0, std^2)."""
+    """W_k (n_in, n_out) ~ N(0, std^2): W_k[i][j] = std * normal(key_for(seed, INIT, k), i * n_out + j)."""
     std = init_std(n_in, n_out, activation)
     key = rng.key_for(seed, rng.INIT, k)
     return [[std * rng.normal(key, i * n_out + j) for j in range(n_out)] for i in range(n_in)]
 
 
 def init_params(sizes, hidden, seed=0, batchnorm=False):
-    """All parameters of an MLP: {"W1": ..., "b1": ..., ["gamma1", "beta1",] ...}."""
+    """All parameters of an MLP: {"W1": ..., "b1": ..., ["gamma1", "beta1",] ...}.
+
+    W_k (n_{k-1}, n_k) from ``init_weight`` (the output layer W_L always Glorot),
+    b_k = 0 (n_k,); with BatchNorm, gamma_k = 1 and beta_k = 0 (n_k,) on hidden layers.
+    """
     L = len(sizes) - 1
     params = {}
     for k in range(1, L + 1):

@@ -111,7 +111,7 @@ def batchnorm_backward(dU, cache):
     dbeta = sum_i dU, dgamma = sum_i dU * Zhat, dZhat = dU * gamma, all (n,) or (m, n).
     Training (mu and var depend on every row of the batch)::
 
-        dZ = (1/m) / std * (m dZhat - sum_i dZhat - Zhat * sum_i (dZhat * Zhat))
+        dZ = (m dZhat - sum_i dZhat - Zhat * sum_i (dZhat * Zhat)) / m / std
 
     Inference (the running statistics are constants): dZ = dZhat / std.
     """

@@ -17,7 +17,7 @@ def transpose(A):
 
 
 def dot(u, v):
-    """u . v = sum_i u_i v_i, summed left to right."""
+    """u . v = sum_i u_i v_i, summed left to right.  (n,) . (n,) -> a float."""
     total = 0.0
     for a, b in zip(u, v):
         total += a * b
@@ -34,7 +34,10 @@ def matmul(A, B):
 
 
 def add_row(A, b):
-    """A + b with the vector b added to every row (NumPy's broadcasting)."""
+    """(A + b)[i][j] = A[i][j] + b[j]: the vector b added to every row (NumPy's broadcasting).
+
+    (m, n) + (n,) -> (m, n).
+    """
     return [[a + bj for a, bj in zip(row, b)] for row in A]
 
 
@@ -54,22 +57,22 @@ def column_means(A):
 
 
 def hadamard(A, B):
-    """Elementwise product A * B of two matrices of the same shape."""
+    """Elementwise (Hadamard) product: (A * B)[i][j] = A[i][j] B[i][j].  Both (m, n) -> (m, n)."""
     return [[a * b for a, b in zip(ra, rb)] for ra, rb in zip(A, B)]
 
 
 def apply(f, A):
-    """f applied to every entry of the matrix A."""
+    """f(A)[i][j] = f(A[i][j]): f applied to every entry.  (m, n) -> (m, n)."""
     return [[f(a) for a in row] for row in A]
 
 
 def scale(A, c):
-    """c * A for a scalar c."""
+    """(c A)[i][j] = c A[i][j] for a scalar c.  (m, n) -> (m, n)."""
     return [[c * a for a in row] for row in A]
 
 
 def sum_squares(A):
-    """||A||^2: the sum of squared entries of a matrix or a vector."""
+    """||A||^2 = sum_ij A[i][j]^2: the sum of squared entries of a matrix (or a vector)."""
     if A and isinstance(A[0], list):
         return sum(dot(row, row) for row in A)
     return dot(A, A)

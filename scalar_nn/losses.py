@@ -24,12 +24,12 @@ from .activations import sigmoid
 
 
 def softplus(z):
-    """softplus(z) = log(1 + e^z), without overflow: max(z, 0) + log1p(e^-|z|)."""
+    """softplus(z) = log(1 + e^z), without overflow: max(z, 0) + log1p(e^-|z|).  A float -> a float."""
     return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
 
 def softmax_row(z):
-    """softmax(z)_j = exp(z_j - max z) / sum_l exp(z_l - max z) for one row.
+    """softmax(z)_j = exp(z_j - max z) / sum_l exp(z_l - max z) for one row: (n,) -> (n,), summing to 1.
 
     Subtracting the maximum changes nothing mathematically (it cancels in the
     ratio) but keeps every exponent <= 0, so exp never overflows.
@@ -41,13 +41,13 @@ def softmax_row(z):
 
 
 def logsumexp_row(z):
-    """log sum_j exp(z_j) = max z + log sum_j exp(z_j - max z), for one row."""
+    """log sum_j exp(z_j) = max z + log sum_j exp(z_j - max z), for one row: (n,) -> a float."""
     top = max(z)
     return top + math.log(sum(math.exp(v - top) for v in z))
 
 
 def output_activation(output, Z):
-    """Yhat from Z: Z itself (linear), s(Z) (sigmoid) or row-wise softmax(Z)."""
+    """Yhat from Z: Z itself (linear), s(Z) (sigmoid) or row-wise softmax(Z).  (m, n_L) -> (m, n_L)."""
     if output == "linear":
         return [list(row) for row in Z]
     if output == "sigmoid":

@@ -1,7 +1,8 @@
 """Hidden-layer activations and their derivatives on whole arrays.
 
-The twin of ``scalar_nn/activations.py``: the same formulas, applied to an
-(m, n) array at once.  ``act'`` uses the same expression as the scalar twin
+The twin of ``scalar_nn/activations.py``: the same formulas (its table),
+applied to an (m, n) array at once, each activation next to its derivative;
+backprop multiplies entry by entry, ``dZ = dA * act'(Z)``.  ``act'`` uses the same expression as the scalar twin
 (e.g. ``s (1 + z (1 - s))`` for swish) so that both round alike.
 """
 
@@ -24,7 +25,7 @@ def sigmoid_prime(z):
 
 
 def tanh(z):
-    """tanh(z)."""
+    """tanh(z) = (e^z - e^-z) / (e^z + e^-z)."""
     return np.tanh(z)
 
 
@@ -40,17 +41,17 @@ def relu(z):
 
 
 def relu_prime(z):
-    """relu'(z) = 1 for z > 0, else 0 (relu'(0) = 0)."""
+    """relu'(z) = 1 for z > 0, else 0 (the kink at 0 gets 0, by convention)."""
     return (z > 0.0).astype(np.float64)
 
 
 def swish(z):
-    """swish(z) = z s(z)."""
+    """swish(z) = z s(z) (also called SiLU)."""
     return z * sigmoid(z)
 
 
 def swish_prime(z):
-    """swish'(z) = s(z) (1 + z (1 - s(z)))."""
+    """swish'(z) = s(z) + z s(z)(1 - s(z)) = s(z) (1 + z (1 - s(z)))."""
     s = sigmoid(z)
     return s * (1.0 + z * (1.0 - s))
 
@@ -75,10 +76,10 @@ ACTIVATIONS = {
 
 
 def activate(name, Z):
-    """A = act(Z), shape (m, n) -> (m, n)."""
+    """A = act(Z), entry by entry, in one array expression.  Shape (m, n) -> (m, n)."""
     return ACTIVATIONS[name][0](Z)
 
 
 def activate_prime(name, Z):
-    """act'(Z), shape (m, n) -> (m, n)."""
+    """act'(Z), entry by entry, in one array expression.  Shape (m, n) -> (m, n)."""
     return ACTIVATIONS[name][1](Z)

@@ -9,11 +9,16 @@ import numpy as np
 
 from scalar_nn.gradcheck import GradCheckReport, relative_error  # noqa: F401  (not array math)
 
+from .linalg import rows_of
 from .toolkit.validation import as_matrix, as_targets
 
 
 def total_loss(net, X, Y, masks):
-    """Total loss with fixed masks and no statistics updated; plus the sign pattern of U."""
+    """Total loss in the network's current mode, with fixed masks, no statistics updated.
+
+    Returns (loss, pattern) where pattern records which hidden pre-activations
+    are positive (one boolean (m, n_k) array per hidden layer; for ReLU kinks).
+    """
     Z, Yhat, caches = net.forward_with_cache(X, net.training, masks)
     loss = net.data_loss(Z, Yhat, Y) + net.l2_penalty()
     pattern = [c["act"]["Z"] > 0.0 for c in caches[:-1]]
@@ -28,6 +33,9 @@ def _same(p, q):
 def gradient_check(net, X, Y, masks=None, h=1e-5, floor=1e-4, progress=None):
     """Compare ``net.loss_and_grads`` with central differences on every parameter entry.
 
+    For each entry p: numeric = (L(p + h) - L(p - h)) / (2h), compared with
+    the analytic dL/dp by ``relative_error(analytic, numeric, floor)``.  X is
+    (m, n_0), Y the targets; returns a ``GradCheckReport``.
     ``progress``, when given, is called as ``progress(done, total)`` after
     each row of each parameter (entries done so far, entries in all).
     """
@@ -37,7 +45,7 @@ def gradient_check(net, X, Y, masks=None, h=1e-5, floor=1e-4, progress=None):
         masks = net.draw_masks(X.shape[0])
     saved = {name: b.copy() for name, b in net.buffers.items()}
     _, grads = net.loss_and_grads(X, Y, masks=masks)
-    for name, b in saved.items():
+    for name, b in saved.items():                    # undo the running-statistics update
         net.buffers[name][...] = b
     _, base_pattern = total_loss(net, X, Y, masks)
     report = GradCheckReport()
@@ -45,7 +53,7 @@ def gradient_check(net, X, Y, masks=None, h=1e-5, floor=1e-4, progress=None):
     done = 0
     for name, P in net.params.items():
         report.per_param[name] = 0.0
-        P2, G2 = np.atleast_2d(P), np.atleast_2d(grads[name])       # views: vectors as one row
+        P2, G2 = rows_of(P), rows_of(grads[name])       # views: a vector as one row
         for r in range(P2.shape[0]):
             if progress is not None and done:
                 progress(done, total)
@@ -57,7 +65,8 @@ def gradient_check(net, X, Y, masks=None, h=1e-5, floor=1e-4, progress=None):
                 P2[r, c] = original - h
                 loss_minus, pattern_minus = total_loss(net, X, Y, masks)
                 P2[r, c] = original
-                if net.hidden == "relu" and not (_same(pattern_plus, base_pattern) and _same(pattern_minus, base_pattern)):
+                if net.hidden == "relu" and not (_same(pattern_plus, base_pattern)
+                                                 and _same(pattern_minus, base_pattern)):
                     report.skipped_kinks += 1
                     continue
                 numeric = (loss_plus - loss_minus) / (2.0 * h)

@@ -9,16 +9,16 @@ from bit-identical weights.
 import numpy as np
 
 from scalar_nn import init as _scalar_init
-from scalar_nn.init import init_std  # noqa: F401  (re-exported)
+from scalar_nn.init import init_std  # noqa: F401  (re-exported: He or Glorot std, not array math)
 
 
 def init_weight(n_in, n_out, activation, seed, k):
-    """W_k of shape (n_in, n_out), the scalar twin's draws as an array."""
+    """W_k (n_in, n_out) ~ N(0, std^2): the scalar twin's draws, as a float64 array."""
     return np.array(_scalar_init.init_weight(n_in, n_out, activation, seed, k), dtype=np.float64)
 
 
 def init_params(sizes, hidden, seed=0, batchnorm=False):
-    """All parameters of an MLP as float64 arrays (W_k (n_{k-1}, n_k), b_k (n_k,))."""
+    """All parameters of an MLP as float64 arrays: W_k (n_{k-1}, n_k), b_k = 0 (n_k,), [gamma_k, beta_k]."""
     params = _scalar_init.init_params(sizes, hidden, seed, batchnorm)
     return {name: np.array(value, dtype=np.float64) for name, value in params.items()}
 

@@ -1,7 +1,11 @@
 """Layers as forward/backward pairs on whole arrays: the twin of ``scalar_nn/layers.py``.
 
 The same pairs, the same caches, the same shapes; each loop of the scalar
-twin is one NumPy expression here.
+twin is one NumPy expression here.  ``*_forward`` returns the layer's output
+and a ``cache`` (what the backward pass needs); ``*_backward`` takes dL/d(output)
+and that cache and returns dL/d(input) and the parameters' gradients.
+
+Shapes: a batch has m rows; a layer maps n_in columns to n columns.
 
 ============  ===============================  ================================
 layer         forward                          backward
@@ -23,50 +27,66 @@ from .linalg import add_row, column_means, column_sums, hadamard, matmul, transp
 
 # --------------------------------------------------------------------- affine
 def affine_forward(A_prev, W, b):
-    """Z = A_prev @ W + b: (m, n_in) @ (n_in, n) + (n,) -> (m, n)."""
+    """Z = A_prev @ W + b: (m, n_in) @ (n_in, n) + (n,) -> (m, n).
+
+    Z[i, j] = sum_k A_prev[i, k] W[k, j] + b[j]: unit j's weighted sum of row i.
+    """
     Z = add_row(matmul(A_prev, W), b)
     return Z, {"A_prev": A_prev, "W": W}
 
 
 def affine_backward(dZ, cache):
-    """(dW, db): dW = A_prev.T @ dZ (n_in, n), db = dZ.sum(axis=0) (n,)."""
+    """(dW, db) of Z = A_prev @ W + b: dW = A_prev.T @ dZ (n_in, n), db = dZ.sum(axis=0) (n,).
+
+    dW[k, j] = sum_i A_prev[i, k] dZ[i, j]; db[j] = sum_i dZ[i, j] (the bias is in every row).
+    """
     return matmul(transpose(cache["A_prev"]), dZ), column_sums(dZ)
 
 
 def affine_backward_input(dZ, cache):
-    """dA_prev = dZ @ W.T: (m, n) @ (n, n_in) -> (m, n_in)."""
+    """dA_prev = dZ @ W.T: (m, n) @ (n, n_in) -> (m, n_in), the gradient for the layer below.
+
+    dA_prev[i, k] = sum_j dZ[i, j] W[k, j]; the first layer skips it (nothing below X learns).
+    """
     return matmul(dZ, transpose(cache["W"]))
 
 
 # ----------------------------------------------------------------- activation
 def activation_forward(name, Z):
-    """A = act(Z), (m, n) -> (m, n); the cache keeps Z for act'(Z)."""
+    """A = act(Z) entry by entry, (m, n) -> (m, n); the cache keeps Z for act'(Z)."""
     return activate(name, Z), {"name": name, "Z": Z}
 
 
 def activation_backward(dA, cache):
-    """dZ = dA * act'(Z)."""
+    """dZ = dA * act'(Z) entry by entry (the chain rule through an elementwise function)."""
     return hadamard(dA, activate_prime(cache["name"], cache["Z"]))
 
 
 # -------------------------------------------------------------------- dropout
 def dropout_forward(A, M, p):
-    """Inverted dropout: A * M / (1 - p), (m, n) -> (m, n)."""
+    """Inverted dropout: A_out = A * M / (1 - p), (m, n) -> (m, n).
+
+    M is a 0/1 mask (1 = keep, with probability 1 - p); dividing by 1 - p keeps
+    each unit's expected value, so inference uses no mask and no rescaling.
+    """
     keep = 1.0 - p
     return A * M / keep, {"M": M, "keep": keep}
 
 
 def dropout_backward(dA, cache):
-    """dA_in = dA * M / (1 - p)."""
+    """dA_in = dA * M / (1 - p): a dropped unit passed nothing forward, so it gets no gradient."""
     return dA * cache["M"] / cache["keep"]
 
 
 # ------------------------------------------------------------------ batchnorm
 def batchnorm_forward(Z, gamma, beta, eps, mu=None, var=None):
-    """U = gamma * (Z - mu) / sqrt(var + eps) + beta, column statistics over the rows.
+    """U = gamma * Zhat + beta with Zhat = (Z - mu) / sqrt(var + eps), per column.
 
-    Training (``mu``/``var`` None): the batch's column mean and biased
-    variance; inference: the running statistics passed in.
+    Training (``mu``/``var`` None): mu and var are the batch's column mean and
+    biased variance, (1/m) sum_i (Z_ij - mu_j)^2.  Inference: the running
+    statistics are passed in as ``mu`` and ``var`` and are constants.
+    Shapes: Z (m, n), gamma, beta, mu, var (n,).  Returns (U, cache); the
+    cache also holds the batch's mu and var for the running statistics.
     """
     training = mu is None
     if training:
@@ -79,10 +99,14 @@ def batchnorm_forward(Z, gamma, beta, eps, mu=None, var=None):
 
 
 def batchnorm_backward(dU, cache):
-    """(dZ, dgamma, dbeta) through BatchNorm; the formulas of the scalar twin.
+    """Back through U = gamma * Zhat + beta, Zhat = (Z - mu) / std: (dZ, dgamma, dbeta).
 
-    Training: dZ = (m dZhat - sum_i dZhat - Zhat * sum_i (dZhat * Zhat)) / m / std.
-    Inference: dZ = dZhat / std.
+    dbeta = sum_i dU, dgamma = sum_i dU * Zhat, dZhat = dU * gamma, all (n,) or (m, n).
+    Training (mu and var depend on every row of the batch)::
+
+        dZ = (m dZhat - sum_i dZhat - Zhat * sum_i (dZhat * Zhat)) / m / std
+
+    Inference (the running statistics are constants): dZ = dZhat / std.
     """
     gamma, Zhat, std = cache["gamma"], cache["Zhat"], cache["std"]
     m = dU.shape[0]

@@ -10,65 +10,65 @@ import numpy as np
 
 
 def zeros(rows, cols):
-    """An all-zero matrix of shape (rows, cols)."""
+    """An all-zero float64 matrix of shape (rows, cols)."""
     return np.zeros((rows, cols))
 
 
 def transpose(A):
-    """A^T, shape (m, n) -> (n, m) (a view: no data is copied)."""
+    """A^T: entry (j, i) is A[i, j].  Shape (m, n) -> (n, m) (a view: no data is copied)."""
     return A.T
 
 
 def dot(u, v):
-    """u . v = sum_i u_i v_i."""
+    """u . v = sum_i u_i v_i.  (n,) . (n,) -> a float."""
     return float(np.dot(u, v))
 
 
 def matmul(A, B):
-    """C = A @ B, (m, n) @ (n, p) -> (m, p)."""
+    """C = A @ B with C[i, j] = sum_k A[i, k] B[k, j].  (m, n) @ (n, p) -> (m, p) (BLAS)."""
     return A @ B
 
 
 def add_row(A, b):
-    """A + b, the vector b broadcast over the rows."""
+    """(A + b)[i, j] = A[i, j] + b[j]: b broadcast over the rows.  (m, n) + (n,) -> (m, n)."""
     return A + b
 
 
 def column_sums(A):
-    """Sum over rows, (m, n) -> (n,)."""
+    """Sum over rows: s[j] = sum_i A[i, j].  Shape (m, n) -> (n,)."""
     return A.sum(axis=0)
 
 
 def column_means(A):
-    """Mean over rows, (m, n) -> (n,)."""
+    """Mean over rows: mean[j] = (1/m) sum_i A[i, j].  Shape (m, n) -> (n,)."""
     return A.mean(axis=0)
 
 
 def hadamard(A, B):
-    """Elementwise product A * B."""
+    """Elementwise (Hadamard) product: (A * B)[i, j] = A[i, j] B[i, j].  Both (m, n) -> (m, n)."""
     return A * B
 
 
 def apply(f, A):
-    """f applied to every entry (f must itself be a NumPy ufunc-like function)."""
+    """f(A)[i, j] = f(A[i, j]) in one call (f must itself work on arrays, like a ufunc)."""
     return f(A)
 
 
 def scale(A, c):
-    """c * A for a scalar c."""
+    """(c A)[i, j] = c A[i, j] for a scalar c.  (m, n) -> (m, n)."""
     return c * A
 
 
 def sum_squares(A):
-    """||A||^2, the sum of squared entries."""
+    """||A||^2 = sum_ij A[i, j]^2: the sum of squared entries of a matrix (or a vector)."""
     return float(np.sum(A * A))
 
 
 def copy(x):
-    """A copy of an array."""
+    """A float64 copy of a vector or matrix (new memory)."""
     return np.array(x, dtype=np.float64, copy=True)
 
 
 def rows_of(x):
-    """A 2-D view of x: a matrix as it is, a vector as one row."""
+    """A matrix as it is, or a one-row view (1, n) of a vector (n,)."""
     return np.atleast_2d(x)

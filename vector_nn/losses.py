@@ -1,7 +1,10 @@
 """Output layers and their losses on whole arrays: twin of ``scalar_nn/losses.py``.
 
-Same table, same numerically safe forms: BCE from the logits with softplus,
-softmax and cross-entropy with the row maximum subtracted.
+Same table (see the scalar twin's docstring: the forward value and dL/dZ of
+each output/loss pair, ``N = m * n_L``, and why the sigmoid+bce and
+softmax+cross_entropy shortcuts are right), same numerically safe forms: BCE
+from the logits with softplus, softmax and cross-entropy with the row maximum
+subtracted.
 """
 
 import numpy as np
@@ -10,24 +13,28 @@ from .activations import sigmoid
 
 
 def softplus(z):
-    """softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^-|z|), without overflow."""
+    """softplus(z) = log(1 + e^z), without overflow: max(z, 0) + log1p(e^-|z|), entry by entry (any shape)."""
     return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
 
 
 def softmax_row(z):
-    """Row-wise softmax of an (m, n) array: exp(z - max) / sum exp(z - max)."""
+    """softmax(z)_j = exp(z_j - max z) / sum_l exp(z_l - max z), for every row at once.
+
+    Shape (m, n) -> (m, n), each row summing to 1; the maximum is subtracted
+    so that every exponent is <= 0 and exp never overflows.
+    """
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
 def logsumexp_row(z):
-    """Row-wise log sum exp, (m, n) -> (m,): max + log sum exp(z - max)."""
+    """log sum_j exp(z_j) = max z + log sum_j exp(z_j - max z), per row: (m, n) -> (m,)."""
     top = z.max(axis=-1)
     return top + np.log(np.exp(z - top[..., None]).sum(axis=-1))
 
 
 def output_activation(output, Z):
-    """Yhat from Z: Z (linear), s(Z) (sigmoid) or row-wise softmax(Z)."""
+    """Yhat from Z: Z itself (linear), s(Z) (sigmoid) or row-wise softmax(Z).  (m, n_L) -> (m, n_L)."""
     if output == "linear":
         return Z
     if output == "sigmoid":
@@ -36,26 +43,32 @@ def output_activation(output, Z):
 
 
 def data_loss(output, loss, Z, Yhat, Y):
-    """The data loss (no L2) as a float; Y (m, n_L) floats or (m,) class indices."""
+    """The data loss of section 4 (no L2), a float.
+
+    Y is an (m, n_L) array of floats for mse/bce and an (m,) array of class
+    indices for cross_entropy.
+    """
     m = Z.shape[0]
     N = Z.size
-    if loss == "mse":
+    if loss == "mse":             # sum (Yhat - Y)^2 / N
         return float(((Yhat - Y) ** 2).sum() / N)
-    if loss == "bce":
+    if loss == "bce":             # y softplus(-z) + (1-y) softplus(z): finite even when p rounds to 0 or 1
         return float((Y * softplus(-Z) + (1.0 - Y) * softplus(Z)).sum() / N)
+    # cross_entropy: -log softmax(z)[y] = logsumexp(z) - z[y]
     return float((logsumexp_row(Z) - Z[np.arange(m), Y]).sum() / m)
 
 
 def output_delta(output, loss, Z, Yhat, Y):
-    """dZ_L = dL/dZ of the data loss, shape (m, n_L)."""
+    """dZ_L = dL/dZ of the data loss, shape (m, n_L) (the scalar twin's table)."""
     m = Z.shape[0]
     N = Z.size
-    if output == "linear":
+    if output == "linear":        # linear + mse
         return 2.0 * (Z - Y) / N
-    if loss == "mse":
+    if loss == "mse":             # sigmoid + mse: chain through s'(z) = Yhat (1 - Yhat)
         return 2.0 * (Yhat - Y) / N * Yhat * (1.0 - Yhat)
-    if loss == "bce":
+    if loss == "bce":             # sigmoid + bce: the p(1-p) factors cancel
         return (Yhat - Y) / N
+    # softmax + cross_entropy: (P - onehot(y)) / m
     dZ = Yhat.copy()
     dZ[np.arange(m), Y] -= 1.0
     return dZ / m

@@ -117,7 +117,11 @@ class MLP:
         return Z_L, output_activation(self.output, Z_L), caches
 
     def batchnorm_layer(self, Z, k, training, update_stats):
-        """BatchNorm of layer k; running = (1 - c) running + c * batch statistic (in place)."""
+        """BatchNorm of layer k: batch statistics in training (moving the running ones), else running.
+
+    running = (1 - momentum) running + momentum * batch statistic, in place, with
+    the unbiased variance var * m / (m - 1) (docs/CONVENTIONS.md, section 12).
+    """
         gamma, beta = self.params["gamma%d" % k], self.params["beta%d" % k]
         rm, rv = self.buffers["running_mean%d" % k], self.buffers["running_var%d" % k]
         if not training:
@@ -131,13 +135,13 @@ class MLP:
         return U, cache
 
     def forward(self, X, training=False, masks=None):
-        """Yhat for X (m, n_0) -> (m, n_L); no running statistic moves."""
+        """Yhat for X (m, n_0) -> (m, n_L); no running statistic moves (this is for looking)."""
         X = check.as_matrix(X, "X", self.sizes[0])
         masks = _shared.forward_masks(self, masks, X.shape[0], training, check.as_masks)
         return self.forward_with_cache(X, training, masks if training else None)[1]
 
     def predict(self, X):
-        """Inference-mode output Yhat (m, n_L)."""
+        """Inference-mode output Yhat (m, n_L): no dropout, BatchNorm on running statistics."""
         return self.forward(X, training=False)
 
     # -------------------------------------------------------------------- loss
@@ -146,7 +150,7 @@ class MLP:
         return data_loss(self.output, self.loss_name, Z, Yhat, Y)
 
     def l2_penalty(self):
-        """(l2 / 2) sum_k ||W_k||^2 + (l2_bias / 2) sum_k ||b_k||^2."""
+        """(l2 / 2) sum_k ||W_k||^2 + (l2_bias / 2) sum_k ||b_k||^2 (note the 1/2)."""
         layers = range(1, self.n_layers + 1)
         penalty = 0.0
         if self.l2 > 0.0:
@@ -165,6 +169,9 @@ class MLP:
     def loss_and_grads(self, X, Y, masks=None):
         """One forward and backward pass: (total loss, grads), parameters unchanged.
 
+        In training mode (the default) dropout masks are applied (drawn with
+        ``draw_masks`` unless given) and BatchNorm uses, and updates, batch
+        statistics.  ``grads`` has exactly the keys and shapes of ``params``.
         Plain float64 arrays are checked in full only if something looks wrong
         (``toolkit.validation.plain_batch``), as in the scalar twin.
         """
@@ -190,12 +197,12 @@ class MLP:
 
     # ---------------------------------------------------------------- backward
     def backward(self, dZ, caches):
-        """Gradients of the total loss, from dZ_L (m, n_L) down to layer 1."""
+        """Gradients of the total loss for every parameter, from dZ_L (m, n_L) down to layer 1."""
         grads = {}
         for k in range(self.n_layers, 0, -1):
             W, b = self.params["W%d" % k], self.params["b%d" % k]
             dW, db = affine_backward(dZ, caches[k - 1]["affine"])
-            if self.l2 > 0.0:
+            if self.l2 > 0.0:                                       # d/dW of (l2/2)||W||^2 = l2 W
                 dW = dW + self.l2 * W
             if self.l2_bias > 0.0:
                 db = db + self.l2_bias * b
@@ -203,7 +210,7 @@ class MLP:
             if k == 1:
                 break
             dA = affine_backward_input(dZ, caches[k - 1]["affine"])
-            below = caches[k - 2]
+            below = caches[k - 2]                                   # the hidden layer k - 1
             if below["drop"] is not None:
                 dA = dropout_backward(dA, below["drop"])
             dZ = activation_backward(dA, below["act"])

@@ -51,7 +51,7 @@ deriv_sigmoid = _activations.sigmoid_prime     # s'(z) = s(z) * (1 - s(z))
 
 
 def mse_loss(y_true, y_pred):
-    """Mean squared error: mean((y_true - y_pred)^2) over the n entries."""
+    """Mean squared error of n predictions: (1/n) sum_i (y_true_i - y_pred_i)^2, as a mean."""
     e = np.asarray(y_true, dtype=np.float64) - np.asarray(y_pred, dtype=np.float64)
     return float(np.mean(e * e))
 

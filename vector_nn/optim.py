@@ -4,9 +4,13 @@ Each rule is the scalar twin's loop body, applied to a whole parameter array
 at once.  Parameters are updated in place (``P -= ...``), so the arrays in
 ``net.params`` stay the same objects::
 
+    lr_s = lr0 / (1 + decay * s)                            (lr_at, the scalar twin's)
     SGD:   v = mu * v + (1 - d) * g ;  P -= lr_s * v        (P -= lr_s * g without momentum)
     Adam:  m = b1 m + (1 - b1) g ;  v = b2 v + (1 - b2) g g
-           P -= lr_s * (m / c1) / (sqrt(v / c2) + eps)
+           P -= lr_s * (m / c1) / (sqrt(v / c2) + eps)     c1 = 1 - b1^t, c2 = 1 - b2^t, t = s + 1
+
+The learning rate, its decay and the step counter are not array math: they
+are the scalar twin's ``Optimizer`` and ``lr_at``, shared.
 """
 
 import numpy as np
@@ -44,25 +48,25 @@ class SGD(Optimizer):
             self.state = {"v": {}}
 
     def step(self, params, grads):
-        """One update of every parameter, in place."""
+        """One update of every parameter, in place (rule in the module docstring)."""
         check_bound(self, params, grads, check_grads)
         lr = self.current_lr()
         mu, d = self.momentum, self.dampening
         for name, P in params.items():
             g = np.asarray(grads[name], dtype=np.float64)
             if mu == 0.0:
-                P -= lr * g
+                P -= lr * g                             # P <- P - lr g, in place
                 continue
             if name not in self.state["v"]:
                 self.state["v"][name] = np.zeros_like(P)
             v = self.state["v"][name]
-            v[...] = mu * v + (1.0 - d) * g
-            P -= lr * v
+            v[...] = mu * v + (1.0 - d) * g              # v <- mu v + (1 - d) g
+            P -= lr * v                                 # P <- P - lr v
         self.steps += 1
 
 
 class Adam(Optimizer):
-    """Adam: bias-corrected moving averages of the gradient and its square."""
+    """Adam: momentum on the gradient and on its square, both bias-corrected."""
 
     name = "adam"
     hyperparameters = ("lr", "beta1", "beta2", "eps", "decay")
@@ -71,15 +75,15 @@ class Adam(Optimizer):
         super().__init__(lr, decay)
         self.beta1 = check_number("beta1", beta1, low=0.0, high=1.0, high_inclusive=False)
         self.beta2 = check_number("beta2", beta2, low=0.0, high=1.0, high_inclusive=False)
-        self.eps = check_number("eps", eps, low=0.0, low_inclusive=False)
+        self.eps = check_number("eps", eps, low=0.0, low_inclusive=False)   # eps = 0 divides by 0
         self.state = {"m": {}, "v": {}}
 
     def step(self, params, grads):
-        """One Adam update of every parameter, in place."""
+        """One Adam update of every parameter, in place (rule in the module docstring)."""
         check_bound(self, params, grads, check_grads)
         lr = self.current_lr()
         b1, b2, eps, t = self.beta1, self.beta2, self.eps, self.steps + 1
-        c1, c2 = 1.0 - b1 ** t, 1.0 - b2 ** t
+        c1, c2 = 1.0 - b1 ** t, 1.0 - b2 ** t          # bias corrections
         for name, P in params.items():
             g = np.asarray(grads[name], dtype=np.float64)
             if name not in self.state["m"]:
@@ -88,10 +92,11 @@ class Adam(Optimizer):
             m, v = self.state["m"][name], self.state["v"][name]
             m[...] = b1 * m + (1.0 - b1) * g
             v[...] = b2 * v + (1.0 - b2) * g * g
-            P -= lr * (m / c1) / (np.sqrt(v / c2) + eps)
+            P -= lr * (m / c1) / (np.sqrt(v / c2) + eps)     # mhat = m / c1, vhat = v / c2
         self.steps += 1
 
 
+# The registry, as in the scalar twin: an unknown name is an error, never a fallback.
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}
 
 

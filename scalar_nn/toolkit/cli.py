@@ -1,4 +1,5 @@
-"""The ``twin-nn`` command: train, compare, overclock, gradcheck, recipes.
+"""The ``twin-nn`` command: recipes, train, compare, overclock, gradcheck (here), predict,
+evaluate, info (``cli_data``), trace (``trace``) and lr-schedule (``cli_pictures``).
 
 It lives in scalar_nn (standard library only: argparse) and loads the vector
 twin only when a command asks for it, so ``twin-nn train people-221 --twin
@@ -6,7 +7,8 @@ scalar`` works on a Python without NumPy, PyPy included.
 
 Every error the user can cause (an unknown recipe, a bad lr, a missing
 package, a diverging run) is printed as one line, ``twin-nn: error: ...``,
-with exit status 2; there is no traceback.
+with exit status 2; there is no traceback.  A bad option value is
+argparse's ``twin-nn COMMAND: error: ...``, also one line (``_Parser``).
 """
 
 import argparse
@@ -25,6 +27,20 @@ PROG = "twin-nn"
 
 
 # ----------------------------------------------------------------- helpers
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a subcommand's usage errors on one line.
+
+    argparse prints the whole usage before the error; for ``train`` that is a
+    dozen lines above the one that matters.  A subcommand's error is one line
+    pointing to its ``--help``; ``twin-nn`` alone keeps its (short) usage.
+    """
+
+    def error(self, message):
+        if " " not in self.prog:
+            super().error(message)
+        self.exit(2, "%s: error: %s (%s --help lists the options)\n" % (self.prog, message, self.prog))
+
+
 def _positive_int(text):
     try:
         value = int(text)
@@ -105,7 +121,9 @@ def cmd_recipes(args, out):
 
 def cmd_train(args, out):
     """Train one recipe in one twin; print progress, final scores, the target, save if asked."""
+    _check_engine(args)
     if cli_data.wants_data(args):
+        _use_exact(args, out)                # --exact holds for your own data too
         return cli_data.cmd_train_data(args, out)
     cli_data.check_train_args(args)          # also checks --save before any training
     recipe = recipes.get(args.recipe)
@@ -113,7 +131,8 @@ def cmd_train(args, out):
     pictures.check_destinations(args, recipe)
     _warn_slow(recipe, args.twin, args.epochs, out)
     _use_exact(args, out)
-    out.write("training %s in %s_nn (seed %d)\n" % (recipe.name, args.twin, args.seed))
+    engine = ", %s engine" % args.engine if args.twin == "vector" else ""
+    out.write("training %s in %s_nn (seed %d%s)\n" % (recipe.name, args.twin, args.seed, engine))
     result = recipes.run(recipe.name, args.twin, epochs=args.epochs, lr=args.lr, seed=args.seed,
                          verbose=0 if args.quiet else 1, out=out, engine=args.engine,
                          monitor_holdout=bool(args.plot))
@@ -127,6 +146,14 @@ def cmd_train(args, out):
         out.write("saved model to %s\n" % args.save)
     pictures.train_picture(args, result, out)
     return extras.target_status(result, args.check)
+
+
+def _check_engine(args):
+    """--engine picks the vector twin's rung; with --twin scalar it would be silently ignored."""
+    if getattr(args, "twin", "vector") == "scalar" and getattr(args, "engine_given", False) \
+            and args.engine != "exact":
+        raise ValueError("--engine %s picks a rung of the vector twin; the scalar twin has one: "
+                         "drop --engine, or add --twin vector" % args.engine)
 
 
 def _use_exact(args, out):
@@ -156,7 +183,8 @@ def cmd_compare(args, out):
     _warn_slow(recipe, "scalar", args.epochs, out)
     _use_exact(args, out)
     extras.explain_people(recipe, out)
-    out.write("%s: both twins from the same initial weights (seed %d), same batches\n" % (recipe.name, args.seed))
+    out.write("%s: both twins from the same initial weights (seed %d), same batches; vector_nn on its %s "
+              "engine\n" % (recipe.name, args.seed, args.engine))
     res = recipes.compare(recipe.name, epochs=args.epochs, seed=args.seed, out=out, engine=args.engine)
     hs, hv = res["scalar"].history, res["vector"].history
     every = args.every or recipe.train.get("log_every", 1)
@@ -195,18 +223,20 @@ def cmd_overclock(args, out):
     extras.require_twins([args.twin], "overclock")
     extras.check_overclock(recipe, args.epochs, args.delta, args.at_epoch)
     pictures.check_destinations(args)
+    _check_engine(args)
     _warn_slow(recipe, args.twin, args.epochs, out)
+    _use_exact(args, out)
     options = {}
     if args.delta is not None:
         options["delta"] = args.delta
     if args.at_epoch is not None:
         options["at_epoch"] = args.at_epoch
     base, clocked, clock = recipes.overclock_ab(recipe.name, args.twin, epochs=args.epochs, seed=args.seed,
-                                                verbose=0, out=out, **options)
+                                                verbose=0, out=out, engine=args.engine, **options)
     events = [e for e in clocked.history.events if e.get("kind") == "overclock"]
     every = args.every or recipe.train.get("log_every", 1)
-    out.write("%s in %s_nn, A = plain, B = with Overclock (%s)\n" % (
-        recipe.name, args.twin, ", ".join("%s=%s" % kv for kv in sorted((recipe.overclock or {}).items()))
+    out.write("%s in %s_nn%s, A = without Overclock, B = with Overclock (%s)\n" % (
+        recipe.name, args.twin, " (%s engine)" % args.engine if args.twin == "vector" else "", ", ".join("%s=%s" % kv for kv in sorted((recipe.overclock or {}).items()))
         if not options else ", ".join("%s=%s" % kv for kv in sorted(options.items()))))
     out.write("%8s  %14s  %14s  %10s\n" % ("epoch", "A loss", "B loss", "B lr"))
     fired = {e["epoch"] for e in events}
@@ -277,12 +307,14 @@ def cmd_gradcheck(args, out):
 
 # ------------------------------------------------------------------ parser
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="One neural network written twice: scalar_nn (pure Python loops) and vector_nn "
-                    "(NumPy). Train a named recipe in either twin, compare the twins step by step, "
-                    "run the Overclock A/B experiment or check gradients; train, compare, overclock "
-                    "and lr-schedule draw pictures with --plot FILE.png (needs matplotlib).",
+                    "(NumPy). Train a named recipe or your own CSV file in either twin, compare the "
+                    "twins step by step, run the Overclock A/B experiment, check gradients, trace "
+                    "every number of a training step, or predict with a saved model; train, compare, "
+                    "overclock and lr-schedule draw pictures with --plot FILE.png (needs matplotlib). "
+                    "Every command has --help.",
         epilog="Recipes: %s. Example: %s compare people-221" % (_recipe_names(), PROG))
     parser.add_argument("--version", action="version", version="%s %s" % (PROG, _version()))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -336,17 +368,24 @@ def build_parser():
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("overclock", help="the Overclock A/B experiment",
-                       description="Train RECIPE twice from the same initial weights: A with a constant "
-                                   "learning rate, B with Overclock (which changes lr by a signed DELTA "
-                                   "once the loss oscillates). Prints both curves and final losses.")
+                       description="Train RECIPE twice from the same initial weights and batches: A "
+                                   "as the recipe trains it, B the same plus Overclock (which changes "
+                                   "lr by a signed DELTA once the loss oscillates). Prints both curves "
+                                   "and final losses.")
     p.add_argument("recipe", metavar="RECIPE", nargs="?", default="swish-overclock",
                    help="default: swish-overclock")
-    p.add_argument("--twin", choices=("scalar", "vector"), default="vector", help="default: vector")
+    p.add_argument("--twin", choices=("scalar", "vector"), default="vector",
+                   help="which implementation trains (default: vector)")
+    p.add_argument("--engine", choices=recipes.ENGINES, default=None,
+                   help="the vector twin's rung: fast (vector_nn.fast, default), plain (vector_nn) "
+                        "or exact (= --exact)")
+    p.add_argument("--exact", action="store_true",
+                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
     p.add_argument("--delta", type=_float, help="signed lr change (default: the recipe's)")
     p.add_argument("--at-epoch", type=_positive_int, help="fire at this epoch instead of detecting oscillation")
     p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    p.add_argument("--every", type=_positive_int, help="print every N-th epoch")
+    p.add_argument("--every", type=_positive_int, help="print every N-th epoch (default: the recipe's)")
     p.add_argument("--csv", metavar="PATH", help="also write both curves as CSV (epoch, A loss, B loss, B lr)")
     pictures.add_plot_option(p, "the A and B curves, where Overclock fired, and both lr schedules")
     p.set_defaults(func=cmd_overclock)
@@ -357,7 +396,8 @@ def build_parser():
     p.add_argument("recipe", metavar="RECIPE", help="one of: %s" % _recipe_names())
     p.add_argument("--rows", type=_positive_int, default=4, help="rows of data to use (default 4)")
     p.add_argument("--tol", type=_positive_float, default=1e-6, help="relative error allowed (default 1e-6)")
-    p.add_argument("--twins", nargs="+", choices=("scalar", "vector"), default=["scalar", "vector"])
+    p.add_argument("--twins", nargs="+", choices=("scalar", "vector"), default=["scalar", "vector"],
+                   help="which twins to check (default: both; the vector twin as plain vector_nn)")
     p.add_argument("--exact", action="store_true",
                    help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")

@@ -219,6 +219,8 @@ def check_train_args(args):
         raise ValueError("--data needs a file name, got an empty string")
     if args.data is not None and args.target is None:
         raise ValueError("--data needs --target COLUMN: the column to predict")
+    if args.data is not None and getattr(args, "check", False):
+        raise ValueError("--check tests a recipe's quality target; --data training has no target to meet")
     if args.save is not None:
         check_save(args.save, args.twin)
 
@@ -263,6 +265,7 @@ def cmd_train_data(args, out):
         raise ValueError("--early-stopping watches the validation loss: give --val-split too")
     data = csvdata.prepare(table, args.target, task=args.task, standardize=not args.no_standardize,
                            val_split=val_split, seed=args.seed)
+    _check_pictures(args, data)              # before the training, not after it
     layers = [32, 16] if args.layers is None else args.layers
     sizes = [len(data.features)] + layers + [data.n_out]
     hidden = args.hidden or "tanh"
@@ -328,8 +331,9 @@ def cmd_train_data(args, out):
     Xs, Ys = (data.X, data.Y_raw) if data.Xv is None else (data.Xv, data.Yv_raw)
     data_meta = data.meta()
     scores = scores_of(net, Xs, Ys, data_meta)
-    out.write("done in %.2f s; %s: %s\n" % (seconds, "held-out rows" if data.Xv is not None else "training rows",
-                                           format_scores(scores, data_meta)))
+    where = ("held-out scores (%d rows never trained on)" % len(data.Xv) if data.Xv is not None
+             else "scores on the %d training rows (no rows held out: --val-split 0)" % len(data.X))
+    out.write("done in %.2f s; %s: %s\n" % (seconds, where, format_scores(scores, data_meta)))
     if args.save is not None:
         meta = {"twin": args.twin, "data": data_meta,
                 "train": {"optimizer": optimizer_name, "hyperparameters": hyper, "epochs": epochs,
@@ -337,7 +341,49 @@ def cmd_train_data(args, out):
                           "early_stopping": args.early_stopping}}
         parts.serialize.save_model(net, args.save, history=history, meta=meta)
         out.write("saved model to %s\n" % args.save)
+    _draw_pictures(args, net, history, data, out)
     return 0
+
+
+def _check_pictures(args, data):
+    """--plot / --plot-regions with --data: usable paths, matplotlib, and a 2-feature classifier for regions."""
+    from . import cli_pictures
+    if args.plot_regions is not None and (len(data.features) != 2 or data.task == "regression"):
+        raise ValueError("--plot-regions needs 2 feature columns and a classification target; %s has %d "
+                         "feature%s and a %s target" % (args.data, len(data.features),
+                                                        "" if len(data.features) == 1 else "s", data.task))
+    cli_pictures.check_destinations(args)
+
+
+class _RawUnits:
+    """A trained network seen in the CSV's own units: ``predict`` applies the stored scaling first."""
+
+    def __init__(self, net, mean, std):
+        self.net, self.mean, self.std = net, mean, std
+        self.sizes, self.loss_name, self.ops = net.sizes, net.loss_name, net.ops
+
+    def predict(self, X):
+        return self.net.predict(csvdata.scale(X, self.mean, self.std))
+
+
+def _draw_pictures(args, net, history, data, out):
+    """train --data --plot: the training curves; --plot-regions: the plane of the two features."""
+    from . import plots
+    title = "%s, target %r, in %s_nn%s, seed %d" % (
+        os.path.basename(args.data), data.target, args.twin,
+        " (%s engine)" % args.engine if args.twin == "vector" else "", args.seed)
+    if args.plot:
+        plots.training_curves(history, args.plot, title, val_label="held-out")
+        out.write("wrote the training curves to %s\n" % args.plot)
+    if args.plot_regions:
+        shown, X, Xv = net, data.X, data.Xv
+        if data.mean is not None:                # draw in the file's units, not the standardized ones
+            shown = _RawUnits(net, data.mean, data.std)
+            X = [[x * s + m for x, m, s in zip(row, data.mean, data.std)] for row in data.X]
+            Xv = None if data.Xv is None else [[x * s + m for x, m, s in zip(row, data.mean, data.std)]
+                                               for row in data.Xv]
+        plots.decision_regions(shown, X, data.Y, args.plot_regions, title, X_test=Xv, Y_test=data.Yv)
+        out.write("wrote the decision regions to %s\n" % args.plot_regions)
 
 
 def _note_large_target(data, out):
@@ -466,6 +512,17 @@ def cmd_evaluate(args, out):
 
 
 # ------------------------------------------------------------------- info
+def _saved_exact(path, net):
+    """Whether the file marks exact mode (options.exact); the scalar twin's loader ignores the mark."""
+    if getattr(net, "exact", False):
+        return True
+    if path.lower().endswith(".npz"):
+        return False
+    import json
+    with open(path, encoding="utf-8") as f:                  # already read and checked by _load
+        return json.load(f).get("options", {}).get("exact") is True
+
+
 def cmd_info(args, out):
     """``twin-nn info MODEL``: architecture, options, training, history summary, labels."""
     path = args.model
@@ -477,8 +534,9 @@ def cmd_info(args, out):
     out.write("model file: %s (%s, twin-nn format version 1)\n" % (path, kind))
     out.write("architecture: %s  (%s hidden, %s output, %s loss), %d parameters\n" % (
         " -> ".join(map(str, net.sizes)), net.hidden, net.output, net.loss_name, n_params))
-    out.write("options: l2 %g, l2_bias %g, dropout %g, batchnorm %s, bn_momentum %g, seed %d\n" % (
-        net.l2, net.l2_bias, net.dropout, "on" if net.batchnorm else "off", net.bn_momentum, net.seed))
+    out.write("options: l2 %g, l2_bias %g, dropout %g, batchnorm %s, bn_momentum %g, seed %d%s\n" % (
+        net.l2, net.l2_bias, net.dropout, "on" if net.batchnorm else "off", net.bn_momentum, net.seed,
+        ", exact mode (the vector twin loads it as vector_nn.exact)" if _saved_exact(path, net) else ""))
     data = _data_meta(meta)
     if data:
         out.write("data: %s, target %r (%s), %d feature%s: %s\n" % (

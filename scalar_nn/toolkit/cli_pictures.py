@@ -26,7 +26,8 @@ def add_regions_option(parser):
     """``--plot-regions FILE.png`` (train): the decision regions of a 2-D classifier."""
     parser.add_argument("--plot-regions", metavar="FILE.png",
                         help="draw the decision regions over the plane with the training and held-out "
-                             "points into FILE.png; for %s (needs matplotlib)" % REGION_RECIPES_HINT)
+                             "points into FILE.png; for %s, or a --data file with 2 feature columns and "
+                             "class labels (needs matplotlib)" % REGION_RECIPES_HINT)
 
 
 def check_png_destination(path, option):
@@ -90,7 +91,8 @@ def overclock_picture(args, recipe, base, clocked, events, out):
     if not getattr(args, "plot", None):
         return
     plots.overclock_ab(base.history, clocked.history, args.plot,
-                       "Overclock A/B: %s" % _title(recipe, args.twin, args.seed), events=events)
+                       "Overclock A/B: %s" % _title(recipe, args.twin, args.seed, getattr(args, "engine", None)),
+                       events=events)
     out.write("wrote both curves to %s\n" % args.plot)
 
 

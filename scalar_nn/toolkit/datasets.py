@@ -435,7 +435,7 @@ def _sklearn_datasets():
     except ImportError as err:
         raise ImportError(
             "this data set comes from scikit-learn, which is not installed: "
-            "pip install twin-nn[compare]  (or pip install scikit-learn)"
+            "pip install 'twin-nn[compare]', or pip install scikit-learn"
         ) from err
     return skd
 

@@ -21,7 +21,7 @@ import io
 
 from .validation import plain
 
-INSTALL_HINT = "pip install 'twin-nn[plot]' (or: pip install matplotlib)"
+INSTALL_HINT = "pip install 'twin-nn[plot]', or pip install matplotlib"
 
 # A difference of exactly 0 has no place on a log axis; it is drawn at this
 # floor, with its own marker, and the legend says so.

@@ -1,4 +1,4 @@
-"""Named recipes: each seed system of the project, ready to run in either twin.
+"""Named recipes: the project's reference setups (its "seed systems"), ready to run in either twin.
 
 A recipe is plain data: the dataset and its arguments, the architecture, the
 optimizer and its hyperparameters, the training options and the quality
@@ -65,7 +65,7 @@ _add(Recipe(
     train=dict(epochs=1000, batch_size=1, shuffle=False, log_every=100),
     target=("mse", "<", 0.02), scalar_seconds=1))
 _add(Recipe(
-    "swish-overclock", "Swish regression, full-batch GD at lr 0.1 (it swells), Overclock A/B",
+    "swish-overclock", "Swish regression, full-batch GD at lr 0.1 (its loss swells): the Overclock A/B run",
     data=("swish_regression", dict(n=400)),
     model=dict(sizes=[8, 64, 1], hidden="swish", output="linear", loss="mse"),
     optimizer=("sgd", dict(lr=0.1)),
@@ -76,7 +76,7 @@ _add(Recipe(
     # so the rule accepts a swell: 3 rises in 6 epochs after a fall (min_flips=1).
     overclock=dict(delta=-0.01, min_flips=1), scalar_seconds=60))
 _add(Recipe(
-    "sine3d", "y = sin(3 x1) + x2^2 cos(3 x3), [3,32,16,1] tanh, mini-batch 32",
+    "sine3d", "y = sin(3 x1) + x2^2 cos(3 x3) on 2000 points, mini-batch 32",
     data=("sine3d", dict(n=2000)),
     model=dict(sizes=[3, 32, 16, 1], hidden="tanh", output="linear", loss="mse"),
     # decay 1e-3 (lr 0.01 -> ~0.001 after 10000 steps) quiets Adam's last epochs:
@@ -86,7 +86,7 @@ _add(Recipe(
     train=dict(epochs=200, batch_size=32, log_every=20),
     target=("mse", "<=", 2e-3), holdout=0.2, scalar_seconds=60))
 _add(Recipe(
-    "sine3d-headline", "the seed's sine3d headline: the same net to held-out MSE <= 1e-4, Adam, mini-batch 64",
+    "sine3d-headline", "sine3d's headline run: the same net to held-out MSE <= 1e-4, longer, Adam, mini-batch 64",
     # Same function and network as sine3d, more rows and a longer, gentler run.
     # The noise of small batches sets the floor: batch 32, lr 0.003, decay 2e-4,
     # 1500 epochs on 1600 rows gave 0.93-1.75e-4 over seeds 0-4 (3 of 5 above
@@ -101,7 +101,7 @@ _add(Recipe(
     train=dict(epochs=2500, batch_size=64, log_every=250),
     target=("mse", "<=", 1e-4), holdout=0.2, scalar_seconds=1500))
 _add(Recipe(
-    "spiral", "3-class spiral, cs231n x1 angle (nnfs x2.5: Bayes ~0.91, too close to 0.90), "
+    "spiral", "3-class spiral (the cs231n arms; recipes.py says why not nnfs's), "
               "ReLU, softmax+CE, L2, dropout, momentum SGD with decay",
     # The spiral's "nnfs" variant (angle x2.5, angle noise 0.2 -> 0.5 rad) puts two
     # of the three arms 1.15 rad apart at every radius: its Bayes accuracy is 0.91
@@ -117,7 +117,7 @@ _add(Recipe(
     train=dict(epochs=100, batch_size=32, log_every=10),
     target=("accuracy", ">=", 0.85), holdout=0.2, scalar_seconds=15))
 _add(Recipe(
-    "spiral-adam", "the spiral (cs231n variant, as above) with Adam",
+    "spiral-adam", "the same spiral with Adam",
     data=("spiral", dict(n_per_class=300, variant="cs231n")),
     model=dict(sizes=[2, 64, 3], hidden="relu", output="softmax", loss="cross_entropy", l2=1e-4, dropout=0.1),
     optimizer=("adam", dict(lr=0.01, decay=1e-4)),

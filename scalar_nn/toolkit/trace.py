@@ -101,8 +101,11 @@ class Setup:
             extra += ", l2_bias %g" % net.l2_bias
         if net.dropout > 0.0:
             extra += ", dropout %g" % net.dropout
-        return "%s\nnetwork %s, hidden %s, output %s, loss %s%s\noptimizer %r\ndata: %d rows, batch %d" % (
-            self.title, net.sizes, net.hidden, net.output, net.loss_name, extra, self.optimizer,
+        opt = self.optimizer            # its hyperparameters, not its step count (the trace has run)
+        optimizer = "%s(%s)" % (type(opt).__name__, ", ".join("%s=%g" % (k, getattr(opt, k))
+                                                            for k in opt.hyperparameters))
+        return "%s\nnetwork %s, hidden %s, output %s, loss %s%s\noptimizer %s\ndata: %d rows, batch %d" % (
+            self.title, net.sizes, net.hidden, net.output, net.loss_name, extra, optimizer,
             len(self.X), self.batch_size)
 
 

@@ -4,15 +4,21 @@ One epoch::
 
     order = permutation(n, key_for(seed, SHUFFLE, epoch))    (or 0..n-1 without shuffle)
     for each chunk of ``batch_size`` indices in order:       (the last chunk may be smaller)
-        loss, grads = net.loss_and_grads(X[chunk], Y[chunk])  (section 10: before the update)
+        loss, grads = net.loss_and_grads_clean(X[chunk], Y[chunk])  (section 10: before the update)
         optimizer.step(net.params, grads)
     history: mean of the step losses, training metric, validation loss/metric, lr
 
+(``loss_and_grads_clean`` is ``loss_and_grads`` on data already checked
+once by ``clean_data``: the same numbers, without re-validating every batch.)
+
 The loop is the same for both twins and lives here; what touches numbers
-(cleaning the data, gathering a batch's rows, scoring a prediction) is done
-by the twin's own training module, passed in as ``twin``.  Because the
-shuffle and the validation split come from the shared counter-based stream,
-both twins see exactly the same batches.
+(cleaning the data, gathering a batch's rows, scoring a prediction) is asked
+of the network's ops object, ``net.ops``, a ``TrainingOps`` (below): this
+module's ``LIST_OPS`` for the scalar twin, ``vector_nn.toolkit.ops.ARRAY_OPS``
+for the vector twin (the engine and exact mode use subclasses of its
+``ArrayOps``).  Because the shuffle and the validation
+split come from the shared counter-based stream, both twins see exactly the
+same batches.
 """
 
 import contextlib
