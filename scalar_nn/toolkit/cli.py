@@ -13,12 +13,15 @@ argparse's ``twin-nn COMMAND: error: ...``, also one line (``_Parser``).
 
 import argparse
 import importlib
-import math
 import os
 import sys
 import time
 
 from . import cli_data, recipes
+from .argtypes import non_negative_number as _nonnegative_float
+from .argtypes import number as _float
+from .argtypes import positive_int as _positive_int
+from .argtypes import positive_number as _positive_float
 from . import cli_extras as extras
 from . import cli_pictures as pictures
 from .training import TrainingDiverged
@@ -39,40 +42,6 @@ class _Parser(argparse.ArgumentParser):
         if " " not in self.prog:
             super().error(message)
         self.exit(2, "%s: error: %s (%s --help lists the options)\n" % (self.prog, message, self.prog))
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1, got %d" % value)
-    return value
-
-
-def _float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a number" % text) from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError("must be finite, got %s" % text)
-    return value
-
-
-def _positive_float(text):
-    value = _float(text)
-    if value <= 0.0:
-        raise argparse.ArgumentTypeError("must be a finite number > 0, got %s" % text)
-    return value
-
-
-def _nonnegative_float(text):
-    value = _float(text)
-    if value < 0.0:
-        raise argparse.ArgumentTypeError("must be a finite number >= 0, got %s" % text)
-    return value
 
 
 def _version():

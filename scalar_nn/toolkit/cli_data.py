@@ -27,6 +27,10 @@ import textwrap
 import time
 
 from . import csvdata, recipes
+from .argtypes import non_negative_number as non_negative_float
+from .argtypes import positive_int
+from .argtypes import unit_closed as _unit_closed
+from .argtypes import unit_interval as unit_float
 from .csvdata import CSVError  # noqa: F401  (re-exported: what bad data raises)
 from .training import TrainingDiverged
 from .validation import plain
@@ -146,48 +150,6 @@ def _layers(text):
             raise argparse.ArgumentTypeError("layer sizes must be at least 1, got %d in %r" % (n, text))
         sizes.append(n)
     return sizes
-
-
-def _number(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a number" % text) from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError("must be finite, got %s" % text)
-    return value
-
-
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1, got %d" % value)
-    return value
-
-
-def non_negative_float(text):
-    value = _number(text)
-    if value < 0.0:
-        raise argparse.ArgumentTypeError("must be >= 0, got %s" % text)
-    return value
-
-
-def unit_float(text):
-    """A number in [0, 1)."""
-    value = non_negative_float(text)
-    if value >= 1.0:
-        raise argparse.ArgumentTypeError("must lie in [0, 1), got %s" % text)
-    return value
-
-
-def _unit_closed(text):
-    value = non_negative_float(text)
-    if value > 1.0:
-        raise argparse.ArgumentTypeError("must lie in [0, 1], got %s" % text)
-    return value
 
 
 def _hidden_choices():
