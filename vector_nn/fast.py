@@ -35,6 +35,8 @@ like any other twin.  Nothing handed back to the caller (Yhat, the loss, the
 gradients) lives in a buffer.
 """
 
+from operator import is_
+
 import numpy as np
 
 from scalar_nn.toolkit.validation import check_bound
@@ -43,23 +45,82 @@ from . import mlp as _plain
 from . import optim as _plain_optim
 from .toolkit.ops import ArrayOps
 from .layers import batchnorm_backward
-from .losses import output_activation
+from .activations import sigmoid
+from .losses import data_loss, output_activation, output_delta
 
 _WORK_BATCH_SIZES = 4            # work buffers are kept for this many batch sizes
 _WORK_MAX_BYTES = 64 * 2 ** 20   # larger intermediates are not kept between calls
+_TRANSPOSED_MIN = 4096           # weight gradients this big are computed as (dZ^T A)^T (see backward)
 
 
 class FastOps(ArrayOps):
-    """The training loop's array helpers, with the batch gather as ``np.take`` (same rows, same values)."""
+    """The training loop's array helpers, with the batch gather as ``take`` (same rows, same values)."""
 
     name = "fast"
 
     def take_rows(self, A, idx):
-        """The rows of A at ``idx``: ``np.take`` copies whole rows, several times faster than ``A[idx]``."""
+        """The rows of A at ``idx``: ``take`` copies whole rows, several times faster than ``A[idx]``."""
+        if type(A) is np.ndarray:
+            return A.take(idx, axis=0)       # the method: np.take's Python wrapper costs a microsecond
         return np.take(np.asarray(A), idx, axis=0)
 
 
 FAST_OPS = FastOps()
+
+# The flat layout: every parameter of a network is a view of one float64
+# vector, and the gradients of a lean step are views of one fresh vector laid
+# out the same way, so that SGD and Adam update all of them in one pass each
+# (``_flat_for``).  The network's last hand-out is recorded here: the
+# optimizer takes the one-pass update only when every array it is given *is*
+# a view in that record (identity, not value), and the per-parameter loop otherwise.
+_FLAT_MAX = 1 << 16          # networks with more parameters keep separate gradient arrays
+_HANDED = [None]             # (layout, param views, flat params, grad views, flat grads) of the last lean step
+
+
+class _Layout:
+    """Where each parameter lies in the flat vector: names, (start, stop, shape) each."""
+
+    def __init__(self, params):
+        self.names = tuple(params)
+        self.slots, start = [], 0
+        for name in self.names:
+            stop = start + params[name].size
+            self.slots.append((start, stop, params[name].shape))
+            start = stop
+        self.size = start
+
+    def views(self, flat):
+        return tuple(flat[a:b].reshape(shape) for a, b, shape in self.slots)
+
+
+class _Plan:
+    """What a lean step of one batch size needs, looked up once: arrays, names, which branches apply."""
+
+    def __init__(self, net, m):
+        L = net.n_layers
+        self.key = (net.hidden, net.output, net.loss_name)
+        self.keep = True              # False: a buffer was too big to keep, build the plan per call
+        self.Z, self.A, self.S, self.T, self.dA = [None], [None], [None], [None], [None]
+        for k in range(1, L):
+            shape = (m, net.sizes[k])
+            self.Z.append(self._get(net, "Z%d" % k, shape))
+            self.A.append(self._get(net, "A%d" % k, shape))
+            self.S.append(self._get(net, "S%d" % k, shape) if net.hidden == "swish" else None)
+            self.T.append(self._get(net, "T%d" % k, shape))
+            self.dA.append(self._get(net, "dA%d" % k, shape))
+        out = (m, net.sizes[-1])
+        self.D = self._get(net, "D", out)            # the output's dZ, written in place
+        self.U = self._get(net, "U", out)            # an output scratch array
+        self.ones = np.ones(m)
+        self.rows = np.arange(m)
+        self.one_row = m == 1
+        self.names = [("W%d" % k, "b%d" % k) for k in range(1, L + 1)]
+
+    def _get(self, net, name, shape):
+        buf = net._buffer(name, shape)
+        if buf.nbytes > _WORK_MAX_BYTES:
+            self.keep = False
+        return buf
 
 
 class MLP(_plain.MLP):
@@ -70,13 +131,29 @@ class MLP(_plain.MLP):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._work = {}          # batch size m -> {name: work array}, see _buffer
+        self._flatten()
 
     @classmethod
     def from_params(cls, params, *args, **kwargs):
         """As ``vector_nn.mlp.MLP.from_params``."""
         net = super().from_params(params, *args, **kwargs)
         net._work = {}
+        net._flatten()
         return net
+
+    def _flatten(self):
+        """Make every parameter a view of one flat vector (same values), for the one-pass update."""
+        layout = _Layout(self.params)
+        plain_names = tuple(n for k in range(1, self.n_layers + 1) for n in ("W%d" % k, "b%d" % k))
+        if layout.size > _FLAT_MAX or self.batchnorm or layout.names != plain_names:
+            self._flat = None
+            return
+        flat = np.empty(layout.size)
+        views = layout.views(flat)
+        for name, view in zip(layout.names, views):
+            view[...] = self.params[name]
+            self.params[name] = view
+        self._flat = (layout, flat, views)
 
     def _buffer(self, name, shape):
         """A float64 work array for the intermediate ``name`` (e.g. "Z1"), kept for the next call.
@@ -127,6 +204,80 @@ class MLP(_plain.MLP):
         Z_L = A @ self.params["W%d" % L] + self.params["b%d" % L]
         caches.append({"A_prev": A})
         return Z_L, output_activation(self.output, Z_L), caches
+
+    # ------------------------------------------------------------ the lean step
+    def loss_and_grads_clean(self, X, Y, masks=None):
+        """As the plain twin's; without masks and BatchNorm, the lean step (``_lean``)."""
+        if masks is None and self.training and self.dropout > 0.0:
+            masks = self.draw_masks(X.shape[0])
+        if masks is not None or self.batchnorm:
+            return super().loss_and_grads_clean(X, Y, masks)
+        return self._lean(X, Y)
+
+    def _plan(self, m):
+        """The ``_Plan`` of batch size m, kept with the work buffers of m."""
+        per_m = self._work.get(m)
+        plan = None if per_m is None else per_m.get("plan")
+        if plan is None or plan.key != (self.hidden, self.output, self.loss_name):
+            plan = _Plan(self, m)
+            per_m = self._work.get(m)
+            if plan.keep and per_m is not None:
+                per_m["plan"] = plan
+        return plan
+
+    def _lean(self, X, Y):
+        """One forward and backward pass, no masks, no BatchNorm: the same formulas as
+        ``forward_with_cache`` and ``backward``, with the per-call lookups done once per
+        batch size (``_Plan``) and the gradients written into one fresh flat vector."""
+        flat, params = self._flat, self.params
+        if flat is None or len(params) != len(flat[2]) \
+                or not all(map(is_, map(params.get, flat[0].names), flat[2])):
+            return super().loss_and_grads_clean(X, Y, None)          # a parameter was replaced
+        layout, P, pv = flat
+        m = X.shape[0]
+        plan = self._plan(m)
+        hidden = self.hidden
+        L = len(pv) // 2
+        acts, saved = [X], [None]
+        A = X
+        for k in range(1, L):
+            Z = np.dot(A, pv[2 * k - 2], out=plan.Z[k])
+            Z += pv[2 * k - 1]                                   # A_{k-1} @ W_k + b_k
+            A, s = _activate_into(hidden, Z, plan.A[k], plan.S[k])
+            acts.append(A)
+            saved.append(s)
+        Z = np.dot(A, pv[-2])
+        Z += pv[-1]                                              # Z_L, a new array
+        self.last_masks = None
+        loss, Yhat, dZ = _output_and_delta(self.output, self.loss_name, Z, Y, plan)
+        self.last_output = Yhat
+        loss = loss + (self.l2_penalty() if self.l2 > 0.0 or self.l2_bias > 0.0 else 0.0)
+        G = np.empty(layout.size)
+        gv = layout.views(G)
+        l2, l2_bias = self.l2, self.l2_bias
+        for k in range(L, 0, -1):
+            A_prev, W, gW, gb = acts[k - 1], pv[2 * k - 2], gv[2 * k - 2], gv[2 * k - 1]
+            if plan.one_row:                 # one row: an outer product, one broadcast multiply
+                np.multiply(A_prev.T, dZ, out=gW)
+            elif gW.size >= _TRANSPOSED_MIN:
+                np.copyto(gW, np.dot(dZ.T, A_prev).T)            # (dZ_k^T A_{k-1})^T, see backward
+            else:
+                np.dot(A_prev.T, dZ, out=gW)                     # A_{k-1}^T @ dZ_k
+            np.dot(plan.ones, dZ, out=gb)                        # 1^T dZ_k, see _column_sums
+            if l2 > 0.0:
+                gW += l2 * W
+            if l2_bias > 0.0:
+                gb += l2_bias * pv[2 * k - 1]
+            if k == 1:
+                break
+            dA = plan.dA[k - 1]
+            if W.shape[1] == 1:
+                np.multiply(dZ, W.T, out=dA)
+            else:
+                np.dot(dZ, W.T, out=dA)                          # dZ_k @ W_k^T
+            dZ = _times_prime(hidden, dA, plan.Z[k - 1], saved[k - 1], plan.T[k - 1])
+        _HANDED[0] = (layout, pv, P, gv, G)
+        return loss, dict(zip(layout.names, gv))
 
     def backward(self, dZ, caches):
         """Gradients of the total loss, from dZ_L down to layer 1 (work buffers for dA)."""
@@ -199,15 +350,59 @@ class _Scratch:
             buf = work[(name, i)] = np.empty(P.shape)
         return buf
 
+    def _flat(self, params, grads, slots):
+        """(flat params, flat grads, [flat state vector per slot]) when one pass can update them all, else None.
+
+        That is when ``params`` and ``grads`` hold exactly the views of the
+        network's last lean step (``_HANDED``), and each state dict in
+        ``slots`` ("v", or "m" and "v") holds this optimizer's flat views (or
+        nothing yet: then they are made, zeros, as the per-parameter loop would).
+        An update through the flat vectors is the per-parameter update, element by element.
+        """
+        h = _HANDED[0]
+        if h is None or type(params) is not dict or type(grads) is not dict:
+            return None
+        layout, pv, P, gv, G = h
+        names = layout.names
+        if len(params) != len(names) or len(grads) != len(names) \
+                or not all(map(is_, map(params.get, names), pv)) or not all(map(is_, map(grads.get, names), gv)):
+            return None
+        flat = self.__dict__.get("_flat_state")
+        if flat is None or flat[0] is not P:
+            if any(self.state[s] for s in slots):
+                return None               # state from the per-parameter loop: keep using it
+            vectors = [np.zeros(P.size) for _ in slots]
+            views = [layout.views(V) for V in vectors]
+            for s, vs in zip(slots, views):
+                self.state[s].update(zip(names, vs))
+            flat = self._flat_state = (P, vectors, views, np.empty(P.size), np.empty(P.size))
+        for s, vs in zip(slots, flat[2]):
+            state = self.state[s]
+            if len(state) != len(names) or not all(map(is_, map(state.get, names), vs)):
+                return None
+        return flat, G
+
 
 class SGD(_Scratch, _plain_optim.SGD):
     """vector_nn's SGD, every product written into kept scratch arrays."""
 
     def step(self, params, grads):
-        """One update of every parameter, in place."""
+        """One update of every parameter, in place (all of them in one pass after a lean step)."""
         check_bound(self, params, grads, _plain_optim.check_grads)
         lr = self.current_lr()
         mu, d = self.momentum, self.dampening
+        one_pass = self._flat(params, grads, ("v",) if mu != 0.0 else ())
+        if one_pass is not None:
+            (P, vectors, _, tmp, _), G = one_pass
+            if mu == 0.0:
+                P -= np.multiply(G, lr, out=tmp)                 # P - lr g
+            else:
+                v = vectors[0]
+                v *= mu
+                v += G if d == 0.0 else np.multiply(G, 1.0 - d, out=tmp)
+                P -= np.multiply(v, lr, out=tmp)                 # P - lr v
+            self.steps += 1
+            return
         for name, P in params.items():
             g = np.asarray(grads[name], dtype=np.float64)   # nested lists are accepted too
             tmp = self._scratch(name, P)
@@ -227,32 +422,101 @@ class Adam(_Scratch, _plain_optim.Adam):
     """vector_nn's Adam, in place, every product written into kept scratch arrays."""
 
     def step(self, params, grads):
-        """One Adam update of every parameter, in place."""
+        """One Adam update of every parameter, in place (all of them in one pass after a lean step)."""
         check_bound(self, params, grads, _plain_optim.check_grads)
         lr = self.current_lr()
         b1, b2, eps, t = self.beta1, self.beta2, self.eps, self.steps + 1
         c1, c2 = 1.0 - b1 ** t, 1.0 - b2 ** t
+        one_pass = self._flat(params, grads, ("m", "v"))
+        if one_pass is not None:
+            (P, (m, v), _, tmp, tmp2), G = one_pass
+            _adam_update(P, G, m, v, tmp, tmp2, lr, b1, b2, eps, c1, c2)
+            self.steps += 1
+            return
         for name, P in params.items():
             g = np.asarray(grads[name], dtype=np.float64)   # nested lists are accepted too
             if name not in self.state["m"]:
                 self.state["m"][name] = np.zeros_like(P)
                 self.state["v"][name] = np.zeros_like(P)
             m, v = self.state["m"][name], self.state["v"][name]
-            tmp, tmp2 = self._scratch(name, P), self._scratch(name, P, 1)
-            m *= b1
-            m += np.multiply(g, 1.0 - b1, out=tmp)               # + (1 - b1) g
-            v *= b2
-            np.multiply(g, 1.0 - b2, out=tmp)
-            tmp *= g
-            v += tmp                                             # + (1 - b2) g g
-            step = np.divide(m, c1, out=tmp)                     # mhat = m / c1
-            step *= lr                                           # lr mhat
-            denom = np.divide(v, c2, out=tmp2)                   # vhat = v / c2
-            np.sqrt(denom, out=denom)
-            denom += eps                                         # sqrt(vhat) + eps
-            step /= denom
-            P -= step
+            _adam_update(P, g, m, v, self._scratch(name, P), self._scratch(name, P, 1), lr, b1, b2, eps, c1, c2)
         self.steps += 1
+
+
+def _adam_update(P, g, m, v, tmp, tmp2, lr, b1, b2, eps, c1, c2):
+    """One Adam update of P in place; tmp and tmp2 are scratch arrays shaped like P."""
+    m *= b1
+    m += np.multiply(g, 1.0 - b1, out=tmp)                       # + (1 - b1) g
+    v *= b2
+    np.multiply(g, 1.0 - b2, out=tmp)
+    tmp *= g
+    v += tmp                                                     # + (1 - b2) g g
+    step = np.divide(m, c1, out=tmp)                             # mhat = m / c1
+    step *= lr                                                   # lr mhat
+    denom = np.divide(v, c2, out=tmp2)                           # vhat = v / c2
+    np.sqrt(denom, out=denom)
+    denom += eps                                                 # sqrt(vhat) + eps
+    step /= denom
+    P -= step
+
+
+# ----------------------------------------------------------- the output layer
+def _output_and_delta(output, loss, Z, Y, plan):
+    """(data loss, Yhat, dZ_L) of ``losses.data_loss``, ``output_activation`` and ``output_delta``.
+
+    The same expressions evaluated in the same order, sharing what they have in
+    common (Yhat - Y; the softmax's exp and row sums, which logsumexp needs too);
+    Yhat is a new array, dZ_L is written into the plan's buffer D.
+    """
+    D, U = plan.D, plan.U
+    if output == "linear" and loss == "mse":
+        np.subtract(Z, Y, out=D)
+        value = float(np.multiply(D, D, out=U).sum() / Z.size)  # ((Yhat - Y) ** 2).sum() / N
+        D *= 2.0
+        D /= Z.size                                              # 2 (Z - Y) / N
+        return value, Z, D
+    if output == "sigmoid" and loss == "mse":
+        Yhat = _sigmoid_exact(Z, U)
+        np.subtract(Yhat, Y, out=D)
+        value = float(np.multiply(D, D, out=U).sum() / Z.size)
+        D *= 2.0
+        D /= Z.size
+        D *= Yhat
+        D *= np.subtract(1.0, Yhat, out=U)                       # 2 (Yhat - Y) / N * Yhat * (1 - Yhat)
+        return value, Yhat, D
+    if output == "sigmoid" and loss == "bce":
+        Yhat = _sigmoid_exact(Z, U)
+        value = data_loss(output, loss, Z, Yhat, Y)
+        np.subtract(Yhat, Y, out=D)
+        D /= Z.size                                              # (Yhat - Y) / N
+        return value, Yhat, D
+    if output == "softmax" and loss == "cross_entropy":
+        m = Z.shape[0]
+        top = Z.max(axis=-1, keepdims=True)
+        E = np.exp(np.subtract(Z, top, out=U), out=U)            # exp(z - max)
+        s = E.sum(axis=-1, keepdims=True)
+        Yhat = E / s                                             # softmax_row
+        lse = np.log(s)
+        lse += top                                               # logsumexp_row, (m, 1)
+        value = float((lse[:, 0] - Z[plan.rows, Y]).sum() / m)
+        np.copyto(D, Yhat)
+        D[plan.rows, Y] -= 1.0
+        D /= m                                                   # (Yhat - onehot) / m
+        return value, Yhat, D
+    Yhat = output_activation(output, Z)
+    return data_loss(output, loss, Z, Yhat, Y), Yhat, output_delta(output, loss, Z, Yhat, Y)
+
+
+def _sigmoid_exact(Z, T):
+    """``activations.sigmoid(Z)`` (a new array), the same seven passes with T as scratch."""
+    e = np.abs(Z, out=T)
+    np.negative(e, out=e)
+    np.exp(e, out=e)                                             # e = exp(-|z|)
+    S = np.greater_equal(Z, 0.0, out=np.empty_like(Z), casting="unsafe")
+    np.maximum(e, S, out=S)                                      # max(e, [z >= 0])
+    e += 1.0
+    S /= e                                                       # / (1 + e)
+    return S
 
 
 # ----------------------------------------------------------- fused activations
