@@ -35,18 +35,17 @@ like any other twin.  Nothing handed back to the caller (Yhat, the loss, the
 gradients) lives in a buffer.
 """
 
-from operator import is_
-
 import numpy as np
 
+import scalar_nn.toolkit.validation as _shared
 from scalar_nn.toolkit.validation import check_bound
 
 from . import mlp as _plain
 from . import optim as _plain_optim
-from .toolkit.ops import ArrayOps
+from .toolkit.ops import ArrayOps, getrefcount, is_, math
 from .layers import batchnorm_backward
-from .activations import sigmoid
 from .losses import data_loss, output_activation, output_delta
+from .toolkit import validation as check
 
 _WORK_BATCH_SIZES = 4            # work buffers are kept for this many batch sizes
 _WORK_MAX_BYTES = 64 * 2 ** 20   # larger intermediates are not kept between calls
@@ -74,7 +73,9 @@ FAST_OPS = FastOps()
 # optimizer takes the one-pass update only when every array it is given *is*
 # a view in that record (identity, not value), and the per-parameter loop otherwise.
 _FLAT_MAX = 1 << 16          # networks with more parameters keep separate gradient arrays
-_HANDED = [None]             # (layout, param views, flat params, grad views, flat grads) of the last lean step
+_G_REFS = 2                  # references to an unshared flat gradient vector besides its views (see _grads)
+_VIEW_REFS = {2}             # ... and to each of its views
+_HANDED = [None]             # (layout, param views, flat params, (flat grads, grad views)) of the last lean step
 
 
 class _Layout:
@@ -94,27 +95,34 @@ class _Layout:
 
 
 class _Plan:
-    """What a lean step of one batch size needs, looked up once: arrays, names, which branches apply."""
+    """What a lean step of one batch size needs, looked up once: arrays, layers, which branches apply."""
 
     def __init__(self, net, m):
         L = net.n_layers
+        pv = net._flat[2]
         self.key = (net.hidden, net.output, net.loss_name)
         self.keep = True              # False: a buffer was too big to keep, build the plan per call
-        self.Z, self.A, self.S, self.T, self.dA = [None], [None], [None], [None], [None]
+        self.forward, self.backward = [], []
+        Zs, Ts, dAs = [None], [None], [None]
         for k in range(1, L):
             shape = (m, net.sizes[k])
-            self.Z.append(self._get(net, "Z%d" % k, shape))
-            self.A.append(self._get(net, "A%d" % k, shape))
-            self.S.append(self._get(net, "S%d" % k, shape) if net.hidden == "swish" else None)
-            self.T.append(self._get(net, "T%d" % k, shape))
-            self.dA.append(self._get(net, "dA%d" % k, shape))
+            Zs.append(self._get(net, "Z%d" % k, shape))
+            S = self._get(net, "S%d" % k, shape) if net.hidden == "swish" else None
+            self.forward.append((pv[2 * k - 2], pv[2 * k - 1], Zs[k], self._get(net, "A%d" % k, shape), S))
+            Ts.append(self._get(net, "T%d" % k, shape))
+            dAs.append(self._get(net, "dA%d" % k, shape))
+        for k in range(L, 0, -1):
+            W = pv[2 * k - 2]
+            self.backward.append((k, W, pv[2 * k - 1], Zs[k - 1], Ts[k - 1], dAs[k - 1], W.size >= _TRANSPOSED_MIN))
         out = (m, net.sizes[-1])
         self.D = self._get(net, "D", out)            # the output's dZ, written in place
         self.U = self._get(net, "U", out)            # an output scratch array
+        self.N = np.array(float(m * net.sizes[-1]))  # N = m n_L, as a 0-d array (cheaper in a ufunc)
         self.ones = np.ones(m)
         self.rows = np.arange(m)
         self.one_row = m == 1
-        self.names = [("W%d" % k, "b%d" % k) for k in range(1, L + 1)]
+        pair = (net.output, net.loss_name)
+        self.output = (_ONE_OUTPUT if m * net.sizes[-1] == 1 else _OUTPUT).get(pair, _output_generic)
 
     def _get(self, net, name, shape):
         buf = net._buffer(name, shape)
@@ -148,6 +156,7 @@ class MLP(_plain.MLP):
         if layout.size > _FLAT_MAX or self.batchnorm or layout.names != plain_names:
             self._flat = None
             return
+        self._grads_rec = None
         flat = np.empty(layout.size)
         views = layout.views(flat)
         for name, view in zip(layout.names, views):
@@ -225,41 +234,47 @@ class MLP(_plain.MLP):
                 per_m["plan"] = plan
         return plan
 
+
+    def loss_and_grads(self, X, Y, masks=None):
+        """As the plain twin's: a plain batch takes the lean step, checked in full only on the failure path."""
+        plain = check.plain_batch(self, X, Y) if masks is None else None
+        if plain is None:
+            return super().loss_and_grads(X, Y, masks)
+        return _shared.deferred_check(self, plain[0], plain[1], self._lean, check.full_check, _finite_loss_and_matrix)
+
     def _lean(self, X, Y):
         """One forward and backward pass, no masks, no BatchNorm: the same formulas as
         ``forward_with_cache`` and ``backward``, with the per-call lookups done once per
-        batch size (``_Plan``) and the gradients written into one fresh flat vector."""
+        batch size (``_Plan``) and the gradients written into one flat vector (``_grads``)."""
         flat, params = self._flat, self.params
         if flat is None or len(params) != len(flat[2]) \
                 or not all(map(is_, map(params.get, flat[0].names), flat[2])):
             return super().loss_and_grads_clean(X, Y, None)          # a parameter was replaced
         layout, P, pv = flat
-        m = X.shape[0]
-        plan = self._plan(m)
+        plan = self._plan(X.shape[0])
         hidden = self.hidden
-        L = len(pv) // 2
         acts, saved = [X], [None]
         A = X
-        for k in range(1, L):
-            Z = np.dot(A, pv[2 * k - 2], out=plan.Z[k])
-            Z += pv[2 * k - 1]                                   # A_{k-1} @ W_k + b_k
-            A, s = _activate_into(hidden, Z, plan.A[k], plan.S[k])
+        for W, b, Zb, Ab, Sb in plan.forward:
+            Z = np.dot(A, W, out=Zb)
+            Z += b                                               # A_{k-1} @ W_k + b_k
+            A, s = _activate_into(hidden, Z, Ab, Sb)
             acts.append(A)
             saved.append(s)
         Z = np.dot(A, pv[-2])
         Z += pv[-1]                                              # Z_L, a new array
         self.last_masks = None
-        loss, Yhat, dZ = _output_and_delta(self.output, self.loss_name, Z, Y, plan)
+        loss, Yhat, dZ = plan.output(self.output, self.loss_name, Z, Y, plan)
         self.last_output = Yhat
         loss = loss + (self.l2_penalty() if self.l2 > 0.0 or self.l2_bias > 0.0 else 0.0)
-        G = np.empty(layout.size)
-        gv = layout.views(G)
+        rec = self._grads(layout)
+        gv = rec[1]
         l2, l2_bias = self.l2, self.l2_bias
-        for k in range(L, 0, -1):
-            A_prev, W, gW, gb = acts[k - 1], pv[2 * k - 2], gv[2 * k - 2], gv[2 * k - 1]
+        for k, W, b, Zb, Tb, dA, wide in plan.backward:
+            A_prev, gW, gb = acts[k - 1], gv[2 * k - 2], gv[2 * k - 1]
             if plan.one_row:                 # one row: an outer product, one broadcast multiply
                 np.multiply(A_prev.T, dZ, out=gW)
-            elif gW.size >= _TRANSPOSED_MIN:
+            elif wide:
                 np.copyto(gW, np.dot(dZ.T, A_prev).T)            # (dZ_k^T A_{k-1})^T, see backward
             else:
                 np.dot(A_prev.T, dZ, out=gW)                     # A_{k-1}^T @ dZ_k
@@ -267,17 +282,32 @@ class MLP(_plain.MLP):
             if l2 > 0.0:
                 gW += l2 * W
             if l2_bias > 0.0:
-                gb += l2_bias * pv[2 * k - 1]
-            if k == 1:
+                gb += l2_bias * b
+            if dA is None:
                 break
-            dA = plan.dA[k - 1]
             if W.shape[1] == 1:
                 np.multiply(dZ, W.T, out=dA)
             else:
                 np.dot(dZ, W.T, out=dA)                          # dZ_k @ W_k^T
-            dZ = _times_prime(hidden, dA, plan.Z[k - 1], saved[k - 1], plan.T[k - 1])
-        _HANDED[0] = (layout, pv, P, gv, G)
+            dZ = _times_prime(hidden, dA, Zb, saved[k - 1], Tb)
+        _HANDED[0] = (layout, pv, P, rec)
         return loss, dict(zip(layout.names, gv))
+
+    def _grads(self, layout):
+        """(G, views): a flat gradient vector and its per-parameter views, for the caller to keep.
+
+        The previous call's vector is used again when nothing but this network
+        refers to it any more: no view of it, no dict of those views, no array
+        derived from it is alive outside (CPython's reference counts tell), so
+        no gradient the caller still holds can change.  Otherwise a new one.
+        """
+        rec = self._grads_rec
+        if rec is not None and getrefcount(rec[0]) == _G_REFS + len(rec[1]) \
+                and set(map(getrefcount, rec[1])) == _VIEW_REFS:
+            return rec
+        G = np.empty(layout.size)
+        rec = self._grads_rec = (G, layout.views(G))
+        return rec
 
     def backward(self, dZ, caches):
         """Gradients of the total loss, from dZ_L down to layer 1 (work buffers for dA)."""
@@ -360,12 +390,12 @@ class _Scratch:
         An update through the flat vectors is the per-parameter update, element by element.
         """
         h = _HANDED[0]
-        if h is None or type(params) is not dict or type(grads) is not dict:
+        if h is None or type(grads) is not dict or type(params) is not dict:
             return None
-        layout, pv, P, gv, G = h
+        layout, pv, P, (G, gv) = h
         names = layout.names
-        if len(params) != len(names) or len(grads) != len(names) \
-                or not all(map(is_, map(params.get, names), pv)) or not all(map(is_, map(grads.get, names), gv)):
+        if len(grads) != len(names) or len(params) != len(names) \
+                or not all(map(is_, map(grads.get, names), gv)) or not all(map(is_, map(params.get, names), pv)):
             return None
         flat = self.__dict__.get("_flat_state")
         if flat is None or flat[0] is not P:
@@ -461,50 +491,112 @@ def _adam_update(P, g, m, v, tmp, tmp2, lr, b1, b2, eps, c1, c2):
 
 
 # ----------------------------------------------------------- the output layer
-def _output_and_delta(output, loss, Z, Y, plan):
-    """(data loss, Yhat, dZ_L) of ``losses.data_loss``, ``output_activation`` and ``output_delta``.
+# Each returns (data loss, Yhat, dZ_L) for its output/loss pair: the values of
+# ``losses.data_loss``, ``output_activation`` and ``output_delta``, the same
+# expressions evaluated in the same order, sharing what they have in common
+# (Yhat - Y; the softmax's exp and row sums, which logsumexp needs too).  Yhat
+# is a new array; dZ_L is written into the plan's buffer D.  Constants are 0-d
+# arrays: a ufunc takes them faster than a Python float, with the same value.
+_ONE, _TWO = np.array(1.0), np.array(2.0)
 
-    The same expressions evaluated in the same order, sharing what they have in
-    common (Yhat - Y; the softmax's exp and row sums, which logsumexp needs too);
-    Yhat is a new array, dZ_L is written into the plan's buffer D.
-    """
+
+def _linear_mse(output, loss, Z, Y, plan):
+    D, N = plan.D, plan.N
+    np.subtract(Z, Y, out=D)
+    value = float(np.add.reduce(np.multiply(D, D, out=plan.U), axis=None) / Z.size)  # ((Yhat - Y) ** 2).sum() / N
+    D *= _TWO
+    D /= N                                                       # 2 (Z - Y) / N
+    return value, Z, D
+
+
+def _sigmoid_mse(output, loss, Z, Y, plan):
+    D, U, N = plan.D, plan.U, plan.N
+    Yhat = _sigmoid_exact(Z, U)
+    np.subtract(Yhat, Y, out=D)
+    value = float(np.add.reduce(np.multiply(D, D, out=U), axis=None) / Z.size)
+    D *= _TWO
+    D /= N
+    D *= Yhat
+    D *= np.subtract(_ONE, Yhat, out=U)                          # 2 (Yhat - Y) / N * Yhat * (1 - Yhat)
+    return value, Yhat, D
+
+
+def _sigmoid_bce(output, loss, Z, Y, plan):
+    D = plan.D
+    Yhat = _sigmoid_exact(Z, plan.U)
+    value = data_loss(output, loss, Z, Yhat, Y)
+    np.subtract(Yhat, Y, out=D)
+    D /= plan.N                                                  # (Yhat - Y) / N
+    return value, Yhat, D
+
+
+def _softmax_cross_entropy(output, loss, Z, Y, plan):
     D, U = plan.D, plan.U
-    if output == "linear" and loss == "mse":
-        np.subtract(Z, Y, out=D)
-        value = float(np.multiply(D, D, out=U).sum() / Z.size)  # ((Yhat - Y) ** 2).sum() / N
-        D *= 2.0
-        D /= Z.size                                              # 2 (Z - Y) / N
-        return value, Z, D
-    if output == "sigmoid" and loss == "mse":
-        Yhat = _sigmoid_exact(Z, U)
-        np.subtract(Yhat, Y, out=D)
-        value = float(np.multiply(D, D, out=U).sum() / Z.size)
-        D *= 2.0
-        D /= Z.size
-        D *= Yhat
-        D *= np.subtract(1.0, Yhat, out=U)                       # 2 (Yhat - Y) / N * Yhat * (1 - Yhat)
-        return value, Yhat, D
-    if output == "sigmoid" and loss == "bce":
-        Yhat = _sigmoid_exact(Z, U)
-        value = data_loss(output, loss, Z, Yhat, Y)
-        np.subtract(Yhat, Y, out=D)
-        D /= Z.size                                              # (Yhat - Y) / N
-        return value, Yhat, D
-    if output == "softmax" and loss == "cross_entropy":
-        m = Z.shape[0]
-        top = Z.max(axis=-1, keepdims=True)
-        E = np.exp(np.subtract(Z, top, out=U), out=U)            # exp(z - max)
-        s = E.sum(axis=-1, keepdims=True)
-        Yhat = E / s                                             # softmax_row
-        lse = np.log(s)
-        lse += top                                               # logsumexp_row, (m, 1)
-        value = float((lse[:, 0] - Z[plan.rows, Y]).sum() / m)
-        np.copyto(D, Yhat)
-        D[plan.rows, Y] -= 1.0
-        D /= m                                                   # (Yhat - onehot) / m
-        return value, Yhat, D
+    m = Z.shape[0]
+    top = np.maximum.reduce(Z, axis=-1, keepdims=True)
+    E = np.exp(np.subtract(Z, top, out=U), out=U)                # exp(z - max)
+    s = np.add.reduce(E, axis=-1, keepdims=True)
+    Yhat = E / s                                                 # softmax_row
+    lse = np.log(s)
+    lse += top                                                   # logsumexp_row, (m, 1)
+    value = float(np.add.reduce(lse[:, 0] - Z[plan.rows, Y], axis=None) / m)
+    np.copyto(D, Yhat)
+    D[plan.rows, Y] -= 1.0
+    D /= m                                                       # (Yhat - onehot) / m
+    return value, Yhat, D
+
+
+def _output_generic(output, loss, Z, Y, plan):
     Yhat = output_activation(output, Z)
     return data_loss(output, loss, Z, Yhat, Y), Yhat, output_delta(output, loss, Z, Yhat, Y)
+
+
+_OUTPUT = {("linear", "mse"): _linear_mse, ("sigmoid", "mse"): _sigmoid_mse, ("sigmoid", "bce"): _sigmoid_bce,
+           ("softmax", "cross_entropy"): _softmax_cross_entropy}
+
+
+# One output entry (one row, one unit: per-sample training of a regression or a
+# binary classifier): the same expressions on Python floats, where each NumPy
+# call would cost more than its arithmetic.  The sums are of one term, so only
+# exp and log1p can round differently (math's, not NumPy's: the scalar twin's).
+def _sigmoid_one(z):
+    e = math.exp(-abs(z))
+    return (1.0 if z >= 0.0 else e) / (1.0 + e)                 # max(e, [z >= 0]) / (1 + e), e <= 1
+
+
+def _softplus_one(z):
+    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+def _linear_mse_one(output, loss, Z, Y, plan):
+    d = Z.item() - Y.item()
+    D = plan.D
+    D[0, 0] = 2.0 * d                                            # N = 1
+    return d * d, Z, D
+
+
+def _sigmoid_mse_one(output, loss, Z, Y, plan):
+    s = _sigmoid_one(Z.item())
+    d = s - Y.item()
+    D = plan.D
+    D[0, 0] = 2.0 * d * s * (1.0 - s)
+    Yhat = np.empty((1, 1))
+    Yhat[0, 0] = s
+    return d * d, Yhat, D
+
+
+def _sigmoid_bce_one(output, loss, Z, Y, plan):
+    z, y = Z.item(), Y.item()
+    s = _sigmoid_one(z)
+    D = plan.D
+    D[0, 0] = s - y
+    Yhat = np.empty((1, 1))
+    Yhat[0, 0] = s
+    return y * _softplus_one(-z) + (1.0 - y) * _softplus_one(z), Yhat, D
+
+
+_ONE_OUTPUT = {("linear", "mse"): _linear_mse_one, ("sigmoid", "mse"): _sigmoid_mse_one,
+               ("sigmoid", "bce"): _sigmoid_bce_one}
 
 
 def _sigmoid_exact(Z, T):
@@ -512,11 +604,18 @@ def _sigmoid_exact(Z, T):
     e = np.abs(Z, out=T)
     np.negative(e, out=e)
     np.exp(e, out=e)                                             # e = exp(-|z|)
-    S = np.greater_equal(Z, 0.0, out=np.empty_like(Z), casting="unsafe")
+    S = np.heaviside(Z, _ONE)                                    # [z >= 0] as 1.0 / 0.0 (NaN stays NaN)
     np.maximum(e, S, out=S)                                      # max(e, [z >= 0])
-    e += 1.0
+    e += _ONE
     S /= e                                                       # / (1 + e)
     return S
+
+
+def _finite_loss_and_matrix(loss, W):
+    """``toolkit.validation.finite_loss_and_matrix``; a small W summed as Python floats (one call, not three)."""
+    if W.size <= 16:
+        return math.isfinite(loss) and math.isfinite(sum(W.ravel().tolist()))
+    return math.isfinite(loss) and math.isfinite(np.add.reduce(W, axis=None))
 
 
 # ----------------------------------------------------------- fused activations
