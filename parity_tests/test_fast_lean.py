@@ -1,0 +1,105 @@
+"""The fast engine's lean step: its flat vectors and reused gradients change no number and no gradient the caller holds.
+
+``vector_nn.fast`` keeps every parameter as a view of one flat vector, writes
+the gradients of a plain batch into one flat vector (used again only when the
+caller holds nothing of it), and lets SGD/Adam update everything in one pass
+when they are handed exactly those views.  Each shortcut must give the
+per-parameter path's numbers, and fall back to it when its precondition breaks.
+"""
+
+import weakref
+
+import numpy as np
+import pytest
+
+import vector_nn.fast as fast
+import vector_nn.mlp as plain
+
+PAIRS = [("linear", "mse"), ("sigmoid", "mse"), ("sigmoid", "bce"), ("softmax", "cross_entropy")]
+
+
+def batch(m, n_in, n_out, loss, seed=0):
+    g = np.random.default_rng(seed)
+    X = g.standard_normal((m, n_in))
+    if loss == "cross_entropy":
+        return X, g.integers(0, n_out, m)
+    return X, g.uniform(0.0, 1.0, (m, n_out))
+
+
+@pytest.mark.parametrize("output, loss", PAIRS)
+@pytest.mark.parametrize("m", [1, 3])
+def test_lean_step_is_the_plain_twins_step(output, loss, m):
+    n_out = 3 if loss == "cross_entropy" else 1
+    sizes = [2, 4, n_out]
+    net, ref = fast.MLP(sizes, "tanh", output, loss, seed=2), plain.MLP(sizes, "tanh", output, loss, seed=2)
+    X, Y = batch(m, 2, n_out, loss)
+    loss_f, grads_f = net.loss_and_grads(X, Y)
+    loss_p, grads_p = ref.loss_and_grads(X, Y)
+    assert loss_f == pytest.approx(loss_p, rel=1e-14)
+    assert net.last_output == pytest.approx(ref.last_output, rel=1e-14)
+    assert list(grads_f) == list(grads_p)
+    for name in grads_p:
+        assert grads_f[name].shape == grads_p[name].shape
+        assert grads_f[name] == pytest.approx(grads_p[name], rel=1e-12, abs=1e-16), name
+
+
+def test_held_gradients_are_never_overwritten():
+    net = fast.MLP([2, 3, 1], "sigmoid", "sigmoid", "mse")
+    X, Y = batch(1, 2, 1, "mse")
+    _, first = net.loss_and_grads(X, Y)
+    kept = {k: v.copy() for k, v in first.items()}
+    transposed = net.loss_and_grads(X + 1.0, Y)[1]["W1"].T        # only a derived view is held
+    kept_t = transposed.copy()
+    for _ in range(3):
+        net.loss_and_grads(X - 1.0, Y)
+    for k in kept:
+        assert np.array_equal(first[k], kept[k]), k
+    assert np.array_equal(transposed, kept_t)
+
+
+def test_unheld_gradients_are_reused():
+    net = fast.MLP([2, 3, 1], "sigmoid", "sigmoid", "mse")
+    X, Y = batch(1, 2, 1, "mse")
+    net.loss_and_grads(X, Y)
+    G = weakref.ref(net._grads_rec[0])          # a weak reference: the vector stays unshared
+    net.loss_and_grads(X, Y)
+    assert net._grads_rec[0] is G()
+
+
+@pytest.mark.parametrize("make", [lambda: fast.SGD(lr=0.1), lambda: fast.SGD(lr=0.1, momentum=0.9, dampening=0.3),
+                                  lambda: fast.Adam(lr=0.01)], ids=["sgd", "momentum", "adam"])
+def test_one_pass_update_is_the_per_parameter_update(make):
+    """The same steps through the flat vectors (grads as handed out) and per parameter (copied grads): bit for bit."""
+    a, b = fast.MLP([3, 5, 2], "relu", "linear", "mse", seed=1), fast.MLP([3, 5, 2], "relu", "linear", "mse", seed=1)
+    opt_a, opt_b = make(), make()
+    for step in range(4):
+        X, Y = batch(4, 3, 2, "mse", seed=step)
+        _, ga = a.loss_and_grads(X, Y)
+        opt_a.step(a.params, ga)                                   # one pass
+        _, gb = b.loss_and_grads(X, Y)
+        opt_b.step(b.params, {k: v.copy() for k, v in gb.items()})  # per parameter
+    assert opt_a.__dict__.get("_flat_state") is not None and opt_b.__dict__.get("_flat_state") is None
+    for name in a.params:
+        assert np.array_equal(a.params[name], b.params[name]), name
+        for s in opt_a.state:
+            assert np.array_equal(opt_a.state[s][name], opt_b.state[s][name]), (s, name)
+
+
+def test_a_replaced_parameter_takes_the_per_parameter_path():
+    net, ref = fast.MLP([2, 3, 1], "tanh", "linear", "mse", seed=3), plain.MLP([2, 3, 1], "tanh", "linear", "mse", seed=3)
+    opt, opt_ref = fast.SGD(lr=0.1), plain_sgd()
+    net.params["W2"] = net.params["W2"].copy()                   # no longer a view of the flat vector
+    for step in range(3):
+        X, Y = batch(2, 2, 1, "mse", seed=step)
+        loss, grads = net.loss_and_grads(X, Y)
+        loss_r, grads_r = ref.loss_and_grads(X, Y)
+        assert loss == pytest.approx(loss_r, rel=1e-14)
+        opt.step(net.params, grads)
+        opt_ref.step(ref.params, grads_r)
+    for name in ref.params:
+        assert net.params[name] == pytest.approx(ref.params[name], rel=1e-12, abs=1e-15), name
+
+
+def plain_sgd():
+    from vector_nn.optim import SGD
+    return SGD(lr=0.1)
