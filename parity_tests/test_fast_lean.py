@@ -100,6 +100,26 @@ def test_a_replaced_parameter_takes_the_per_parameter_path():
         assert net.params[name] == pytest.approx(ref.params[name], rel=1e-12, abs=1e-15), name
 
 
-def plain_sgd():
+def plain_sgd(lr=0.1, **kw):
     from vector_nn.optim import SGD
-    return SGD(lr=0.1)
+    return SGD(lr=lr, **kw)
+
+
+@pytest.mark.parametrize("m", [1, 6])
+def test_a_big_layer_takes_the_transposed_products(m):
+    """W_1 of 1100 x 4 (over fast._TRANSPOSED_MIN entries): Z_1^T = W_1^T X^T and dW_1 = (dZ_1^T X)^T, same numbers."""
+    sizes = [1100, 4, 1]
+    assert sizes[0] * sizes[1] >= fast._TRANSPOSED_MIN
+    net, ref = fast.MLP(sizes, "relu", "sigmoid", "bce", seed=4), plain.MLP(sizes, "relu", "sigmoid", "bce", seed=4)
+    opt, opt_ref = fast.SGD(lr=0.05, momentum=0.8), plain_sgd(momentum=0.8, lr=0.05)
+    for step in range(3):
+        X, Y = batch(m, sizes[0], 1, "bce", seed=step)
+        loss, grads = net.loss_and_grads(X, Y)
+        loss_r, grads_r = ref.loss_and_grads(X, Y)
+        assert loss == pytest.approx(loss_r, rel=1e-12)
+        for name in grads_r:
+            assert grads[name] == pytest.approx(grads_r[name], rel=1e-10, abs=1e-14), (step, name)
+        opt.step(net.params, grads)
+        opt_ref.step(ref.params, grads_r)
+    for name in ref.params:
+        assert net.params[name] == pytest.approx(ref.params[name], rel=1e-10, abs=1e-14), name

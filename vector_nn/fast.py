@@ -106,21 +106,27 @@ class _Plan:
         Zs, Ts, dAs = [None], [None], [None]
         for k in range(1, L):
             shape = (m, net.sizes[k])
-            Zs.append(self._get(net, "Z%d" % k, shape))
+            W = pv[2 * k - 2]
+            if W.size >= _TRANSPOSED_MIN:    # a big layer: Z_k^T = W_k^T A_{k-1}^T, which OpenBLAS runs faster
+                ZT = self._get(net, "ZT%d" % k, shape[::-1])
+                Zs.append(ZT.T)
+            else:
+                ZT = None
+                Zs.append(self._get(net, "Z%d" % k, shape))
             S = self._get(net, "S%d" % k, shape) if net.hidden == "swish" else None
-            self.forward.append((pv[2 * k - 2], pv[2 * k - 1], Zs[k], self._get(net, "A%d" % k, shape), S))
+            self.forward.append((W, pv[2 * k - 1], Zs[k], self._get(net, "A%d" % k, shape), S, ZT))
             Ts.append(self._get(net, "T%d" % k, shape))
             dAs.append(self._get(net, "dA%d" % k, shape))
         for k in range(L, 0, -1):
             W = pv[2 * k - 2]
-            self.backward.append((k, W, pv[2 * k - 1], Zs[k - 1], Ts[k - 1], dAs[k - 1], W.size >= _TRANSPOSED_MIN))
+            wide = W.size >= _TRANSPOSED_MIN and m > 1
+            self.backward.append((k, W, pv[2 * k - 1], Zs[k - 1], Ts[k - 1], dAs[k - 1], wide))
         out = (m, net.sizes[-1])
         self.D = self._get(net, "D", out)            # the output's dZ, written in place
         self.U = self._get(net, "U", out)            # an output scratch array
         self.N = np.array(float(m * net.sizes[-1]))  # N = m n_L, as a 0-d array (cheaper in a ufunc)
         self.ones = np.ones(m)
         self.rows = np.arange(m)
-        self.one_row = m == 1
         pair = (net.output, net.loss_name)
         self.output = (_ONE_OUTPUT if m * net.sizes[-1] == 1 else _OUTPUT).get(pair, _output_generic)
 
@@ -255,8 +261,11 @@ class MLP(_plain.MLP):
         hidden = self.hidden
         acts, saved = [X], [None]
         A = X
-        for W, b, Zb, Ab, Sb in plan.forward:
-            Z = np.dot(A, W, out=Zb)
+        for W, b, Z, Ab, Sb, ZT in plan.forward:
+            if ZT is None:
+                np.dot(A, W, out=Z)
+            else:
+                np.dot(W.T, A.T, out=ZT)                         # Z is ZT.T
             Z += b                                               # A_{k-1} @ W_k + b_k
             A, s = _activate_into(hidden, Z, Ab, Sb)
             acts.append(A)
@@ -272,12 +281,10 @@ class MLP(_plain.MLP):
         l2, l2_bias = self.l2, self.l2_bias
         for k, W, b, Zb, Tb, dA, wide in plan.backward:
             A_prev, gW, gb = acts[k - 1], gv[2 * k - 2], gv[2 * k - 1]
-            if plan.one_row:                 # one row: an outer product, one broadcast multiply
-                np.multiply(A_prev.T, dZ, out=gW)
-            elif wide:
+            if wide:
                 np.copyto(gW, np.dot(dZ.T, A_prev).T)            # (dZ_k^T A_{k-1})^T, see backward
             else:
-                np.dot(A_prev.T, dZ, out=gW)                     # A_{k-1}^T @ dZ_k
+                np.dot(A_prev.T, dZ, out=gW)                     # A_{k-1}^T @ dZ_k (an outer product for one row)
             np.dot(plan.ones, dZ, out=gb)                        # 1^T dZ_k, see _column_sums
             if l2 > 0.0:
                 gW += l2 * W
@@ -285,10 +292,7 @@ class MLP(_plain.MLP):
                 gb += l2_bias * b
             if dA is None:
                 break
-            if W.shape[1] == 1:
-                np.multiply(dZ, W.T, out=dA)
-            else:
-                np.dot(dZ, W.T, out=dA)                          # dZ_k @ W_k^T
+            np.dot(dZ, W.T, out=dA)                              # dZ_k @ W_k^T (BLAS beats a broadcast here too)
             dZ = _times_prime(hidden, dA, Zb, saved[k - 1], Tb)
         _HANDED[0] = (layout, pv, P, rec)
         return loss, dict(zip(layout.names, gv))
