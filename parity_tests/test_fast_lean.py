@@ -123,3 +123,18 @@ def test_a_big_layer_takes_the_transposed_products(m):
         opt_ref.step(ref.params, grads_r)
     for name in ref.params:
         assert net.params[name] == pytest.approx(ref.params[name], rel=1e-10, abs=1e-14), name
+
+
+@pytest.mark.parametrize("classes", [2, 7, 8, 12])
+def test_softmax_rows_by_columns_or_by_reduction(classes):
+    """Fewer than 8 classes: row max and sums column by column; more: NumPy's reductions.  Both the plain twin's."""
+    sizes = [3, 5, classes]
+    net = fast.MLP(sizes, "relu", "softmax", "cross_entropy", seed=5)
+    ref = plain.MLP(sizes, "relu", "softmax", "cross_entropy", seed=5)
+    X, Y = batch(40, 3, classes, "cross_entropy", seed=classes)
+    loss, grads = net.loss_and_grads(X, Y)
+    loss_r, grads_r = ref.loss_and_grads(X, Y)
+    assert loss == pytest.approx(loss_r, rel=1e-14)
+    assert np.array_equal(net.last_output, ref.last_output)       # the same softmax, bit for bit
+    for name in grads_r:
+        assert grads[name] == pytest.approx(grads_r[name], rel=1e-12, abs=1e-16), name

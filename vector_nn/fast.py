@@ -124,6 +124,8 @@ class _Plan:
         out = (m, net.sizes[-1])
         self.D = self._get(net, "D", out)            # the output's dZ, written in place
         self.U = self._get(net, "U", out)            # an output scratch array
+        self.top = self._get(net, "top", (m, 1))    # the softmax's row max
+        self.U_cols = [self.U[:, j:j + 1] for j in range(out[1])]
         self.N = np.array(float(m * net.sizes[-1]))  # N = m n_L, as a 0-d array (cheaper in a ufunc)
         self.ones = np.ones(m)
         self.rows = np.arange(m)
@@ -536,10 +538,23 @@ def _sigmoid_bce(output, loss, Z, Y, plan):
 
 def _softmax_cross_entropy(output, loss, Z, Y, plan):
     D, U = plan.D, plan.U
-    m = Z.shape[0]
-    top = np.maximum.reduce(Z, axis=-1, keepdims=True)
-    E = np.exp(np.subtract(Z, top, out=U), out=U)                # exp(z - max)
-    s = np.add.reduce(E, axis=-1, keepdims=True)
+    m, n = Z.shape
+    if n < 8:
+        # A few classes: the row max and the row sums column by column, (m, 1)
+        # at a time.  Max is exact in any order, and NumPy adds fewer than 8
+        # terms in order, left to right, so the sums are its own; a reduction
+        # along a short last axis costs several times more.
+        top = np.maximum(Z[:, 0:1], Z[:, 1:2], out=plan.top)
+        for j in range(2, n):
+            np.maximum(top, Z[:, j:j + 1], out=top)
+        E = np.exp(np.subtract(Z, top, out=U), out=U)            # exp(z - max)
+        s = np.add(plan.U_cols[0], plan.U_cols[1])
+        for col in plan.U_cols[2:]:
+            s += col
+    else:
+        top = np.maximum.reduce(Z, axis=-1, keepdims=True)
+        E = np.exp(np.subtract(Z, top, out=U), out=U)
+        s = np.add.reduce(E, axis=-1, keepdims=True)
     Yhat = E / s                                                 # softmax_row
     lse = np.log(s)
     lse += top                                                   # logsumexp_row, (m, 1)
@@ -608,7 +623,7 @@ def _sigmoid_exact(Z, T):
     e = np.abs(Z, out=T)
     np.negative(e, out=e)
     np.exp(e, out=e)                                             # e = exp(-|z|)
-    S = np.heaviside(Z, _ONE)                                    # [z >= 0] as 1.0 / 0.0 (NaN stays NaN)
+    S = np.greater_equal(Z, 0.0, out=np.empty_like(Z), casting="unsafe")   # [z >= 0] as 1.0 / 0.0
     np.maximum(e, S, out=S)                                      # max(e, [z >= 0])
     e += _ONE
     S /= e                                                       # / (1 + e)
