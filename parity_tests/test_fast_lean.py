@@ -138,3 +138,22 @@ def test_softmax_rows_by_columns_or_by_reduction(classes):
     assert np.array_equal(net.last_output, ref.last_output)       # the same softmax, bit for bit
     for name in grads_r:
         assert grads[name] == pytest.approx(grads_r[name], rel=1e-12, abs=1e-16), name
+
+
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu", "swish", "linear"])
+def test_a_big_batch_goes_through_in_row_blocks(hidden):
+    """m = 1500 rows of widths 64 and 48 (over fast._BLOCK_BYTES): the hidden layers a block of rows at a time, same numbers."""
+    sizes = [5, 64, 48, 2]
+    m = 1500
+    net, ref = fast.MLP(sizes, hidden, "linear", "mse", seed=6), plain.MLP(sizes, hidden, "linear", "mse", seed=6)
+    plan = None
+    for step in range(2):
+        X, Y = batch(m, 5, 2, "mse", seed=step)
+        loss, grads = net.loss_and_grads(X, Y)
+        loss_r, grads_r = ref.loss_and_grads(X, Y)
+        plan = plan or net._work[m]["plan"]
+        assert loss == pytest.approx(loss_r, rel=1e-12)
+        assert net.last_output == pytest.approx(ref.last_output, rel=1e-11, abs=1e-14)
+        for name in grads_r:
+            assert grads[name] == pytest.approx(grads_r[name], rel=1e-10, abs=1e-15), (step, name)
+    assert all(layer[-1] is not None and len(layer[-1]) > 1 for layer in plan.forward)

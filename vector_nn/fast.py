@@ -49,6 +49,7 @@ from .toolkit import validation as check
 
 _WORK_BATCH_SIZES = 4            # work buffers are kept for this many batch sizes
 _WORK_MAX_BYTES = 64 * 2 ** 20   # larger intermediates are not kept between calls
+_BLOCK_BYTES = 256 * 2 ** 10    # a big batch's hidden layer goes through in row blocks of about this size
 _TRANSPOSED_MIN = 4096           # weight gradients this big are computed as (dZ^T A)^T (see backward)
 
 
@@ -111,7 +112,7 @@ class _Plan:
         self.key = (net.hidden, net.output, net.loss_name)
         self.keep = True              # False: a buffer was too big to keep, build the plan per call
         self.forward, self.backward = [], []
-        Zs, Ts, dAs = [None], [None], [None]
+        Zs, Ts, dAs, Bs = [None], [None], [None], [None]
         for k in range(1, L):
             shape = (m, net.sizes[k])
             W = pv[2 * k - 2]
@@ -122,13 +123,17 @@ class _Plan:
                 ZT = None
                 Zs.append(self._get(net, "Z%d" % k, shape))
             S = self._get(net, "S%d" % k, shape) if net.hidden == "swish" else None
-            self.forward.append((W, pv[2 * k - 1], Zs[k], self._get(net, "A%d" % k, shape), S, ZT))
+            rows = max(64, _BLOCK_BYTES // (8 * shape[1]))
+            blocks = None if ZT is not None or m < 2 * rows else \
+                [slice(i, min(i + rows, m)) for i in range(0, m, rows)]
+            Bs.append(blocks)
+            self.forward.append((W, pv[2 * k - 1], Zs[k], self._get(net, "A%d" % k, shape), S, ZT, blocks))
             Ts.append(self._get(net, "T%d" % k, shape))
             dAs.append(self._get(net, "dA%d" % k, shape))
         for k in range(L, 0, -1):
             W = pv[2 * k - 2]
             wide = W.size >= _TRANSPOSED_MIN             # stored transposed (_Layout)
-            self.backward.append((k, W, pv[2 * k - 1], Zs[k - 1], Ts[k - 1], dAs[k - 1], wide))
+            self.backward.append((k, W, pv[2 * k - 1], Zs[k - 1], Ts[k - 1], dAs[k - 1], wide, Bs[k - 1]))
         out = (m, net.sizes[-1])
         self.D = self._get(net, "D", out)            # the output's dZ, written in place
         self.U = self._get(net, "U", out)            # an output scratch array
@@ -271,7 +276,16 @@ class MLP(_plain.MLP):
         hidden = self.hidden
         acts, saved = [X], [None]
         A = X
-        for W, b, Z, Ab, Sb, ZT in plan.forward:
+        for W, b, Z, Ab, Sb, ZT, blocks in plan.forward:
+            if blocks is not None:           # a big batch: the layer a block of rows at a time, in cache
+                for rows in blocks:
+                    Zr = np.dot(A[rows], W, out=Z[rows])
+                    Zr += b
+                    _activate_into(hidden, Zr, Ab[rows], None if Sb is None else Sb[rows])
+                A, s = _activated(hidden, Z, Ab, Sb)
+                acts.append(A)
+                saved.append(s)
+                continue
             if ZT is None:
                 np.dot(A, W, out=Z)
             else:
@@ -289,7 +303,7 @@ class MLP(_plain.MLP):
         rec = self._grads(layout)
         gv = rec[1]
         l2, l2_bias = self.l2, self.l2_bias
-        for k, W, b, Zb, Tb, dA, wide in plan.backward:
+        for k, W, b, Zb, Tb, dA, wide, blocks in plan.backward:
             A_prev, gW, gb = acts[k - 1], gv[2 * k - 2], gv[2 * k - 1]
             if wide:
                 np.dot(dZ.T, A_prev, out=gW.T)                   # dW_k^T = dZ_k^T A_{k-1}, into the flat vector
@@ -302,6 +316,13 @@ class MLP(_plain.MLP):
                 gb += l2_bias * b
             if dA is None:
                 break
+            if blocks is not None:
+                s = saved[k - 1]
+                for rows in blocks:
+                    np.dot(dZ[rows], W.T, out=dA[rows])
+                    _times_prime(hidden, dA[rows], Zb[rows], s[rows], Tb[rows])
+                dZ = dA
+                continue
             np.dot(dZ, W.T, out=dA)                              # dZ_k @ W_k^T (BLAS beats a broadcast here too)
             dZ = _times_prime(hidden, dA, Zb, saved[k - 1], Tb)
         _HANDED[0] = (layout, pv, P, rec)
@@ -661,6 +682,17 @@ def _sigmoid_into(Z, S):
         np.exp(S, out=S)
     S += 1.0
     return np.divide(1.0, S, out=S)
+
+
+def _activated(name, Z, A, S):
+    """What ``_activate_into(name, Z, A, S)`` returns, once it has run (by blocks of rows) over them."""
+    if name in ("sigmoid", "tanh"):
+        return A, A
+    if name == "relu":
+        return A, Z
+    if name == "swish":
+        return A, S
+    return Z, Z
 
 
 def _activate_into(name, Z, A, S):
