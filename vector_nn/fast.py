@@ -21,18 +21,31 @@ What it adds (the benchmarks' W5 is a 2000 x 64 Swish layer):
   ``_times_prime``); the hidden sigmoid is the four-pass 1 / (1 + exp(-z)),
   within 2 ulp of ``activations.sigmoid``.
 * **Cheaper shapes.**  Column sums as one BLAS product 1^T dZ; outer products
-  (one row, or one output unit) as a broadcast multiply; the weight gradient
-  A^T dZ as (dZ^T A)^T, which OpenBLAS runs up to twice as fast when dZ is
-  narrow (W4's 3072 x 15 first layer); batches gathered with ``np.take``
+  (one row, or one output unit) through BLAS too; a big layer (W4's 3072 x 15
+  first layer) as Z^T = W^T A^T and dW^T = dZ^T A, which OpenBLAS runs up to
+  twice as fast, its W stored transposed so that both read and write the
+  flat vectors below directly; batches gathered with ``take``
   (``FastOps.take_rows``), a plain copy of each row, where ``X[idx]`` goes
-  through NumPy's general fancy indexing.
+  through NumPy's general fancy indexing; a big batch's hidden layers a block
+  of rows at a time (about 256 KB), so that the activation's passes stay in cache.
 * **In-place updates.**  SGD and Adam write every product into kept scratch
   arrays: no step allocates.
+* **The lean step** (``_lean``): a plain batch without dropout masks or
+  BatchNorm, where at W1-W3's sizes the time is per-call overhead.  What a
+  batch size needs (buffers, layers, branches, the output's function) is
+  looked up once (``_Plan``); the output's loss and delta share their common
+  terms (same expressions, same order; a single output entry on Python
+  floats); every parameter is a view of one flat vector and the gradients
+  are views of another, laid out alike, so that SGD and Adam update them all
+  in one pass (``_Scratch._flat``: only when handed exactly those views).
+  The gradient vector is used again only when the caller holds nothing of it
+  (``MLP._grads``).
 
 The values are the plain formulas' up to summation order and those 2 ulp;
 the parity suite runs this engine against the plain twin and the scalar twin
-like any other twin.  Nothing handed back to the caller (Yhat, the loss, the
-gradients) lives in a buffer.
+like any other twin (and ``parity_tests/test_fast_lean.py`` the lean step's
+shortcuts against the per-parameter path).  Nothing handed back to the caller
+(Yhat, the loss, the gradients) is written again while the caller holds it.
 """
 
 import numpy as np
