@@ -157,3 +157,17 @@ def test_a_big_batch_goes_through_in_row_blocks(hidden):
         for name in grads_r:
             assert grads[name] == pytest.approx(grads_r[name], rel=1e-10, abs=1e-15), (step, name)
     assert all(layer[-1] is not None and len(layer[-1]) > 1 for layer in plan.forward)
+
+
+@pytest.mark.parametrize("sizes", [[2, 6, 1], [6, 2, 1], [3, 8, 5, 2]], ids=["bias-in-product", "narrow", "deeper"])
+def test_first_layer_bias_inside_the_product_with_l2(sizes):
+    """[X 1] @ [W_1; b_1] where X is narrower than Z_1 (plan.aug), with L2 on weights and biases: the plain twin's step."""
+    kw = dict(l2=0.01, l2_bias=0.02, seed=7)
+    net, ref = fast.MLP(sizes, "sigmoid", "linear", "mse", **kw), plain.MLP(sizes, "sigmoid", "linear", "mse", **kw)
+    X, Y = batch(9, sizes[0], sizes[-1], "mse", seed=1)
+    loss, grads = net.loss_and_grads(X, Y)
+    loss_r, grads_r = ref.loss_and_grads(X, Y)
+    assert (net._work[9]["plan"].aug is not None) == (sizes[0] < sizes[1])
+    assert loss == pytest.approx(loss_r, rel=1e-13)
+    for name in grads_r:
+        assert grads[name] == pytest.approx(grads_r[name], rel=1e-12, abs=1e-16), name

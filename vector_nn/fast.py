@@ -147,6 +147,19 @@ class _Plan:
             W = pv[2 * k - 2]
             wide = W.size >= _TRANSPOSED_MIN             # stored transposed (_Layout)
             self.backward.append((k, W, pv[2 * k - 1], Zs[k - 1], Ts[k - 1], dAs[k - 1], wide, Bs[k - 1]))
+        # The first layer's bias inside its product: [X 1] @ [W_1; b_1], where b_1
+        # follows W_1 in the flat vector, so [W_1; b_1] is a view of it, and
+        # [dW_1; db_1] = [X 1]^T dZ_1 one product.  Worth a copy of X when X is
+        # narrower than Z_1 (the copy is cheaper than the broadcast add).
+        n0 = net.sizes[0]
+        self.aug = None
+        if L > 1 and self.forward[0][5] is None and n0 < net.sizes[1]:
+            n_aug = (n0 + 1) * net.sizes[1]
+            Xa = self._get(net, "X1", (m, n0 + 1))
+            Xa[:, n0] = 1.0
+            self.aug = (Xa, Xa[:, :n0], n_aug, (n0 + 1, net.sizes[1]))
+            W, b, Z, A, S, ZT, blocks = self.forward[0]
+            self.forward[0] = (net._flat[1][:n_aug].reshape(n0 + 1, net.sizes[1]), None, Z, A, S, ZT, blocks)
         out = (m, net.sizes[-1])
         self.D = self._get(net, "D", out)            # the output's dZ, written in place
         self.U = self._get(net, "U", out)            # an output scratch array
@@ -289,11 +302,16 @@ class MLP(_plain.MLP):
         hidden = self.hidden
         acts, saved = [X], [None]
         A = X
+        aug = plan.aug
+        if aug is not None:
+            np.copyto(aug[1], X)
+            A = aug[0]                                           # [X 1]
         for W, b, Z, Ab, Sb, ZT, blocks in plan.forward:
             if blocks is not None:           # a big batch: the layer a block of rows at a time, in cache
                 for rows in blocks:
                     Zr = np.dot(A[rows], W, out=Z[rows])
-                    Zr += b
+                    if b is not None:
+                        Zr += b
                     _activate_into(hidden, Zr, Ab[rows], None if Sb is None else Sb[rows])
                 A, s = _activated(hidden, Z, Ab, Sb)
                 acts.append(A)
@@ -303,7 +321,8 @@ class MLP(_plain.MLP):
                 np.dot(A, W, out=Z)
             else:
                 np.dot(W.T, A.T, out=ZT)                         # Z is ZT.T
-            Z += b                                               # A_{k-1} @ W_k + b_k
+            if b is not None:
+                Z += b                                           # A_{k-1} @ W_k + b_k
             A, s = _activate_into(hidden, Z, Ab, Sb)
             acts.append(A)
             saved.append(s)
@@ -318,11 +337,14 @@ class MLP(_plain.MLP):
         l2, l2_bias = self.l2, self.l2_bias
         for k, W, b, Zb, Tb, dA, wide, blocks in plan.backward:
             A_prev, gW, gb = acts[k - 1], gv[2 * k - 2], gv[2 * k - 1]
-            if wide:
+            if k == 1 and aug is not None:
+                np.dot(aug[0].T, dZ, out=rec[0][:aug[2]].reshape(aug[3]))    # [dW_1; db_1] = [X 1]^T dZ_1
+            elif wide:
                 np.dot(dZ.T, A_prev, out=gW.T)                   # dW_k^T = dZ_k^T A_{k-1}, into the flat vector
+                np.dot(plan.ones, dZ, out=gb)
             else:
                 np.dot(A_prev.T, dZ, out=gW)                     # A_{k-1}^T @ dZ_k (an outer product for one row)
-            np.dot(plan.ones, dZ, out=gb)                        # 1^T dZ_k, see _column_sums
+                np.dot(plan.ones, dZ, out=gb)                    # 1^T dZ_k, see _column_sums
             if l2 > 0.0:
                 gW += l2 * W
             if l2_bias > 0.0:
