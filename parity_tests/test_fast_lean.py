@@ -171,3 +171,28 @@ def test_first_layer_bias_inside_the_product_with_l2(sizes):
     assert loss == pytest.approx(loss_r, rel=1e-13)
     for name in grads_r:
         assert grads[name] == pytest.approx(grads_r[name], rel=1e-12, abs=1e-16), name
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_network_trains_on_its_own_flat_vector(how):
+    """A copy (copy.deepcopy, pickle) makes its own flat vectors: it trains as the original does, and apart from it."""
+    import copy
+    import pickle
+    net = fast.MLP([2, 6, 1], "tanh", "linear", "mse", seed=8)
+    X, Y = batch(5, 2, 1, "mse")
+    opt = fast.SGD(lr=0.1, momentum=0.5)
+    opt.step(net.params, net.loss_and_grads(X, Y)[1])
+    twin = copy.deepcopy(net) if how == "deepcopy" else pickle.loads(pickle.dumps(net))
+    assert all(twin.params[k].base is twin._flat[1] for k in twin.params)   # its own flat vector, views again
+    before = {k: v.copy() for k, v in net.params.items()}
+    opt_twin = fast.SGD(lr=0.1)
+    for _ in range(3):
+        opt_twin.step(twin.params, twin.loss_and_grads(X, Y)[1])
+    for k in before:
+        assert np.array_equal(net.params[k], before[k]), k          # the original did not move
+    ref = plain.MLP.from_params({k: v for k, v in before.items()}, "tanh", "linear", "mse")
+    opt_ref = plain_sgd()
+    for _ in range(3):
+        opt_ref.step(ref.params, ref.loss_and_grads(X, Y)[1])
+    for k in before:
+        assert twin.params[k] == pytest.approx(ref.params[k], rel=1e-12, abs=1e-15), k

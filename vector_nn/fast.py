@@ -196,6 +196,18 @@ class MLP(_plain.MLP):
         net._flatten()
         return net
 
+    def __getstate__(self):
+        """For copy and pickle: the network without its work buffers, plans and flat vectors (remade on load)."""
+        state = dict(self.__dict__)
+        for name in ("_work", "_flat", "_grads_rec"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._work = {}
+        self._flatten()
+
     def _flatten(self):
         """Make every parameter a view of one flat vector (same values), for the one-pass update."""
         layout = _Layout(self.params)
@@ -294,7 +306,7 @@ class MLP(_plain.MLP):
         ``forward_with_cache`` and ``backward``, with the per-call lookups done once per
         batch size (``_Plan``) and the gradients written into one flat vector (``_grads``)."""
         flat, params = self._flat, self.params
-        if flat is None or len(params) != len(flat[2]) \
+        if flat is None or len(params) != len(flat[2]) or flat[2][0].base is not flat[1] \
                 or not all(map(is_, map(params.get, flat[0].names), flat[2])):
             return super().loss_and_grads_clean(X, Y, None)          # a parameter was replaced
         layout, P, pv = flat
