@@ -8,12 +8,22 @@ indexing (``X[idx]`` copies only the batch), and scoring with whole-array
 operations.
 """
 
+import math  # noqa: F401  (re-exported for vector_nn.fast, below)
+from operator import is_  # noqa: F401
+from sys import getrefcount  # noqa: F401
+
 import numpy as np
 
 from scalar_nn.toolkit.training import TrainingOps, finish_metric
 
 from .. import rng
 from . import validation
+
+
+# ``vector_nn.fast`` imports NumPy and the vector twin only (test_house.py);
+# the standard library it uses comes from here: ``math`` for one-entry
+# outputs on Python floats, ``is_`` and ``getrefcount`` for its identity and
+# sharing checks of the flat parameter and gradient vectors.
 
 
 class ArrayOps(TrainingOps):

@@ -1,0 +1,198 @@
+"""The fast engine's lean step: its flat vectors and reused gradients change no number and no gradient the caller holds.
+
+``vector_nn.fast`` keeps every parameter as a view of one flat vector, writes
+the gradients of a plain batch into one flat vector (used again only when the
+caller holds nothing of it), and lets SGD/Adam update everything in one pass
+when they are handed exactly those views.  Each shortcut must give the
+per-parameter path's numbers, and fall back to it when its precondition breaks.
+"""
+
+import weakref
+
+import numpy as np
+import pytest
+
+import vector_nn.fast as fast
+import vector_nn.mlp as plain
+
+PAIRS = [("linear", "mse"), ("sigmoid", "mse"), ("sigmoid", "bce"), ("softmax", "cross_entropy")]
+
+
+def batch(m, n_in, n_out, loss, seed=0):
+    g = np.random.default_rng(seed)
+    X = g.standard_normal((m, n_in))
+    if loss == "cross_entropy":
+        return X, g.integers(0, n_out, m)
+    return X, g.uniform(0.0, 1.0, (m, n_out))
+
+
+@pytest.mark.parametrize("output, loss", PAIRS)
+@pytest.mark.parametrize("m", [1, 3])
+def test_lean_step_is_the_plain_twins_step(output, loss, m):
+    n_out = 3 if loss == "cross_entropy" else 1
+    sizes = [2, 4, n_out]
+    net, ref = fast.MLP(sizes, "tanh", output, loss, seed=2), plain.MLP(sizes, "tanh", output, loss, seed=2)
+    X, Y = batch(m, 2, n_out, loss)
+    loss_f, grads_f = net.loss_and_grads(X, Y)
+    loss_p, grads_p = ref.loss_and_grads(X, Y)
+    assert loss_f == pytest.approx(loss_p, rel=1e-14)
+    assert net.last_output == pytest.approx(ref.last_output, rel=1e-14)
+    assert list(grads_f) == list(grads_p)
+    for name in grads_p:
+        assert grads_f[name].shape == grads_p[name].shape
+        assert grads_f[name] == pytest.approx(grads_p[name], rel=1e-12, abs=1e-16), name
+
+
+def test_held_gradients_are_never_overwritten():
+    net = fast.MLP([2, 3, 1], "sigmoid", "sigmoid", "mse")
+    X, Y = batch(1, 2, 1, "mse")
+    _, first = net.loss_and_grads(X, Y)
+    kept = {k: v.copy() for k, v in first.items()}
+    transposed = net.loss_and_grads(X + 1.0, Y)[1]["W1"].T        # only a derived view is held
+    kept_t = transposed.copy()
+    for _ in range(3):
+        net.loss_and_grads(X - 1.0, Y)
+    for k in kept:
+        assert np.array_equal(first[k], kept[k]), k
+    assert np.array_equal(transposed, kept_t)
+
+
+def test_unheld_gradients_are_reused():
+    net = fast.MLP([2, 3, 1], "sigmoid", "sigmoid", "mse")
+    X, Y = batch(1, 2, 1, "mse")
+    net.loss_and_grads(X, Y)
+    G = weakref.ref(net._grads_rec[0])          # a weak reference: the vector stays unshared
+    net.loss_and_grads(X, Y)
+    assert net._grads_rec[0] is G()
+
+
+@pytest.mark.parametrize("make", [lambda: fast.SGD(lr=0.1), lambda: fast.SGD(lr=0.1, momentum=0.9, dampening=0.3),
+                                  lambda: fast.Adam(lr=0.01)], ids=["sgd", "momentum", "adam"])
+def test_one_pass_update_is_the_per_parameter_update(make):
+    """The same steps through the flat vectors (grads as handed out) and per parameter (copied grads): bit for bit."""
+    a, b = fast.MLP([3, 5, 2], "relu", "linear", "mse", seed=1), fast.MLP([3, 5, 2], "relu", "linear", "mse", seed=1)
+    opt_a, opt_b = make(), make()
+    for step in range(4):
+        X, Y = batch(4, 3, 2, "mse", seed=step)
+        _, ga = a.loss_and_grads(X, Y)
+        opt_a.step(a.params, ga)                                   # one pass
+        _, gb = b.loss_and_grads(X, Y)
+        opt_b.step(b.params, {k: v.copy() for k, v in gb.items()})  # per parameter
+    assert opt_a.__dict__.get("_flat_state") is not None and opt_b.__dict__.get("_flat_state") is None
+    for name in a.params:
+        assert np.array_equal(a.params[name], b.params[name]), name
+        for s in opt_a.state:
+            assert np.array_equal(opt_a.state[s][name], opt_b.state[s][name]), (s, name)
+
+
+def test_a_replaced_parameter_takes_the_per_parameter_path():
+    net, ref = fast.MLP([2, 3, 1], "tanh", "linear", "mse", seed=3), plain.MLP([2, 3, 1], "tanh", "linear", "mse", seed=3)
+    opt, opt_ref = fast.SGD(lr=0.1), plain_sgd()
+    net.params["W2"] = net.params["W2"].copy()                   # no longer a view of the flat vector
+    for step in range(3):
+        X, Y = batch(2, 2, 1, "mse", seed=step)
+        loss, grads = net.loss_and_grads(X, Y)
+        loss_r, grads_r = ref.loss_and_grads(X, Y)
+        assert loss == pytest.approx(loss_r, rel=1e-14)
+        opt.step(net.params, grads)
+        opt_ref.step(ref.params, grads_r)
+    for name in ref.params:
+        assert net.params[name] == pytest.approx(ref.params[name], rel=1e-12, abs=1e-15), name
+
+
+def plain_sgd(lr=0.1, **kw):
+    from vector_nn.optim import SGD
+    return SGD(lr=lr, **kw)
+
+
+@pytest.mark.parametrize("m", [1, 6])
+def test_a_big_layer_takes_the_transposed_products(m):
+    """W_1 of 1100 x 4 (over fast._TRANSPOSED_MIN entries): Z_1^T = W_1^T X^T and dW_1 = (dZ_1^T X)^T, same numbers."""
+    sizes = [1100, 4, 1]
+    assert sizes[0] * sizes[1] >= fast._TRANSPOSED_MIN
+    net, ref = fast.MLP(sizes, "relu", "sigmoid", "bce", seed=4), plain.MLP(sizes, "relu", "sigmoid", "bce", seed=4)
+    opt, opt_ref = fast.SGD(lr=0.05, momentum=0.8), plain_sgd(momentum=0.8, lr=0.05)
+    for step in range(3):
+        X, Y = batch(m, sizes[0], 1, "bce", seed=step)
+        loss, grads = net.loss_and_grads(X, Y)
+        loss_r, grads_r = ref.loss_and_grads(X, Y)
+        assert loss == pytest.approx(loss_r, rel=1e-12)
+        for name in grads_r:
+            assert grads[name] == pytest.approx(grads_r[name], rel=1e-10, abs=1e-14), (step, name)
+        opt.step(net.params, grads)
+        opt_ref.step(ref.params, grads_r)
+    for name in ref.params:
+        assert net.params[name] == pytest.approx(ref.params[name], rel=1e-10, abs=1e-14), name
+
+
+@pytest.mark.parametrize("classes", [2, 7, 8, 12])
+def test_softmax_rows_by_columns_or_by_reduction(classes):
+    """Fewer than 8 classes: row max and sums column by column; more: NumPy's reductions.  Both the plain twin's."""
+    sizes = [3, 5, classes]
+    net = fast.MLP(sizes, "relu", "softmax", "cross_entropy", seed=5)
+    ref = plain.MLP(sizes, "relu", "softmax", "cross_entropy", seed=5)
+    X, Y = batch(40, 3, classes, "cross_entropy", seed=classes)
+    loss, grads = net.loss_and_grads(X, Y)
+    loss_r, grads_r = ref.loss_and_grads(X, Y)
+    assert loss == pytest.approx(loss_r, rel=1e-14)
+    assert np.array_equal(net.last_output, ref.last_output)       # the same softmax, bit for bit
+    for name in grads_r:
+        assert grads[name] == pytest.approx(grads_r[name], rel=1e-12, abs=1e-16), name
+
+
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu", "swish", "linear"])
+def test_a_big_batch_goes_through_in_row_blocks(hidden):
+    """m = 1500 rows of widths 64 and 48 (over fast._BLOCK_BYTES): the hidden layers a block of rows at a time, same numbers."""
+    sizes = [5, 64, 48, 2]
+    m = 1500
+    net, ref = fast.MLP(sizes, hidden, "linear", "mse", seed=6), plain.MLP(sizes, hidden, "linear", "mse", seed=6)
+    plan = None
+    for step in range(2):
+        X, Y = batch(m, 5, 2, "mse", seed=step)
+        loss, grads = net.loss_and_grads(X, Y)
+        loss_r, grads_r = ref.loss_and_grads(X, Y)
+        plan = plan or net._work[m]["plan"]
+        assert loss == pytest.approx(loss_r, rel=1e-12)
+        assert net.last_output == pytest.approx(ref.last_output, rel=1e-11, abs=1e-14)
+        for name in grads_r:
+            assert grads[name] == pytest.approx(grads_r[name], rel=1e-10, abs=1e-15), (step, name)
+    assert all(layer[-1] is not None and len(layer[-1]) > 1 for layer in plan.forward)
+
+
+@pytest.mark.parametrize("sizes", [[2, 6, 1], [6, 2, 1], [3, 8, 5, 2]], ids=["bias-in-product", "narrow", "deeper"])
+def test_first_layer_bias_inside_the_product_with_l2(sizes):
+    """[X 1] @ [W_1; b_1] where X is narrower than Z_1 (plan.aug), with L2 on weights and biases: the plain twin's step."""
+    kw = dict(l2=0.01, l2_bias=0.02, seed=7)
+    net, ref = fast.MLP(sizes, "sigmoid", "linear", "mse", **kw), plain.MLP(sizes, "sigmoid", "linear", "mse", **kw)
+    X, Y = batch(9, sizes[0], sizes[-1], "mse", seed=1)
+    loss, grads = net.loss_and_grads(X, Y)
+    loss_r, grads_r = ref.loss_and_grads(X, Y)
+    assert (net._work[9]["plan"].aug is not None) == (sizes[0] < sizes[1])
+    assert loss == pytest.approx(loss_r, rel=1e-13)
+    for name in grads_r:
+        assert grads[name] == pytest.approx(grads_r[name], rel=1e-12, abs=1e-16), name
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_network_trains_on_its_own_flat_vector(how):
+    """A copy (copy.deepcopy, pickle) makes its own flat vectors: it trains as the original does, and apart from it."""
+    import copy
+    import pickle
+    net = fast.MLP([2, 6, 1], "tanh", "linear", "mse", seed=8)
+    X, Y = batch(5, 2, 1, "mse")
+    opt = fast.SGD(lr=0.1, momentum=0.5)
+    opt.step(net.params, net.loss_and_grads(X, Y)[1])
+    twin = copy.deepcopy(net) if how == "deepcopy" else pickle.loads(pickle.dumps(net))
+    assert all(twin.params[k].base is twin._flat[1] for k in twin.params)   # its own flat vector, views again
+    before = {k: v.copy() for k, v in net.params.items()}
+    opt_twin = fast.SGD(lr=0.1)
+    for _ in range(3):
+        opt_twin.step(twin.params, twin.loss_and_grads(X, Y)[1])
+    for k in before:
+        assert np.array_equal(net.params[k], before[k]), k          # the original did not move
+    ref = plain.MLP.from_params({k: v for k, v in before.items()}, "tanh", "linear", "mse")
+    opt_ref = plain_sgd()
+    for _ in range(3):
+        opt_ref.step(ref.params, ref.loss_and_grads(X, Y)[1])
+    for k in before:
+        assert twin.params[k] == pytest.approx(ref.params[k], rel=1e-12, abs=1e-15), k
