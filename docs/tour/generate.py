@@ -549,17 +549,22 @@ def overhead_words():
 
 
 # =============================================================== chapter 9
+def _tour_cases(P):
+    """The three small parity cases chapter 9 runs: plainly, then in exact mode (20 steps each)."""
+    return (P.Config("tour", [2, 2, 1], "sigmoid", "sigmoid", "mse", opt=("sgd", dict(lr=0.5)), batch=1, rows=4,
+                     steps=20),
+            P.Config("tour", [2, 8, 3], "relu", "softmax", "cross_entropy", net=dict(dropout=0.2, l2=1e-3),
+                     opt=("sgd", dict(lr=0.1, momentum=0.9)), batch=4, steps=20),
+            P.Config("tour", [3, 8, 4, 1], "tanh", "linear", "mse", opt=("adam", dict(lr=0.01)),
+                     batch=8, steps=20))
+
+
 @block
 def parity_small_run():
     sys.path.insert(0, ROOT)
     from parity_tests import parity as P
     rows = []
-    for cfg in (P.Config("tour", [2, 2, 1], "sigmoid", "sigmoid", "mse", opt=("sgd", dict(lr=0.5)), batch=1, rows=4,
-                         steps=20),
-                P.Config("tour", [2, 8, 3], "relu", "softmax", "cross_entropy", net=dict(dropout=0.2, l2=1e-3),
-                         opt=("sgd", dict(lr=0.1, momentum=0.9)), batch=4, steps=20),
-                P.Config("tour", [3, 8, 4, 1], "tanh", "linear", "mse", opt=("adam", dict(lr=0.01)),
-                         batch=8, steps=20)):
+    for cfg in _tour_cases(P):
         run = P.run_twins(cfg)
         tol = P.lockstep_tolerance(cfg.sizes, cfg.batch)
         ftol = P.free_tolerance(cfg.sizes, cfg.batch, cfg.steps)
@@ -602,12 +607,7 @@ def exact_mode_run():
     """
     from parity_tests import parity as P
     rows = []
-    for cfg in (P.Config("tour", [2, 2, 1], "sigmoid", "sigmoid", "mse", opt=("sgd", dict(lr=0.5)), batch=1, rows=4,
-                         steps=20),
-                P.Config("tour", [2, 8, 3], "relu", "softmax", "cross_entropy", net=dict(dropout=0.2, l2=1e-3),
-                         opt=("sgd", dict(lr=0.1, momentum=0.9)), batch=4, steps=20),
-                P.Config("tour", [3, 8, 4, 1], "tanh", "linear", "mse", opt=("adam", dict(lr=0.01)),
-                         batch=8, steps=20)):
+    for cfg in _tour_cases(P):
         run = P.run_twins(cfg, modes=("lockstep", "free"), engine="exact")
         A = run.scalar.matrix()
         same = int((A.view("int64") == run.free.matrix().view("int64")).sum())
