@@ -10,7 +10,7 @@ on), the wall time and the process CPU time (on a shared machine the wall
 time also counts the time spent waiting for a core; the CPU time does not).
 Exit status 1 when a seed misses the target or takes a minute or more of
 CPU time.  This is a script, not a test: the full run takes tens of seconds
-per seed; ``parity_tests/test_recipes.py`` runs a shortened version.
+per seed; ``parity_tests/app/test_recipes.py`` runs a shortened version.
 """
 
 import argparse
@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from scalar_nn.toolkit import recipes  # noqa: E402
+from twin_nn import recipes  # noqa: E402
 
 NAME = "sine3d-headline"
 MINUTE = 60.0

@@ -1,10 +1,16 @@
 """The house rules of docs/DESIGN.md section 2, checked on the source: who may import whom.
 
 Static checks (``ast``, every import statement at any depth, so an import
-inside a function counts too):
+inside a function counts too, unless a check says "at import time"):
 
 * ``scalar_nn/`` holds the lesson modules, ``rng``, ``conventions`` and
   ``toolkit/``; ``vector_nn/`` mirrors the lesson modules with the same names.
+* Arrows run one way: ``twin_nn`` -> ``vector_nn`` -> ``scalar_nn``.  Neither
+  twin imports the application, ``scalar_nn`` never imports ``vector_nn``,
+  and no module of either twin uses ``importlib`` (a hidden arrow).
+* ``twin_nn`` imports ``vector_nn`` (and NumPy) only inside functions, so the
+  command starts without NumPy; ``twin_nn.vector_trace`` is the vector twin's
+  side of the trace and is itself imported only inside a function.
 * The plain vector twin does its own arithmetic: no ``vector_nn`` module
   imports the scalar twin's numeric lesson modules (linalg, activations,
   losses, layers, mlp), and no plain module imports ``vector_nn.fast``.
@@ -56,7 +62,7 @@ def imported(path, package):
 
 
 def test_scalar_nn_lists_the_lesson_and_its_toolkit_only():
-    found = set(modules("scalar_nn")) - {"__init__", "__main__"}
+    found = set(modules("scalar_nn")) - {"__init__"}
     assert found == set(LESSON + SUPPORT)
     dirs = {d for d in os.listdir(os.path.join(ROOT, "scalar_nn"))
             if os.path.isdir(os.path.join(ROOT, "scalar_nn", d)) and not d.startswith("__")}
@@ -91,3 +97,77 @@ def test_the_import_reader_sees_relative_and_nested_imports(tmp_path):
     path.write_text("from . import mlp\nfrom ..x import y\ndef f():\n    import scalar_nn.layers\n")
     names = imported(str(path), "vector_nn.toolkit")
     assert {"vector_nn.toolkit.mlp", "vector_nn.x.y", "scalar_nn.layers"} <= names
+
+
+# ------------------------------------------------------------------ one-way arrows
+def package_files(package):
+    """(dotted package, path) of every .py file below ``package``."""
+    found = []
+    for folder, _, files in os.walk(os.path.join(ROOT, package)):
+        dotted = os.path.relpath(folder, ROOT).replace(os.sep, ".")
+        found += [(dotted, os.path.join(folder, f)) for f in sorted(files) if f.endswith(".py")]
+    return found
+
+
+def import_time_names(path, package):
+    """Like ``imported``, but only the imports that run when the module is imported (not in functions)."""
+    tree = ast.parse(open(path, encoding="utf-8").read(), path)
+    module = ast.Module(body=[], type_ignores=[])
+    stack = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            module.body.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    names = set()
+    for node in module.body:
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif node.level:
+            base = package.split(".")[:len(package.split(".")) - node.level + 1]
+            prefix = ".".join(base + ([node.module] if node.module else []))
+            names.update([prefix] + [prefix + "." + a.name for a in node.names])
+        else:
+            names.update([node.module] + [node.module + "." + a.name for a in node.names])
+    return names
+
+
+def _under(names, root):
+    return sorted(n for n in names if n == root or n.startswith(root + "."))
+
+
+@pytest.mark.parametrize("package, path", package_files("scalar_nn") + package_files("vector_nn"),
+                         ids=lambda v: os.path.relpath(v, ROOT) if os.path.isabs(str(v)) else None)
+def test_the_twins_never_import_the_application_nor_importlib(package, path):
+    names = imported(path, package)
+    assert _under(names, "twin_nn") == [], "%s imports the application" % path
+    assert _under(names, "importlib") == [], "%s uses importlib (a hidden arrow)" % path
+    if package.startswith("scalar_nn"):
+        assert _under(names, "vector_nn") == [] and _under(names, "numpy") == [], \
+            "%s (scalar_nn) reaches the vector twin or NumPy" % path
+
+
+@pytest.mark.parametrize("package, path", package_files("twin_nn"),
+                         ids=lambda v: os.path.relpath(v, ROOT) if os.path.isabs(str(v)) else None)
+def test_the_application_imports_the_vector_twin_only_when_asked(package, path):
+    if path.endswith("vector_trace.py"):
+        return          # the vector side of the trace: the check below holds its importers to it
+    at_import = import_time_names(path, package)
+    assert _under(at_import, "vector_nn") == [] and _under(at_import, "numpy") == [], \
+        "%s imports the vector twin or NumPy at import time: twin-nn must start without NumPy" % path
+    assert "twin_nn.vector_trace" not in at_import
+    tricks = [n for n in _under(imported(path, package), "importlib") if not n.startswith("importlib.metadata")]
+    assert tricks == [], "%s uses importlib to load modules: %s" % (path, tricks)
+
+
+def test_no_module_is_over_500_lines():
+    long = []
+    for package in ("scalar_nn", "vector_nn", "twin_nn"):
+        for _, path in package_files(package):
+            with open(path, encoding="utf-8") as f:
+                n = sum(1 for _ in f)
+            if n > 500:
+                long.append("%s: %d lines" % (os.path.relpath(path, ROOT), n))
+    assert long == []

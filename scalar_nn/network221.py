@@ -22,7 +22,7 @@ and every weight moves against its partial derivative, found by the chain
 rule: w <- w - learn_rate * dL/dw.  The general ``MLP`` hides the chain rule
 inside matrix products; here (``Network221._sgd_step``) every partial
 derivative has its own line and name, to follow with pencil and paper
-(``parity_tests/test_network221.py`` does, with numbers).  One ``train_step``
+(``parity_tests/lesson/test_network221.py`` does, with numbers).  One ``train_step``
 is exactly one SGD step (momentum 0, no decay) of
 ``MLP([2, 2, 1], hidden="sigmoid", output="sigmoid", loss="mse")`` on that
 single sample (m = n_L = 1, so the conventions' ``mse`` is this L).  The

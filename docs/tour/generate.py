@@ -10,7 +10,7 @@ timed here, so the output is the same on every run.
     python docs/tour/generate.py --check    exit 1 if a committed chapter differs
     python docs/tour/generate.py --screenshot   also redo docs/tour/trace.png (needs chromium)
 
-``parity_tests/test_tour.py`` runs ``render_all()`` and fails when the
+``parity_tests/app/test_tour.py`` runs ``render_all()`` and fails when the
 committed tour and the code disagree.
 """
 
@@ -28,7 +28,8 @@ if ROOT not in sys.path:
 from scalar_nn import activations, losses, network221  # noqa: E402
 from scalar_nn.mlp import MLP  # noqa: E402
 from scalar_nn.optim import SGD, lr_at  # noqa: E402
-from scalar_nn.toolkit import datasets, recipes, trace  # noqa: E402
+from scalar_nn.toolkit import datasets  # noqa: E402
+from twin_nn import recipes, trace  # noqa: E402
 from scalar_nn.toolkit.training import sequential_batch  # noqa: E402
 
 BLOCKS = {}
@@ -733,7 +734,7 @@ INDEX = """# The tour: one neural network, every number
 Ten chapters that follow the reading path of the lesson (`scalar_nn/`,
 read with `vector_nn/` open beside it). Every number, table and code block
 in them was produced by running the project: `docs/tour/generate.py` writes
-the chapters, and `parity_tests/test_tour.py` regenerates them in memory and
+the chapters, and `parity_tests/app/test_tour.py` regenerates them in memory and
 fails if the committed text and the code disagree.
 
 Run the first chapter's network yourself, one step with every number:
@@ -802,9 +803,9 @@ the squared error of that one sample, `L = (ŷ - y)^2` (the conventions'
 mse with m = 1, n_L = 1). Below is `twin-nn trace`, which runs the scalar
 twin's `MLP` on the 2-2-1 layout (`W1 = [[w1, w3], [w2, w4]]`, `b1 = [b1,
 b2]`, `W2 = [[w5], [w6]]`, `b2 = [b3]`) and prints what its layer caches,
-`backward` and `SGD.step` computed. `parity_tests/test_network221.py` checks
+`backward` and `SGD.step` computed. `parity_tests/lesson/test_network221.py` checks
 the same numbers against 50-digit decimal arithmetic, and
-`parity_tests/test_trace.py` checks that the trace's numbers are the twins'
+`parity_tests/app/test_trace.py` checks that the trace's numbers are the twins'
 own `loss_and_grads` and `step`.
 
 {{hand_step_text}}
@@ -1194,7 +1195,7 @@ LINKS = {
     "link_network221_forward": ("scalar_nn/network221.py", "Network221._forward"),
     "link_network221_step": ("scalar_nn/network221.py", "Network221._sgd_step"),
     "link_activations": ("scalar_nn/activations.py", "sigmoid, sigmoid_prime"),
-    "link_test221": ("parity_tests/test_network221.py", "test_hand_worked_sgd_step"),
+    "link_test221": ("parity_tests/lesson/test_network221.py", "test_hand_worked_sgd_step"),
     "link_linalg": ("scalar_nn/linalg.py", "matmul, transpose, column_sums"),
     "link_vlinalg": ("vector_nn/linalg.py", None),
     "link_layers": ("scalar_nn/layers.py", "affine_forward, affine_backward, affine_backward_input"),
@@ -1208,7 +1209,7 @@ LINKS = {
     "link_callbacks": ("scalar_nn/toolkit/callbacks.py", None),
     "link_datasets": ("scalar_nn/toolkit/datasets.py", None),
     "link_overclock": ("scalar_nn/toolkit/callbacks.py", "Overclock"),
-    "link_recipes_ab": ("scalar_nn/toolkit/recipes.py", "overclock_ab"),
+    "link_recipes_ab": ("twin_nn/recipes.py", "overclock_ab"),
     "link_parity": ("parity_tests/parity.py", "run_twins, lockstep_tolerance, first_divergence"),
 }
 for _name, (_path, _func) in LINKS.items():
@@ -1269,7 +1270,7 @@ def screenshot(path=os.path.join(HERE, "trace.png")):
     import shutil
     import subprocess
     import tempfile
-    from scalar_nn.toolkit import trace_html
+    from twin_nn import trace_html
     chromium = shutil.which("chromium")
     if chromium is None:
         raise SystemExit("chromium is not on the PATH")

@@ -23,8 +23,8 @@ import pytest
 
 from parity_tests.conftest import to_list
 from parity_tests.parity import free_tolerance
-from scalar_nn.toolkit import recipes
-from scalar_nn.toolkit.recipes import RecipeResult
+from twin_nn import recipes
+from twin_nn.recipes import RecipeResult
 
 FAST_VECTOR = ["people-221", "swish-overclock", "sine3d", "spiral", "spiral-adam", "moons-bn", "circles"]
 SLOW_VECTOR = ["wide-binary"]          # 10000 x 3072 data, 30 epochs: seconds, not milliseconds
@@ -95,7 +95,7 @@ def test_sine3d_headline_shortened_already_beats_the_sine3d_target():
     from scalar_nn.optim import lr_at
     recipe = recipes.get("sine3d-headline")
     assert recipe.model["sizes"] == [3, 32, 16, 1] and recipe.target == ("mse", "<=", 1e-4)
-    assert os.path.exists(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    assert os.path.exists(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                                        LONG_VECTOR["sine3d-headline"]))
     result = recipes.run("sine3d-headline", "vector", epochs=100, verbose=0)
     assert result.rows_scored == 800 and len(result.history) == 100

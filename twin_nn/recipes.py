@@ -11,12 +11,11 @@ The vector twin is imported only when asked for, so ``scalar_nn`` keeps
 running where NumPy is absent (PyPy, say).
 """
 
-import importlib
 import math
 import time
 
-from .callbacks import Callback
-from .validation import check_choice, plain
+from scalar_nn.toolkit.callbacks import Callback
+from scalar_nn.toolkit.validation import check_choice, plain
 
 TWINS = {"scalar": "scalar_nn", "vector": "vector_nn"}
 # the vector twin's rungs: vector_nn.fast, plain vector_nn, or plain vector_nn in exact mode
@@ -181,24 +180,39 @@ class TwinParts:
     """
 
     def __init__(self, twin, engine="fast"):
-        package = twin_package(twin)
+        check_choice("twin", twin, sorted(TWINS))
         check_choice("engine", engine, ENGINES)
         self.twin, self.engine = twin, engine if twin == "vector" else "plain"
+        if twin == "scalar":
+            self._scalar()
+        else:
+            self._vector()
+        self.OPTIMIZERS = {name: getattr(self.optim, cls.__name__)
+                           for name, cls in self.registry.items()}
+
+    def _scalar(self):
+        import scalar_nn
+        from scalar_nn import gradcheck, mlp, optim
+        from scalar_nn.toolkit import datasets, serialize
+        self.package, self.MLP, self.optim, self.registry = scalar_nn, mlp.MLP, optim, optim.OPTIMIZERS
+        self.gradcheck, self.datasets, self.serialize = gradcheck, datasets, serialize
+        self.ops = scalar_nn.MLP.ops
+
+    def _vector(self):
         try:
-            root = importlib.import_module(package)
+            import vector_nn
         except ImportError as exc:
-            raise ImportError("the %s twin needs NumPy (%s); --twin scalar runs without it"
-                              % (twin, exc)) from None
-        rung = {"fast": ".fast", "exact": ".exact"}.get(self.engine, ".mlp")
-        numeric = importlib.import_module(package + rung)
-        optim = importlib.import_module(package + (".fast" if self.engine == "fast" else ".optim"))
-        self.MLP = numeric.MLP
-        self.OPTIMIZERS = {name: getattr(optim, cls.__name__) for name, cls in
-                           importlib.import_module(package + ".optim").OPTIMIZERS.items()}
-        self.datasets = importlib.import_module(package + ".toolkit.datasets")
-        self.serialize = importlib.import_module(package + ".toolkit.serialize")
-        self.ops = root.MLP.ops
-        self.package = root
+            raise ImportError("the vector twin needs NumPy (%s); --twin scalar runs without it" % exc) from None
+        from vector_nn import fast, gradcheck, mlp, optim
+        from vector_nn.toolkit import datasets, serialize
+        self.package, self.registry = vector_nn, optim.OPTIMIZERS
+        self.MLP = fast.MLP if self.engine == "fast" else mlp.MLP
+        self.optim = fast if self.engine == "fast" else optim
+        self.gradcheck, self.datasets, self.serialize = gradcheck, datasets, serialize
+        self.ops = vector_nn.MLP.ops
+        if self.engine == "exact":
+            from vector_nn import exact
+            self.MLP = exact.MLP
 
     def optimizer(self, name, **hyperparameters):
         """The optimizer registered as ``name``, in this twin and engine (unknown names are errors)."""
@@ -293,7 +307,7 @@ def overclock_ab(name, twin="vector", epochs=None, seed=0, verbose=0, out=None, 
     Returns (baseline RecipeResult, overclocked RecipeResult, the Overclock callback).
     """
     recipe = get(name)
-    from . import callbacks
+    from scalar_nn.toolkit import callbacks
     kwargs = dict(recipe.overclock or {"delta": -0.5 * recipe.optimizer[1]["lr"]})
     kwargs.update(overclock)
     baseline = run(name, twin, epochs=epochs, seed=seed, verbose=verbose, out=out, engine=engine)

@@ -20,7 +20,10 @@ import re
 
 import pytest
 
-from scalar_nn.toolkit import cli, serialize as scalar_serialize
+from scalar_nn.toolkit import serialize as scalar_serialize
+
+
+from twin_nn import cli
 
 
 def run_cli(*argv):
@@ -498,7 +501,7 @@ class BlockNumpy(importlib.abc.MetaPathFinder):
 
 
 sys.meta_path.insert(0, BlockNumpy())
-from scalar_nn.toolkit import cli
+from twin_nn import cli
 data, model = sys.argv[1], sys.argv[2]
 for argv in (["train", "--data", data, "--target", "species", "--twin", "scalar", "--epochs", "2",
               "--save", model, "--quiet"],
@@ -515,7 +518,7 @@ def test_the_scalar_twin_trains_predicts_and_evaluates_a_csv_without_numpy(tmp_p
     import subprocess
     import sys
     data = multiclass_csv(tmp_path / "iris.csv", n=30)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     done = subprocess.run([sys.executable, "-c", NO_NUMPY, data, str(tmp_path / "m.json")], cwd=root,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -1,4 +1,4 @@
-"""``twin-nn trace`` (scalar_nn/toolkit/trace.py): the traced numbers are the twins' own.
+"""``twin-nn trace`` (twin_nn/trace.py): the traced numbers are the twins' own.
 
 Each traced step is replayed on a fresh copy of the network with the twin's
 public ``loss_and_grads`` (same batch, same dropout masks) and the optimizer's
@@ -15,7 +15,7 @@ import pytest
 
 from scalar_nn.mlp import MLP
 from scalar_nn.optim import OPTIMIZERS
-from scalar_nn.toolkit import cli, trace
+from twin_nn import cli, trace
 
 SETUPS = [
     dict(),                                             # the 2-2-1 net on the four people, batch 1
@@ -130,7 +130,7 @@ class Block:
         return None
 
 sys.meta_path.insert(0, Block())
-from scalar_nn.toolkit import cli
+from twin_nn import cli
 sys.exit(cli.main(sys.argv[1:]))
 """
 

@@ -12,7 +12,6 @@ argparse's ``twin-nn COMMAND: error: ...``, also one line (``_Parser``).
 """
 
 import argparse
-import importlib
 import os
 import sys
 import time
@@ -24,7 +23,7 @@ from .argtypes import positive_int as _positive_int
 from .argtypes import positive_number as _positive_float
 from . import cli_extras as extras
 from . import cli_pictures as pictures
-from .training import TrainingDiverged
+from scalar_nn.toolkit.training import TrainingDiverged
 
 PROG = "twin-nn"
 
@@ -237,7 +236,7 @@ def cmd_overclock(args, out):
 
 def _write_ab_csv(ha, hb, path):
     """Both curves as CSV (epoch, A loss, B loss, B lr), written atomically, for any plotting tool."""
-    from .serialize import write_atomically
+    from scalar_nn.toolkit.serialize import write_atomically
     lines = ["epoch,loss_a,loss_b,lr_b"]
     for e, la, lb, lr in zip(ha.epoch, ha.loss, hb.loss, hb.lr):
         lines.append("%d,%r,%r,%r" % (e, la, lb, lr))
@@ -255,9 +254,9 @@ def cmd_gradcheck(args, out):
         _use_exact(args, out)
     for twin in args.twins:
         X, Y, _, _ = recipes.load_data(recipe, twin, args.seed)
-        gradcheck = importlib.import_module(recipes.twin_package(twin) + ".gradcheck")
         engine = "exact" if args.exact else "plain"
         parts = recipes.twin_parts(twin, engine)
+        gradcheck = parts.gradcheck
         rows = list(range(extras.gradcheck_rows(args.rows, len(X), out, say=twin == args.twins[0])))
         Xb, Yb = parts.ops.take_rows(X, rows), parts.ops.take_rows(Y, rows)
         net = recipes.make_net(recipe, twin, args.seed, engine)

@@ -35,7 +35,7 @@ import pytest
 from parity_tests.conftest import to_list
 from scalar_nn.toolkit.serialize import ModelFileError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 U = 2.0 ** -53          # unit roundoff of float64
 
 # ----------------------------------------------------------------- fixtures

@@ -1,6 +1,6 @@
 """The ``twin-nn`` command: every subcommand, its help, and its errors.
 
-``scalar_nn.toolkit.cli.main(argv, out=...)`` is called in-process with a StringIO
+``twin_nn.cli.main(argv, out=...)`` is called in-process with a StringIO
 for the normal output; argparse's own messages (``--help``, usage errors) go
 to sys.stdout / sys.stderr and are read with ``capsys``.  Only the fast
 people-221 recipe is trained here; the recipes' quality targets are checked
@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from scalar_nn.toolkit import cli, recipes
+from twin_nn import cli, recipes
 
 SUBCOMMANDS = {
     "recipes": [],
@@ -233,7 +233,7 @@ def test_twin_nn_console_script_runs():
 
 def test_overclock_writes_both_curves_as_csv(tmp_path):
     import io
-    from scalar_nn.toolkit.cli import main
+    from twin_nn.cli import main
     path = tmp_path / "ab.csv"
     out = io.StringIO()
     assert main(["overclock", "people-221", "--at-epoch", "3", "--delta", "-0.05", "--epochs", "6",

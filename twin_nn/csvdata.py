@@ -344,7 +344,7 @@ def prepare(table, target, task=None, standardize=True, val_split=0.0, seed=0):
             Y, n_out = codes, len(classes)
     Xv = Yv = None
     if val_split:
-        from .datasets import train_val_split
+        from scalar_nn.toolkit.datasets import train_val_split
         X, Y, Xv, Yv = train_val_split(X, Y, val_split, seed)
         if not Xv:
             raise CSVError("--val-split %g of %d rows rounds to no validation rows: use a larger "

@@ -18,10 +18,9 @@ what ``make demo`` shows a new user: what the data is, what the network
 predicts, and what the ``max |dP|`` column means.
 """
 
-import importlib
 import time
 
-from .validation import plain
+from scalar_nn.toolkit.validation import plain
 
 _ALTERNATIVES = {
     "train": "--twin scalar runs without it",
@@ -37,7 +36,7 @@ def require_twins(twins, command):
     if "vector" not in twins:
         return
     try:
-        importlib.import_module("vector_nn")
+        import vector_nn  # noqa: F401  (only to learn whether NumPy is there)
     except ImportError as exc:
         raise ImportError("the vector twin needs NumPy, which this Python cannot import (%s): "
                           "pip install numpy; %s" % (exc, _ALTERNATIVES.get(command, "--twin scalar runs without it"))
@@ -155,7 +154,7 @@ def people_predictions(recipe, results, twin_order, out):
     """For people-221: each person's data, gender and each twin's predicted P(female)."""
     if recipe.name != "people-221":
         return
-    from .datasets import PEOPLE_NAMES, people
+    from scalar_nn.toolkit.datasets import PEOPLE_NAMES, people
     X, Y = people()
     preds = {}
     for twin in twin_order:

@@ -19,7 +19,7 @@ import scalar_nn.network221 as scalar_network221
 import vector_nn.network221 as vector_network221
 from scalar_nn import rng
 
-from .conftest import to_list
+from parity_tests.conftest import to_list
 
 # The four people of the tutorial: (weight - 135 lb, height - 66 in) -> 1 if female.
 PEOPLE_X = [[-2.0, -1.0], [25.0, 6.0], [17.0, 4.0], [-15.0, -6.0]]   # Alice, Bob, Charlie, Diana

@@ -1,20 +1,20 @@
 """``twin-nn trace --vector``: the traced steps again, as the vector twin's arrays.
 
-The array side of ``scalar_nn/toolkit/trace.py``: the vector net starts from
+The array side of ``twin_nn/trace.py``: the vector net starts from
 the traced setup's parameters and takes the same batches and masks, and each
 array is printed with the scalar lines its entries come from.
 """
 
 import numpy as np
 
-from scalar_nn.toolkit.trace import ACT_SYMBOL, _marks_text, _row_suffix
+from .trace import ACT_SYMBOL, marks_text, row_suffix
 
-from .. import mlp as vmlp
-from .. import optim as voptim
-from ..layers import activation_backward as v_act_back
-from ..layers import affine_backward_input as v_aff_back_in
-from ..layers import dropout_backward as v_drop_back
-from ..losses import output_delta as v_output_delta
+from vector_nn import mlp as vmlp
+from vector_nn import optim as voptim
+from vector_nn.layers import activation_backward as v_act_back
+from vector_nn.layers import affine_backward_input as v_aff_back_in
+from vector_nn.layers import dropout_backward as v_drop_back
+from vector_nn.losses import output_delta as v_output_delta
 
 
 def vector_text(setup, traces):
@@ -40,7 +40,7 @@ def vector_text(setup, traces):
         lines = ["  %s %s =" % (name, arr.shape)]
         lines += ["    " + s for s in np.array2string(arr, separator=", ").splitlines()]
         if marks is not None:
-            lines.append("    entries = scalar lines " + _marks_text(marks))
+            lines.append("    entries = scalar lines " + marks_text(marks))
         if scalar is not None:
             diff = float(np.max(np.abs(arr - np.asarray(scalar, dtype=float)))) if arr.size else 0.0
             lines.append("    largest |vector - scalar| = %.3g" % diff)
@@ -49,7 +49,7 @@ def vector_text(setup, traces):
     out = ["The same %d step(s) in vector_nn (NumPy arrays), from the same weights, batches and masks" % len(traces)]
     for t in traces:
         m = len(t.X)
-        sx = [_row_suffix(m, r) for r in range(m)]
+        sx = [row_suffix(m, r) for r in range(m)]
         X = np.asarray(t.X, dtype=float)
         Y = np.asarray(t.Y, dtype=np.int64 if net.loss_name == "cross_entropy" else float)
         masks = None if t.masks is None else [np.asarray(M, dtype=float) for M in t.masks]

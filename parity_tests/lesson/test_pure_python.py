@@ -9,7 +9,9 @@ Three checks:
   modules are covered as they appear), trains a tiny network, and reports
   back.  NumPy must not even have been *tried* (a ``try: import numpy``
   fallback would otherwise hide), and ``vector_nn`` must not have been loaded
-  (``scalar_nn.toolkit.cli`` may import it lazily, inside a function, when asked to).
+  (``twin_nn.cli`` may import it lazily, inside a function, when asked to).
+  The application, ``twin_nn``, is imported the same way, so ``twin-nn``
+  itself starts without NumPy.
 * **Static.**  No ``scalar_nn/*.py`` imports anything outside the standard
   library at import time (module level, including inside ``if``/``try``
   blocks and class bodies; imports inside functions run only when called).
@@ -27,7 +29,7 @@ import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKAGE_DIR = os.path.join(ROOT, "scalar_nn")
 
 
@@ -70,10 +72,16 @@ sys.meta_path.insert(0, BlockNumpy())
 preloaded = "numpy" in sys.modules
 
 import scalar_nn
+import twin_nn
 
 names = sorted(m.name for m in pkgutil.walk_packages(scalar_nn.__path__, "scalar_nn."))
 for name in names:
-    if name != "scalar_nn.__main__":          # importing __main__ would run the command line
+    importlib.import_module(name)
+# the application too, but for the modules that are the vector twin's own side
+# (imported only when --vector asks) and __main__ (importing it runs the command)
+app = sorted(m.name for m in pkgutil.walk_packages(twin_nn.__path__, "twin_nn."))
+for name in app:
+    if name not in ("twin_nn.__main__", "twin_nn.vector_trace"):
         importlib.import_module(name)
 
 from scalar_nn.gradcheck import gradient_check
@@ -103,6 +111,7 @@ history = MLP([2, 3, 1], seed=3).fit(X, Y, SGD(0.05), epochs=2, verbose=0)
 
 print(json.dumps({
     "modules": names,
+    "app_modules": app,
     "numpy_attempts": attempts,
     "numpy_preloaded": preloaded,
     "numpy_loaded": "numpy" in sys.modules,
@@ -139,10 +148,11 @@ def test_scalar_nn_runs_with_numpy_blocked(python):
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     on_disk = sorted(name for name, _ in scalar_files() if name != "scalar_nn")
     assert out["modules"] == on_disk, "walk_packages did not see every module"
+    assert "twin_nn.cli" in out["app_modules"] and "twin_nn.recipes" in out["app_modules"]
     assert not out["numpy_preloaded"], "numpy was loaded before the blocker: the test would prove nothing"
     assert out["numpy_attempts"] == [], "scalar_nn tried to import %s" % out["numpy_attempts"]
     assert not out["numpy_loaded"]
-    assert out["vector_loaded"] == [], "importing scalar_nn loaded %s" % out["vector_loaded"]
+    assert out["vector_loaded"] == [], "importing scalar_nn and twin_nn loaded %s" % out["vector_loaded"]
     assert out["after"] < out["before"], "20 SGD steps did not lower the loss"
     assert out["gradcheck_worst"] < 1e-6
     assert out["history_epochs"] == 2

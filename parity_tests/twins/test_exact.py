@@ -22,9 +22,9 @@ import scalar_nn.losses as sloss
 import vector_nn
 import vector_nn.mlp
 from parity_tests import parity as P
-from parity_tests.test_parity_hypothesis import configs
+from parity_tests.twins.test_parity_hypothesis import configs
 from scalar_nn.conventions import param_names
-from scalar_nn.toolkit import cli
+from twin_nn import cli
 from vector_nn import exact as E
 
 CASES = P.case_matrix()
@@ -243,7 +243,7 @@ def test_train_and_gradcheck_take_exact(tmp_path):
 
 
 def test_train_on_a_csv_takes_exact_and_the_scalar_twin_refuses_an_engine(tmp_path, capsys):
-    from parity_tests.test_cli_data import multiclass_csv
+    from parity_tests.app.test_cli_data import multiclass_csv
     data, path = multiclass_csv(tmp_path / "iris.csv"), str(tmp_path / "iris.json")
     status, text = _cli("train", "--data", data, "--target", "species", "--exact", "--epochs", "2",
                         "--quiet", "--save", path)

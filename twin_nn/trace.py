@@ -17,14 +17,14 @@ The numbers are the twin's own: the forward values are the layer caches of
 ``backward`` calls, on the same caches), and the new parameters from the
 optimizer's ``step``.  This module only formats them; the equations it prints
 are the ones those functions compute, with their inputs filled in.
-``parity_tests/test_trace.py`` checks the traced numbers against the twin's
+``parity_tests/app/test_trace.py`` checks the traced numbers against the twin's
 ``loss_and_grads`` and ``step``.
 
 What is traced (``build_setup``):
 
 * by default, the 2-2-1 sigmoid network of ``network221`` with the readable
   starting weights ``HAND_WEIGHTS`` (those of the hand-worked step in
-  ``parity_tests/test_network221.py`` and of chapter 2 of the tour), per-sample
+  ``parity_tests/lesson/test_network221.py`` and of chapter 2 of the tour), per-sample
   SGD at lr 0.1 on the four people, starting with Alice.  Named numbers w1..w6,
   b1..b3, units h1, h2, o1, exactly as in ``network221.py``;
 * ``recipe=NAME``: that recipe's activations, output/loss pair, L2, dropout and
@@ -42,17 +42,18 @@ twin and prints its arrays, each entry marked with the scalar line it matches.
 import copy
 import json
 
-from .. import activations as _activations
-from .. import network221
-from ..layers import activation_backward, affine_backward_input, dropout_backward
-from ..losses import output_delta
-from ..mlp import MLP
-from ..optim import SGD
-from . import datasets, recipes
-from .training import sequential_batch
-from .validation import check_choice, check_int
+from scalar_nn import activations as _activations
+from scalar_nn import network221
+from scalar_nn.layers import activation_backward, affine_backward_input, dropout_backward
+from scalar_nn.losses import output_delta
+from scalar_nn.mlp import MLP
+from scalar_nn.optim import SGD
+from scalar_nn.toolkit import datasets
+from . import recipes
+from scalar_nn.toolkit.training import sequential_batch
+from scalar_nn.toolkit.validation import check_choice, check_int
 
-# The readable starting numbers of the hand-worked step (parity_tests/test_network221.py).
+# The readable starting numbers of the hand-worked step (parity_tests/lesson/test_network221.py).
 HAND_WEIGHTS = {
     "w1": 1.0, "w2": 0.5, "b1": 0.5,
     "w3": -0.5, "w4": 0.25, "b2": -0.25,
@@ -159,7 +160,7 @@ def build_setup(recipe=None, rows=None, width=3, seed=None, lr=None, batch_size=
     kwargs = dict(kwargs)
     if lr is not None:
         kwargs["lr"] = lr
-    from ..optim import make_optimizer
+    from scalar_nn.optim import make_optimizer
     opt = make_optimizer(kind, **kwargs)
     units, names = _generic_names(sizes)
     title = "recipe %s, first %d rows of its training data%s (seed %d)" % (
@@ -240,7 +241,7 @@ class StepTrace:
         return {line.name: line.value for line in self.lines[phase]}
 
 
-def _row_suffix(m, r):
+def row_suffix(m, r):
     """'#r' when the batch has several rows (so per-row names stay apart), else ''."""
     return "#%d" % r if m > 1 else ""
 
@@ -304,7 +305,7 @@ def _forward_lines(setup, t):
         Z = cache["act"]["Z"] if k < L else t.Z_L
         A_act = t.caches[k]["affine"]["A_prev"] if k < L else t.Yhat
         for r in range(m):
-            sx = _row_suffix(m, r)
+            sx = row_suffix(m, r)
             for j, unit in enumerate(setup.units[k]):
                 wn = [setup.param_names[("W%d" % k, (i, j))] for i in range(len(W))]
                 bn = setup.param_names[("b%d" % k, (j,))]
@@ -329,7 +330,7 @@ def _forward_lines(setup, t):
                             layer=k, unit=unit))
         if k == L:
             for r in range(m):
-                sx = _row_suffix(m, r)
+                sx = row_suffix(m, r)
                 zs = ", ".join(fmt(z) for z in t.Z_L[r])
                 for j, unit in enumerate(setup.units[L]):
                     y = t.Yhat[r][j]
@@ -396,7 +397,7 @@ def _backward_lines(setup, t):
     lines = []
     n_out = len(setup.units[L])
     for r in range(m):
-        sx = _row_suffix(m, r)
+        sx = row_suffix(m, r)
         for j, unit in enumerate(setup.units[L]):
             v = t.dZ[L][r][j]
             lines.append(Line("dL/dz_%s%s" % (unit, sx), v, "dL/dz_%s%s = %s = %s" % (
@@ -409,7 +410,7 @@ def _backward_lines(setup, t):
         for j, unit in enumerate(setup.units[k]):          # unit by unit, as the forward sums
             for i in range(len(W)):
                 name = setup.param_names[("W%d" % k, (i, j))]
-                sym = " + ".join("%s%s·dL/dz_%s%s" % (in_names[i], _row_suffix(m, r), unit, _row_suffix(m, r))
+                sym = " + ".join("%s%s·dL/dz_%s%s" % (in_names[i], row_suffix(m, r), unit, row_suffix(m, r))
                                  for r in range(m))
                 num = " + ".join("%s·%s" % (par(A_prev[r][i]), par(dZ[r][j])) for r in range(m))
                 if net.l2 > 0.0:
@@ -419,7 +420,7 @@ def _backward_lines(setup, t):
                                   layer=k, param=name))
         for j, unit in enumerate(setup.units[k]):
             name = setup.param_names[("b%d" % k, (j,))]
-            sym = " + ".join("dL/dz_%s%s" % (unit, _row_suffix(m, r)) for r in range(m))
+            sym = " + ".join("dL/dz_%s%s" % (unit, row_suffix(m, r)) for r in range(m))
             num = " + ".join(par(dZ[r][j]) for r in range(m))
             if net.l2_bias > 0.0:
                 sym += " + l2_bias·%s" % name
@@ -432,7 +433,7 @@ def _backward_lines(setup, t):
         below = t.caches[k - 2]
         f = ACT_SYMBOL[net.hidden]
         for r in range(m):
-            sx = _row_suffix(m, r)
+            sx = row_suffix(m, r)
             for i, unit in enumerate(setup.units[k - 1]):
                 wn = [setup.param_names[("W%d" % k, (i, j))] for j in range(len(W[0]))]
                 sym = " + ".join("%s·dL/dz_%s%s" % (w, u, sx) for w, u in zip(wn, setup.units[k]))
@@ -558,16 +559,15 @@ def json_text(setup, traces):
 
 # ------------------------------------------------------------------ the vector twin
 def vector_text(setup, traces):
-    """The same steps in the vector twin, as its arrays (``vector_nn.toolkit.trace``; NumPy is needed there)."""
-    import importlib
+    """The same steps in the vector twin, as its arrays (``twin_nn.vector_trace``; NumPy is needed there)."""
     try:
-        vector_trace = importlib.import_module("vector_nn.toolkit.trace")
+        from . import vector_trace
     except ImportError as exc:
         raise ImportError("--vector needs NumPy and vector_nn (%s); the text, --json and --html do not" % exc) from None
     return vector_trace.vector_text(setup, traces)
 
 
-def _marks_text(marks):
+def marks_text(marks):
     """Nested lists of names as a bracketed text, like the array above it."""
     if marks and isinstance(marks[0], list):
         return "[" + ", ".join("[" + ", ".join(row) + "]" for row in marks) + "]"
@@ -626,6 +626,6 @@ def cmd_trace(args, out):
 
 def _write(path, text):
     """Write text to path atomically (serialize.write_atomically)."""
-    from .serialize import write_atomically
+    from scalar_nn.toolkit.serialize import write_atomically
     data = text.encode("utf-8")
     write_atomically(path, lambda f: f.write(data))

@@ -32,8 +32,8 @@ from .argtypes import positive_int
 from .argtypes import unit_closed as _unit_closed
 from .argtypes import unit_interval as unit_float
 from .csvdata import CSVError  # noqa: F401  (re-exported: what bad data raises)
-from .training import TrainingDiverged
-from .validation import plain
+from scalar_nn.toolkit.training import TrainingDiverged
+from scalar_nn.toolkit.validation import plain
 
 PROG = "twin-nn"
 
@@ -153,7 +153,7 @@ def _layers(text):
 
 
 def _hidden_choices():
-    from ..conventions import HIDDEN_ACTIVATIONS
+    from scalar_nn.conventions import HIDDEN_ACTIVATIONS
     return HIDDEN_ACTIVATIONS
 
 
@@ -194,7 +194,7 @@ def check_save(path, twin, option="--save"):
     if option == "--save" and twin == "scalar" and path.lower().endswith(".npz"):
         raise ValueError("--save %s: .npz files are written by the vector twin; add --twin vector, "
                          "or save as .json" % path)
-    from .serialize import check_destination
+    from scalar_nn.toolkit.serialize import check_destination
     check_destination(path)
 
 
@@ -270,7 +270,7 @@ def cmd_train_data(args, out):
     callbacks = []
     stopper = None
     if args.early_stopping is not None:
-        from .callbacks import EarlyStopping
+        from scalar_nn.toolkit.callbacks import EarlyStopping
         stopper = EarlyStopping(patience=args.early_stopping, monitor="val_loss")
         callbacks.append(stopper)
     if data.task == "regression" and data.target_scaling is None:
@@ -404,7 +404,7 @@ def cmd_predict(args, out):
     if args.out is not None:
         if args.out == "":
             raise ValueError("--out needs a file name, got an empty string")
-        from .serialize import check_destination
+        from scalar_nn.toolkit.serialize import check_destination
         check_destination(args.out)
     model = _load(args.model, args.twin)
     net, meta = model.net, _data_meta(model.meta)
@@ -437,7 +437,7 @@ def cmd_predict(args, out):
     if args.out is None:
         out.write(text)
     else:
-        from .serialize import write_atomically
+        from scalar_nn.toolkit.serialize import write_atomically
         write_atomically(args.out, lambda f: f.write(text.encode("utf-8")))
         out.write("wrote %d predictions to %s\n" % (len(labels), args.out))
     return 0

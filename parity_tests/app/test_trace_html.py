@@ -16,7 +16,7 @@ import tempfile
 
 import pytest
 
-from scalar_nn.toolkit import cli, trace, trace_html
+from twin_nn import cli, trace, trace_html
 
 CHROMIUM = shutil.which("chromium")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not on the PATH")

@@ -33,7 +33,7 @@ import vector_nn.mlp
 from parity_tests import parity as P
 from scalar_nn.conventions import param_names
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CASES = P.case_matrix()
 MEASURED = []          # (cfg, {mode: Measure}) of every case that ran
 

@@ -29,7 +29,7 @@ from parity_tests.conftest import to_list
 from scalar_nn.toolkit import validation as scalar_validation
 from vector_nn.toolkit import validation as vector_validation
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKAGES = (os.path.join(ROOT, "scalar_nn"), os.path.join(ROOT, "vector_nn"))
 
 NAN, INF = float("nan"), float("inf")

@@ -20,7 +20,7 @@ import pytest
 from scalar_nn.toolkit import datasets as sd
 from scalar_nn.toolkit import training
 from scalar_nn.toolkit.callbacks import EarlyStopping, Overclock
-from scalar_nn.toolkit.recipes import ParamRecorder, flatten_params
+from twin_nn.recipes import ParamRecorder, flatten_params
 
 # Lockstep differences are ~1e-15 relative per step (docs/PARITY.md); over a
 # few dozen steps of a small, well-conditioned net they stay far below 1e-10.

@@ -19,7 +19,7 @@ pictures are the same whichever twin trained.
 
 import io
 
-from .validation import plain
+from scalar_nn.toolkit.validation import plain
 
 INSTALL_HINT = "pip install 'twin-nn[plot]', or pip install matplotlib"
 
@@ -54,7 +54,7 @@ def _figure(width, height):
 
 def _save(fig, path):
     """Write the figure as PNG to ``path`` atomically; returns ``path``."""
-    from .serialize import write_atomically
+    from scalar_nn.toolkit.serialize import write_atomically
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     data = buffer.getvalue()
@@ -303,7 +303,7 @@ def decision_regions(net, X, Y, path, title="", X_test=None, Y_test=None, resolu
 # ------------------------------------------------------------ lr schedule
 def lr_schedule(lr0, decay, steps, path, steps_per_epoch=None, title=""):
     """lr_s = lr0 / (1 + decay * s) for s = 0..steps, with the half-rate step 1/decay marked."""
-    from ..optim import lr_at
+    from scalar_nn.optim import lr_at
     n = min(steps, 2000)
     s_values = sorted({round(steps * i / n) for i in range(n + 1)})
     lr_values = [lr_at(lr0, decay, s) for s in s_values]

@@ -1,4 +1,4 @@
-"""Reading a user's CSV file (scalar_nn.toolkit.csvdata): every bad input is one clear line.
+"""Reading a user's CSV file (twin_nn.csvdata): every bad input is one clear line.
 
 Each refused file is checked twice: by ``csvdata`` itself (the message names
 the file, the row and the column) and through ``twin-nn train --data`` in
@@ -13,8 +13,8 @@ import math
 
 import pytest
 
-from scalar_nn.toolkit import cli, csvdata
-from scalar_nn.toolkit.csvdata import CSVError
+from twin_nn import cli, csvdata
+from twin_nn.csvdata import CSVError
 
 
 def write(tmp_path, text, name="data.csv", encoding="utf-8"):

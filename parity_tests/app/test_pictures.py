@@ -17,9 +17,9 @@ import sys
 
 import pytest
 
-from scalar_nn.toolkit import cli, plots
+from twin_nn import cli, plots
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -74,7 +74,7 @@ def test_train_plot_draws_the_curves(tmp_path, twin_name):
 
 
 def test_train_plot_scores_the_held_out_rows_every_epoch_without_changing_training():
-    from scalar_nn.toolkit import recipes
+    from twin_nn import recipes
     plain = recipes.run("circles", "vector", epochs=4, verbose=0)
     watched = recipes.run("circles", "vector", epochs=4, verbose=0, monitor_holdout=True)
     assert plain.history.loss == watched.history.loss and plain.scores == watched.scores
@@ -103,7 +103,7 @@ def test_decision_regions_work_from_the_scalar_twin_too(tmp_path):
 @needs_matplotlib
 @pytest.mark.parametrize("twin_name", ["scalar", "vector"])
 def test_train_on_a_csv_draws_its_curves_and_regions(tmp_path, twin_name):
-    from parity_tests.test_cli_data import multiclass_csv
+    from parity_tests.app.test_cli_data import multiclass_csv
     data = multiclass_csv(tmp_path / "iris.csv")
     curves, regions = str(tmp_path / "curves.png"), str(tmp_path / "regions.png")
     status, text = run_cli("train", "--data", data, "--target", "species", "--epochs", "3", "--quiet",
@@ -231,8 +231,8 @@ def test_without_matplotlib_the_cli_says_how_to_install_it(monkeypatch, tmp_path
 
 def test_importing_the_plots_and_the_cli_does_not_import_matplotlib():
     """matplotlib is imported only when a picture is drawn (and the lesson modules never see it)."""
-    code = ("import sys, scalar_nn.toolkit.cli, scalar_nn.toolkit.plots, scalar_nn.toolkit.cli_pictures\n"
-            "import scalar_nn.mlp, scalar_nn.toolkit.recipes\n"
+    code = ("import sys, twin_nn.cli, twin_nn.plots, twin_nn.cli_pictures\n"
+            "import scalar_nn.mlp, twin_nn.recipes\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -21,9 +21,9 @@ import sys
 
 import pytest
 
-from scalar_nn.toolkit import cli, cli_extras
+from twin_nn import cli, cli_extras
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def run_cli(*argv):
@@ -82,7 +82,7 @@ def test_with_plot_the_epoch_line_also_shows_the_held_out_rows(tmp_path):
 CHILD = r"""
 import io, json, sys
 sys.modules["numpy"] = None            # as if NumPy were not installed: "import numpy" fails
-from scalar_nn.toolkit import cli
+from twin_nn import cli
 results = {}
 for argv in json.loads(sys.argv[1]):
     out, err = io.StringIO(), io.StringIO()

@@ -126,7 +126,7 @@ def add_lr_schedule_parser(sub, positive_float, positive_int, nonnegative_float)
 
 def cmd_lr_schedule(args, out):
     """Print (or draw) lr_s = lr0 / (1 + decay * s)."""
-    from ..optim import lr_at
+    from scalar_nn.optim import lr_at
     if args.plot:
         check_png_destination(args.plot, "--plot")
         plots.require()

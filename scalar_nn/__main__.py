@@ -1,7 +1,0 @@
-"""``python -m scalar_nn``: the ``twin-nn`` command (toolkit/cli.py)."""
-
-import sys
-
-from .toolkit.cli import main
-
-sys.exit(main())
