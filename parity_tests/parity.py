@@ -60,6 +60,7 @@ gradients are asserted ~0 instead, and in free-running mode they are pinned
 to the scalar twin's values (``structural_zero_grads``, ``excluded_params``).
 """
 
+import functools
 import math
 from collections import namedtuple
 
@@ -222,8 +223,8 @@ def vector_package(engine):
     if engine == "plain":
         return types.SimpleNamespace(mlp=vector_nn.mlp, optim=vector_nn.optim)
     if engine == "exact":
-        import vector_nn.exact
-        return types.SimpleNamespace(mlp=vector_nn.exact, optim=vector_nn.optim)
+        exact_mlp = types.SimpleNamespace(MLP=functools.partial(vector_nn.mlp.MLP, exact=True))
+        return types.SimpleNamespace(mlp=exact_mlp, optim=vector_nn.optim)
     raise ValueError("unknown engine %r" % (engine,))
 
 
