@@ -139,6 +139,56 @@ def test_sums_of_negative_zeros_start_from_zero_like_the_scalar_twin():
     assert not np.signbit(E.matmul(A, np.ones((2, 2)))).any()
 
 
+# --------------------------------------------------------------------------- the backend, not a trick
+
+PLAIN_MODULES = ("activations", "losses", "layers", "mlp")
+ROUNDING = {"exp", "log", "log1p", "tanh", "expm1", "sum", "mean", "dot", "matmul", "einsum", "inner", "tensordot",
+            "vdot", "nansum", "cumsum", "average", "var", "std", "prod", "sinh", "cosh", "power", "logaddexp"}
+NOT_ON_THE_NETWORKS_PATH = {"softmax_cross_entropy_backward_long"}     # the long form, for the tests only
+
+
+def _bypasses(module):
+    """Every place in vector_nn/<module>.py that sums or calls a transcendental function without ``xp``."""
+    import ast
+    import os
+    path = os.path.join(os.path.dirname(vector_nn.__file__), module + ".py")
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    found = []
+
+    def visit(node, where):
+        if isinstance(node, ast.FunctionDef):
+            if node.name in NOT_ON_THE_NETWORKS_PATH:
+                return
+            where = node.name
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+            found.append("%s: @" % where)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ROUNDING:
+            owner = node.func.value
+            if not (isinstance(owner, ast.Name) and owner.id == "xp"):
+                found.append("%s: %s.%s" % (where, ast.unparse(owner), node.func.attr))
+        for child in ast.iter_child_nodes(node):
+            visit(child, where)
+
+    visit(tree, "<module>")
+    return found
+
+
+@pytest.mark.parametrize("module", PLAIN_MODULES)
+def test_the_plain_modules_sum_only_through_their_backend(module):
+    """Exact mode is the backend ``net.xp``: a sum or exp/log/tanh written around it (``A.sum(axis=0)``,
+    ``np.exp``, ``@``) would silently lose exactness, so none is allowed on the network's path."""
+    assert _bypasses(module) == []
+
+
+def test_the_bypass_reader_sees_what_it_forbids(tmp_path, monkeypatch):
+    import os
+    folder = tmp_path / "vector_nn"
+    folder.mkdir()
+    (folder / "probe.py").write_text("def f(A, xp):\n    return A.sum(axis=0) + np.exp(A) + A @ A + xp.exp(A)\n")
+    monkeypatch.setattr(vector_nn, "__file__", os.path.join(str(folder), "__init__.py"))
+    assert sorted(_bypasses("probe")) == ["f: @", "f: A.sum", "f: np.exp"]
+
+
 # --------------------------------------------------------------------------- the self-check
 
 def test_the_self_check_covers_every_function_and_uses_what_it_found():
