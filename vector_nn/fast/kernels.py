@@ -17,35 +17,35 @@ from ..losses import data_loss, output_activation, output_delta
 # ``losses.data_loss``, ``output_activation`` and ``output_delta``, the same
 # expressions evaluated in the same order, sharing what they have in common
 # (Yhat - Y; the softmax's exp and row sums, which logsumexp needs too).  Yhat
-# is a new array; dZ_L is written into the plan's buffer D.  Constants are 0-d
-# arrays: a ufunc takes them faster than a Python float, with the same value.
-_ONE, _TWO = np.array(1.0), np.array(2.0)
+# is a new array; dZ_L is written into the plan's buffer D.  Constants are the
+# plan's 0-d arrays of the network's dtype (plan.one, plan.two, plan.N): a
+# ufunc takes them faster than a Python float, with the same value.
 
 
 def _linear_mse(output, loss, Z, Y, plan):
     D, N = plan.D, plan.N
     np.subtract(Z, Y, out=D)
     value = float(np.add.reduce(np.multiply(D, D, out=plan.U), axis=None) / Z.size)  # ((Yhat - Y) ** 2).sum() / N
-    D *= _TWO
+    D *= plan.two
     D /= N                                                       # 2 (Z - Y) / N
     return value, Z, D
 
 
 def _sigmoid_mse(output, loss, Z, Y, plan):
     D, U, N = plan.D, plan.U, plan.N
-    Yhat = sigmoid_as_plain(Z, U)
+    Yhat = sigmoid_as_plain(Z, U, plan.one)
     np.subtract(Yhat, Y, out=D)
     value = float(np.add.reduce(np.multiply(D, D, out=U), axis=None) / Z.size)
-    D *= _TWO
+    D *= plan.two
     D /= N
     D *= Yhat
-    D *= np.subtract(_ONE, Yhat, out=U)                          # 2 (Yhat - Y) / N * Yhat * (1 - Yhat)
+    D *= np.subtract(plan.one, Yhat, out=U)                          # 2 (Yhat - Y) / N * Yhat * (1 - Yhat)
     return value, Yhat, D
 
 
 def _sigmoid_bce(output, loss, Z, Y, plan):
     D = plan.D
-    Yhat = sigmoid_as_plain(Z, plan.U)
+    Yhat = sigmoid_as_plain(Z, plan.U, plan.one)
     value = data_loss(output, loss, Z, Yhat, Y)
     np.subtract(Yhat, Y, out=D)
     D /= plan.N                                                  # (Yhat - Y) / N
@@ -91,7 +91,7 @@ OUTPUT = {("linear", "mse"): _linear_mse, ("sigmoid", "mse"): _sigmoid_mse, ("si
 
 
 # One output entry (one row, one unit: per-sample training of a regression or a
-# binary classifier): the same expressions on Python floats, where each NumPy
+# binary classifier; float64 networks only): the same expressions on Python floats, where each NumPy
 # call would cost more than its arithmetic.  The sums are of one term, so only
 # exp and log1p can round differently (math's, not NumPy's: the scalar twin's).
 def _sigmoid_one(z):
@@ -134,14 +134,14 @@ ONE_OUTPUT = {("linear", "mse"): _linear_mse_one, ("sigmoid", "mse"): _sigmoid_m
               ("sigmoid", "bce"): _sigmoid_bce_one}
 
 
-def sigmoid_as_plain(Z, T):
-    """``activations.sigmoid(Z)`` (a new array), the same seven passes with T as scratch."""
+def sigmoid_as_plain(Z, T, one):
+    """``activations.sigmoid(Z)`` (a new array), the same seven passes with T as scratch; ``one`` is 1 as a 0-d array."""
     e = np.abs(Z, out=T)
     np.negative(e, out=e)
     np.exp(e, out=e)                                             # e = exp(-|z|)
     S = np.greater_equal(Z, 0.0, out=np.empty_like(Z), casting="unsafe")   # [z >= 0] as 1.0 / 0.0
     np.maximum(e, S, out=S)                                      # max(e, [z >= 0])
-    e += _ONE
+    e += one
     S /= e                                                       # / (1 + e)
     return S
 

@@ -9,6 +9,12 @@ one-pass output kernels (``kernels.py``), the gradients written into one
 flat vector (``layout.py``).  Everything else -- dropout, BatchNorm, exact
 mode, ``predict``, ``forward_with_cache``, ``backward`` -- is the plain
 twin's own code, inherited: the engine has one backprop of its own.
+
+``dtype="float32"`` runs the engine in single precision: parameters,
+optimizer state, work buffers and gradients are float32, inputs and float
+targets are cast to float32 at the boundary, and so every product is a
+float32 one.  It is offered for the lean step's networks (no dropout, no
+BatchNorm, not exact mode, which is the scalar twin's float64 by definition).
 """
 
 import numpy as np
@@ -23,10 +29,18 @@ from .layout import FLAT_MAX, Flat, Grads
 from .plan import Plan, WorkBuffers
 
 
+DTYPES = ("float64", "float32")
+
+
 class FastOps(ArrayOps):
     """The training loop's array helpers, with the batch gather as ``take`` (same rows, same values)."""
 
     name = "fast"
+
+    def clean_data(self, net, X, Y, what="X"):
+        """As the plain twin's, in the network's dtype (float targets too; class indices stay integers)."""
+        X, Y = super().clean_data(net, X, Y, what)
+        return net.as_dtype(X), net.as_dtype(Y)
 
     def take_rows(self, A, idx):
         """The rows of A at ``idx``: ``take`` copies whole rows, several times faster than ``A[idx]``."""
@@ -39,20 +53,28 @@ FAST_OPS = FastOps()
 
 
 class MLP(_plain.MLP):
-    """vector_nn's MLP with a lean step for plain batches (a drop-in; ``exact=True`` runs the plain code)."""
+    """vector_nn's MLP with a lean step for plain batches (a drop-in; ``exact=True`` runs the plain code).
+
+    ``dtype`` is "float64" (the default, the plain twin's) or "float32".
+    """
 
     ops = FAST_OPS
+    dtype = np.dtype(np.float64)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, dtype="float64", **kwargs):
         super().__init__(*args, **kwargs)
-        self._start()
+        self._start(dtype)
 
     @classmethod
-    def from_params(cls, params, *args, **kwargs):
-        """As ``vector_nn.mlp.MLP.from_params``."""
+    def from_params(cls, params, *args, dtype="float64", **kwargs):
+        """As ``vector_nn.mlp.MLP.from_params``; ``dtype`` as in the constructor (float64 values are rounded)."""
         net = super().from_params(params, *args, **kwargs)
-        net._start()
+        net._start(dtype)
         return net
+
+    def __repr__(self):
+        text = super().__repr__()
+        return text[:-1] + ", dtype='float32')" if self.dtype == np.float32 else text
 
     def __getstate__(self):
         """For copy and pickle: the network without its work buffers and flat vectors (remade on load)."""
@@ -63,17 +85,21 @@ class MLP(_plain.MLP):
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._start()
+        self._start(self.dtype)
 
-    def _start(self):
-        """Work buffers, and every parameter made a view of one flat vector (same values) where the lean step applies."""
-        self._work = WorkBuffers()
+    def _start(self, dtype):
+        """The dtype, work buffers, and every parameter made a view of one flat vector (same values) where the
+        lean step applies."""
+        self.dtype = _checked_dtype(self, dtype)
+        if self.dtype != np.float64:
+            self.params = {name: P.astype(self.dtype) for name, P in self.params.items()}
+        self._work = WorkBuffers(self.dtype)
         names = tuple(n for k in range(1, self.n_layers + 1) for n in ("W%d" % k, "b%d" % k))
         size = sum(P.size for P in self.params.values())
         if self.exact or self.batchnorm or tuple(self.params) != names or size > FLAT_MAX:
             self._flat = None            # no lean step: the plain twin's code
             return
-        self._flat = Flat(self.params)
+        self._flat = Flat(self.params, self.dtype)
         self.params.update(zip(self._flat.layout.names, self._flat.views))
 
     def _plan(self, m):
@@ -87,6 +113,20 @@ class MLP(_plain.MLP):
                 per_m["plan"] = plan
         return plan
 
+    def as_dtype(self, A):
+        """A float array (inputs, targets) in the network's dtype; integer class indices as they are."""
+        if A.dtype.kind != "f" or A.dtype == self.dtype:
+            return A
+        return A.astype(self.dtype)
+
+    def forward_with_cache(self, X, training=False, masks=None, update_stats=False):
+        """The plain twin's forward pass, on X in the network's dtype."""
+        return super().forward_with_cache(self.as_dtype(X), training, masks, update_stats)
+
+    def data_loss(self, Z, Yhat, Y):
+        """The plain twin's data loss, on targets in the network's dtype."""
+        return super().data_loss(Z, Yhat, self.as_dtype(Y))
+
     def _lean_applies(self):
         """A flat network (not exact, no BatchNorm) without dropout in this mode: the lean step's case."""
         return self._flat is not None and not (self.training and self.dropout > 0.0)
@@ -96,10 +136,15 @@ class MLP(_plain.MLP):
         plain = check.plain_batch(self, X, Y) if masks is None and self._lean_applies() else None
         if plain is None:
             return super().loss_and_grads(X, Y, masks)
-        return _shared.deferred_check(self, plain[0], plain[1], self._lean, check.full_check, finite_loss_and_matrix)
+        X, Y = plain
+        if self.dtype != np.float64:
+            X, Y = self.as_dtype(X), self.as_dtype(Y)
+        return _shared.deferred_check(self, X, Y, self._lean, check.full_check, finite_loss_and_matrix)
 
     def loss_and_grads_clean(self, X, Y, masks=None):
         """As the plain twin's; a plain batch takes the lean step (``_lean``)."""
+        if X.dtype is not self.dtype:                            # float64 data for a float32 network
+            X, Y = self.as_dtype(X), self.as_dtype(Y)
         if masks is None and self._lean_applies():
             return self._lean(X, Y)
         return super().loss_and_grads_clean(X, Y, masks)
@@ -180,3 +225,18 @@ class MLP(_plain.MLP):
                 continue
             np.dot(dZ, W.T, out=dA)                              # dZ_k @ W_k^T (BLAS beats a broadcast here too)
             dZ = times_prime(hidden, dA, Zb, saved[k - 1], Tb)
+
+
+def _checked_dtype(net, dtype):
+    """np.dtype of "float64" or "float32" (names or NumPy types); float32 only where the lean step runs."""
+    try:
+        found = np.dtype(dtype) if dtype is not None else None
+    except TypeError:
+        found = None
+    if found is None or found.name not in DTYPES:
+        raise ValueError("dtype must be 'float64' or 'float32', got %r" % (dtype,))
+    if found == np.float32 and (net.exact or net.batchnorm or net.dropout > 0.0):
+        raise ValueError("dtype='float32' is for the engine's lean step: not with %s"
+                         % ("exact=True (the scalar twin's float64)" if net.exact else
+                            "batchnorm" if net.batchnorm else "dropout"))
+    return found

@@ -70,7 +70,7 @@ class Plan:
                 ZT = None
                 Zs.append(self._get(net, "Z%d" % k, shape))
             S = self._get(net, "S%d" % k, shape) if net.hidden == "swish" else None
-            rows = max(64, BLOCK_BYTES // (8 * shape[1]))
+            rows = max(64, BLOCK_BYTES // (net._work.dtype.itemsize * shape[1]))
             blocks = None if ZT is not None or m < 2 * rows else \
                 [slice(i, min(i + rows, m)) for i in range(0, m, rows)]
             Bs.append(blocks)
@@ -102,11 +102,14 @@ class Plan:
         self.U = self._get(net, "U", out)            # an output scratch array
         self.top = self._get(net, "top", (m, 1))    # the softmax's row max
         self.U_cols = [self.U[:, j:j + 1] for j in range(out[1])]
-        self.N = np.array(float(m * net.sizes[-1]))  # N = m n_L, as a 0-d array (cheaper in a ufunc)
-        self.ones = np.ones(m)
+        dtype = net._work.dtype
+        self.N = np.array(m * net.sizes[-1], dtype)  # N = m n_L, as a 0-d array (cheaper in a ufunc)
+        self.one, self.two = np.array(1.0, dtype), np.array(2.0, dtype)
+        self.ones = np.ones(m, dtype)
         self.rows = np.arange(m)
         pair = (net.output, net.loss_name)
-        self.output = (ONE_OUTPUT if m * net.sizes[-1] == 1 else OUTPUT).get(pair, output_generic)
+        one_entry = m * net.sizes[-1] == 1 and dtype == np.float64     # Python floats are float64
+        self.output = (ONE_OUTPUT if one_entry else OUTPUT).get(pair, output_generic)
 
     def _get(self, net, name, shape):
         buf = net._work.get(name, shape)
