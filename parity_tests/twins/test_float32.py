@@ -78,3 +78,33 @@ def test_float32_is_offered_where_the_lean_step_runs_and_refused_elsewhere():
             fast.MLP([2, 3, 1], dtype="float32", **options)
     copy = fast.MLP.from_params(vector_nn.MLP([2, 3, 1], seed=1).params, dtype="float32")
     assert all(P.dtype == np.float32 for P in copy.params.values())
+
+
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
+def test_the_model_file_records_the_dtype(tmp_path, suffix):
+    import json
+    net = fast.MLP([3, 4, 2], "tanh", "linear", "mse", seed=5, dtype="float32")
+    opt = fast.Adam(lr=0.05)
+    X = np.linspace(-1.0, 1.0, 18).reshape(6, 3)
+    for _ in range(3):
+        opt.step(net.params, net.loss_and_grads(X, np.ones((6, 2)))[1])
+    path = str(tmp_path / ("m" + suffix))
+    vector_nn.save_model(net, path)
+    if suffix == ".npz":
+        with np.load(path) as archive:
+            assert archive["W1"].dtype == np.float32                    # half the bytes
+    loaded = vector_nn.load_model(path, mlp_class=fast.MLP)
+    assert loaded.dtype == np.float32
+    assert all(np.array_equal(loaded.params[k], net.params[k]) for k in net.params)
+    assert np.array_equal(loaded.predict(X), net.predict(X))
+    plain = vector_nn.load_model(path)                                   # the plain twin: float64, same values
+    assert all(plain.params[k].dtype == np.float64 and np.array_equal(plain.params[k], net.params[k])
+               for k in net.params)
+    vector_nn.save_model(fast.MLP([3, 4, 2]), path)
+    if suffix == ".json":
+        assert "dtype" not in json.loads(open(path).read())["options"]    # float64 files are unchanged
+        doc = json.loads(open(path).read())
+        doc["options"]["dtype"] = "float16"
+        import scalar_nn.toolkit.serialize as scalar_serialize
+        with pytest.raises(ValueError, match="options.dtype must be one of float64, float32, got 'float16'"):
+            scalar_serialize.model_from_dict(doc)
