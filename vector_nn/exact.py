@@ -92,7 +92,9 @@ def elementwise(f):
     in sigmoid' and swish'.  So the slow path remembers its last ``MEMO``
     results, keyed by the input's bits: a repeated input costs one bitwise
     comparison instead of a math call per entry (same bits in, same bits out:
-    the function is pure).
+    the function is pure).  The memo is a cache of a pure function, shared by
+    every exact network: its entries are never changed and a miss only
+    recomputes, so networks and threads that share it get the same values.
     """
     memo = []
 

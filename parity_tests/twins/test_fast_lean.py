@@ -245,3 +245,20 @@ def test_a_copied_network_trains_on_its_own_flat_vector(how):
         opt_ref.step(ref.params, ref.loss_and_grads(X, Y)[1])
     for k in before:
         assert twin.params[k] == pytest.approx(ref.params[k], rel=1e-12, abs=1e-15), k
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_the_plain_optimizers_step_the_engines_grads_like_a_dict(name):
+    """``Grads`` is a mapping: vector_nn.optim's rules take it as they take the plain twin's dict, bit for bit."""
+    import vector_nn.optim as plain_optim
+    a, b = fast.MLP([3, 5, 2], "tanh", "linear", "mse", seed=6), fast.MLP([3, 5, 2], "tanh", "linear", "mse", seed=6)
+    opt_a, opt_b = getattr(plain_optim, name)(lr=0.05), getattr(plain_optim, name)(lr=0.05)
+    for step in range(3):
+        X, Y = batch(4, 3, 2, "mse", seed=step)
+        _, ga = a.loss_and_grads(X, Y)
+        assert isinstance(ga, fast.Grads)
+        opt_a.step(a.params, ga)
+        _, gb = b.loss_and_grads(X, Y)
+        opt_b.step(b.params, {k: v.copy() for k, v in gb.items()})
+    for k in a.params:
+        assert np.array_equal(a.params[k], b.params[k]), k
