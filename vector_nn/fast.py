@@ -373,7 +373,7 @@ class MLP(_plain.MLP):
             np.dot(dZ, W.T, out=dA)                              # dZ_k @ W_k^T (BLAS beats a broadcast here too)
             dZ = _times_prime(hidden, dA, Zb, saved[k - 1], Tb)
         _HANDED[0] = (layout, pv, P, rec)
-        return loss, dict(zip(layout.names, gv))
+        return loss, dict(zip(layout.names, gv)), Yhat
 
     def _grads(self, layout):
         """(G, views): a flat gradient vector and its per-parameter views, for the caller to keep.
