@@ -430,11 +430,7 @@ def overclock_rule_demo():
     from scalar_nn.toolkit.callbacks import Overclock
 
     class FakeOpt:
-        lr = 0.1
-
-        def set_lr(self, lr):
-            """Take the new rate, as Optimizer.set_lr does."""
-            self.lr = lr
+        lr = 0.1            # Overclock writes the new rate here, as on an Optimizer
 
     class FakeHistory:
         def __init__(self):
