@@ -33,7 +33,7 @@ from .argtypes import unit_closed as _unit_closed
 from .argtypes import unit_interval as unit_float
 from .csvdata import CSVError  # noqa: F401  (re-exported: what bad data raises)
 from scalar_nn.toolkit.training import TrainingDiverged
-from scalar_nn.toolkit.checks import plain
+from scalar_nn.toolkit.validation import plain
 
 PROG = "twin-nn"
 

@@ -51,7 +51,7 @@ from scalar_nn.optim import SGD
 from scalar_nn.toolkit import datasets
 from . import recipes
 from scalar_nn.toolkit.training import sequential_batch
-from scalar_nn.toolkit.checks import check_choice, check_int
+from scalar_nn.toolkit.validation import check_choice, check_int
 
 # The readable starting numbers of the hand-worked step (parity_tests/lesson/test_network221.py).
 HAND_WEIGHTS = {

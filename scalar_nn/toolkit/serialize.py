@@ -56,7 +56,7 @@ import stat
 from ..conventions import BN_MOMENTUM, buffer_shapes, param_shapes
 from ..mlp import MLP
 from .training import History
-from .checks import check_model, plain
+from .validation import check_model, plain
 
 FORMAT = "twin-nn-model"
 VERSION = 1
