@@ -31,7 +31,7 @@ def configure(net, sizes, hidden, output, loss, seed=0, l2=0.0, l2_bias=0.0, dro
     net.training = True
     net.draws = 0           # dropout mask draws so far: the counter of the DROPOUT stream
     net.last_masks = None
-    net.last_output = None  # Yhat of the last loss_and_grads (training-mode forward)
+    net.last_output = None  # Yhat of the last training pass, for inspection (the pass also returns it)
 
 
 def describe_net(net):

@@ -125,7 +125,7 @@ def finish_metric(net, total, count):
     """accuracy = correct / count; rmse = sqrt(squared error / count)."""
     if count == 0:
         raise ValueError("no rows to score: the metric needs at least one row")
-    if net.loss_name == "mse":
+    if not is_classification(net.loss_name):
         return math.sqrt(total / count)
     return total / count
 
