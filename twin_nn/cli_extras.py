@@ -20,7 +20,7 @@ predicts, and what the ``max |dP|`` column means.
 
 import time
 
-from scalar_nn.toolkit.validation import plain
+from scalar_nn.toolkit.checks import plain
 
 _ALTERNATIVES = {
     "train": "--twin scalar runs without it",

@@ -16,7 +16,7 @@ import math
 import time
 
 from scalar_nn.toolkit.callbacks import Callback
-from scalar_nn.toolkit.validation import check_choice, plain
+from scalar_nn.toolkit.checks import check_choice, plain
 
 TWINS = {"scalar": "scalar_nn", "vector": "vector_nn"}
 # the vector twin's rungs: vector_nn.fast, plain vector_nn, or plain vector_nn in exact mode

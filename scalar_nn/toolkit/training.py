@@ -4,30 +4,35 @@ One epoch::
 
     order = permutation(n, key_for(seed, SHUFFLE, epoch))    (or 0..n-1 without shuffle)
     for each chunk of ``batch_size`` indices in order:       (the last chunk may be smaller)
-        loss, grads = net.loss_and_grads_clean(X[chunk], Y[chunk])  (section 10: before the update)
+        loss, grads, Yhat = net.loss_and_grads_clean(X[chunk], Y[chunk])  (section 10: before the update)
         optimizer.step(net.params, grads)
+        the training metric's sums from Yhat and Y[chunk]
     history: mean of the step losses, training metric, validation loss/metric, lr
 
 (``loss_and_grads_clean`` is ``loss_and_grads`` on data already checked
-once by ``clean_data``: the same numbers, without re-validating every batch.)
+once by ``clean_data``: the same numbers, without re-validating every batch,
+and it returns the output Yhat as well, which the metric needs.)
 
 The loop is the same for both twins and lives here; what touches numbers
 (cleaning the data, gathering a batch's rows, scoring a prediction) is asked
-of the network's ops object, ``net.ops``, a ``TrainingOps`` (below): this
-module's ``LIST_OPS`` for the scalar twin, ``vector_nn.toolkit.ops.ARRAY_OPS``
-for the vector twin (the engine and exact mode use subclasses of its
-``ArrayOps``).  Because the shuffle and the validation
+of the network's ops object, ``net.ops``, a ``TrainingOps`` (below): an
+abstract contract, implemented once per twin -- ``ListOps`` here
+(``LIST_OPS``) for the scalar twin, ``vector_nn.toolkit.ops.ArrayOps``
+(``ARRAY_OPS``) for the vector twin, its engine and exact mode.  Because the shuffle and the validation
 split come from the shared counter-based stream, both twins see exactly the
 same batches.
 """
 
+import abc
 import contextlib
 import math
 import sys
 import time
 
 from .. import rng
-from .validation import as_matrix, as_targets, check_int, check_number
+from ..conventions import is_classification
+from .checks import as_matrix, as_targets, check_int, check_number
+from .splits import train_val_split
 
 
 class TrainingDiverged(ValueError):
@@ -113,38 +118,85 @@ class TrainingRun:
 # ------------------------------------------------------------------ numbers
 def metric_name(net):
     """"accuracy" for bce/cross_entropy, "rmse" for mse."""
-    return "accuracy" if net.loss_name in ("bce", "cross_entropy") else "rmse"
+    return "accuracy" if is_classification(net.loss_name) else "rmse"
 
 
 def finish_metric(net, total, count):
     """accuracy = correct / count; rmse = sqrt(squared error / count)."""
     if count == 0:
         raise ValueError("no rows to score: the metric needs at least one row")
-    if net.loss_name == "mse":
+    if not is_classification(net.loss_name):
         return math.sqrt(total / count)
     return total / count
 
 
-class TrainingOps:
+class TrainingOps(abc.ABC):
     """The contract between the training loop and a twin: every numeric thing ``fit`` needs.
 
     The loop itself (epochs, batches, callbacks, history, progress) is not
     array math and is written once, here.  What touches numbers is asked of
-    an ops object, and this class is the complete list.  This base class is
-    the scalar twin's implementation (lists of rows); ``vector_nn.toolkit.ops``
-    gives the same methods on NumPy arrays.  Each network names its ops as
-    the class attribute ``MLP.ops``.
+    an ops object, and this class is the complete list: each twin implements
+    every abstract method below (``ListOps`` on lists of rows,
+    ``vector_nn.toolkit.ops.ArrayOps`` on NumPy arrays), and a class that
+    leaves one out cannot be instantiated (TypeError naming the method).
+    Each network names its ops as the class attribute ``MLP.ops``.
 
     ===================  ====================================================
     clean_data           validate a dataset once: (X rows, checked targets)
-    split                hold out a validation fraction (the shared stream)
     arange / permutation the epoch's row order, as the twin's index type
     take_rows            gather a batch's rows
     metric_sums          (sum, count) that ``finish_metric`` turns into a metric
-    evaluate             (total loss, metric) in inference mode
     numeric_guard        a context for the numeric work of a run
+    -- written once, here, for every twin:
+    split                hold out a validation fraction (``splits.py``)
+    evaluate             (total loss, metric) in inference mode, from the
+                         network's methods and ``metric_sums``
     ===================  ====================================================
     """
+
+    name = None         # "scalar", "vector": what a twin's ops are called in messages
+
+    @abc.abstractmethod
+    def clean_data(self, net, X, Y, what="X"):
+        """Validate a dataset once, before training: (X, Y) in the twin's types, checked."""
+
+    @abc.abstractmethod
+    def arange(self, n):
+        """0, 1, ..., n-1 as the twin's index type."""
+
+    @abc.abstractmethod
+    def permutation(self, n, key):
+        """The shared shuffle (see ``rng.permutation``) as the twin's index type."""
+
+    @abc.abstractmethod
+    def take_rows(self, A, idx):
+        """The rows of A (a matrix, or a vector of labels) at the indices ``idx``, in that order."""
+
+    @abc.abstractmethod
+    def metric_sums(self, net, Yhat, Y):
+        """(sum, count) that make the metric: correct predictions / samples, or squared error / entries.
+
+        bce: the prediction is 1 where p > 0.5; cross_entropy: the arg-max class.
+        """
+
+    @abc.abstractmethod
+    def numeric_guard(self):
+        """A context manager for the numeric work of a run."""
+
+    def split(self, X, Y, val_fraction, seed):
+        """(X_train, Y_train, X_val, Y_val) of clean data, with the shared split (``splits.train_val_split``,
+        which keeps the twin's type: lists from lists, arrays from arrays)."""
+        return train_val_split(X, Y, val_fraction, seed)
+
+    def evaluate(self, net, X, Y):
+        """(total loss, metric) of clean data in inference mode; the network's mode is untouched."""
+        Z, Yhat, _ = net.forward_with_cache(X, training=False)
+        loss = net.data_loss(Z, Yhat, Y) + net.l2_penalty()
+        return loss, finish_metric(net, *self.metric_sums(net, Yhat, Y))
+
+
+class ListOps(TrainingOps):
+    """``TrainingOps`` for the scalar twin: lists of rows of floats, lists of labels."""
 
     name = "scalar"
 
@@ -153,17 +205,12 @@ class TrainingOps:
         X = as_matrix(X, what, net.sizes[0])
         return X, as_targets(Y, net.loss_name, len(X), net.sizes[-1])
 
-    def split(self, X, Y, val_fraction, seed):
-        """(X_train, Y_train, X_val, Y_val) with the shared split stream (datasets.train_val_split)."""
-        from .datasets import train_val_split
-        return train_val_split(X, Y, val_fraction, seed)
-
     def arange(self, n):
-        """0, 1, ..., n-1 as the twin's index type (a list here)."""
+        """0, 1, ..., n-1 as a list."""
         return list(range(n))
 
     def permutation(self, n, key):
-        """The shared shuffle (see ``rng.permutation``) as the twin's index type."""
+        """The shared shuffle (see ``rng.permutation``), a list."""
         return rng.permutation(n, key)
 
     def take_rows(self, A, idx):
@@ -188,18 +235,12 @@ class TrainingOps:
                 sq += (yh - y) * (yh - y)
         return sq, len(Y) * len(Y[0])
 
-    def evaluate(self, net, X, Y):
-        """(total loss, metric) of clean data in inference mode; the network's mode is untouched."""
-        Z, Yhat, _ = net.forward_with_cache(X, training=False)
-        loss = net.data_loss(Z, Yhat, Y) + net.l2_penalty()
-        return loss, finish_metric(net, *self.metric_sums(net, Yhat, Y))
-
     def numeric_guard(self):
-        """A context for the numeric work of a run (nothing to set up in pure Python)."""
+        """Nothing to set up in pure Python (an overflow raises, a NaN shows in the loss)."""
         return contextlib.nullcontext()
 
 
-LIST_OPS = TrainingOps()
+LIST_OPS = ListOps()
 
 
 # --------------------------------------------------------------- the loop
@@ -269,7 +310,7 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
             for j in range(n_steps):
                 idx = order[j * B:(j + 1) * B]
                 Yb = ops.take_rows(Y, idx)
-                loss, grads = net.loss_and_grads_clean(ops.take_rows(X, idx), Yb)
+                loss, grads, Yhat = net.loss_and_grads_clean(ops.take_rows(X, idx), Yb)
                 if not math.isfinite(loss):
                     raise TrainingDiverged(
                         "loss became %s at epoch %d (step %d of %d, lr %.4g): the learning rate is "
@@ -277,7 +318,7 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
                 lr_used = optimizer.current_lr()
                 optimizer.step(net.params, grads)
                 loss_sum += loss
-                s, c = ops.metric_sums(net, net.last_output, Yb)
+                s, c = ops.metric_sums(net, Yhat, Yb)
                 m_total, m_count = m_total + s, m_count + c
                 if live and (j % 10 == 0 or j == n_steps - 1):
                     out.write("\repoch %d/%d  step %d/%d  loss %.5f" % (epoch, epochs, j + 1, n_steps, loss))
