@@ -8,6 +8,8 @@ number > 0, got -1``), never a traceback.
 import argparse
 import math
 
+PROG = "twin-nn"          # the command's name, in every message it prints
+
 
 def number(text):
     """A finite float."""
@@ -61,3 +63,12 @@ def positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1, got %d" % value)
     return value
+
+
+def memory_size(text):
+    """A memory size: bytes, or a number with K, M, G or T ("64G")."""
+    from scalar_nn.toolkit.limits import parse_size
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

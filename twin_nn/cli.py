@@ -17,15 +17,14 @@ import sys
 import time
 
 from . import cli_data, recipes
+from .argtypes import PROG
 from .argtypes import non_negative_number as _nonnegative_float
 from .argtypes import number as _float
 from .argtypes import positive_int as _positive_int
 from .argtypes import positive_number as _positive_float
 from . import cli_extras as extras
 from . import cli_pictures as pictures
-from scalar_nn.toolkit.training import TrainingDiverged
 
-PROG = "twin-nn"
 
 
 # ----------------------------------------------------------------- helpers
@@ -274,6 +273,16 @@ def cmd_gradcheck(args, out):
 
 
 # ------------------------------------------------------------------ parser
+def _add_engine_options(p, engine=True):
+    """The one definition of ``--engine`` and ``--exact`` (gradcheck takes ``--exact`` only)."""
+    if engine:
+        p.add_argument("--engine", choices=recipes.ENGINES, default=None,
+                       help="the vector twin's rung: fast (vector_nn.fast, default), plain (vector_nn) "
+                            "or exact (= --exact)")
+    p.add_argument("--exact", action="store_true",
+                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
+
+
 def build_parser():
     parser = _Parser(
         prog=PROG,
@@ -285,6 +294,9 @@ def build_parser():
                     "Every command has --help.",
         epilog="Recipes: %s. Example: %s compare people-221" % (_recipe_names(), PROG))
     parser.add_argument("--version", action="version", version="%s %s" % (PROG, _version()))
+    parser.add_argument("--debug", action="store_true",
+                        help="on an error, show the full traceback (also: TWIN_NN_DEBUG=1); "
+                             "may be given anywhere on the line")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -307,11 +319,7 @@ def build_parser():
     p.add_argument("--save", metavar="PATH",
                    help="save the trained model (.json; .npz with --twin vector); checked before training")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress")
-    p.add_argument("--engine", choices=recipes.ENGINES, default=None,
-                   help="the vector twin's rung: fast (vector_nn.fast, default), plain (vector_nn) "
-                        "or exact (= --exact)")
-    p.add_argument("--exact", action="store_true",
-                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
+    _add_engine_options(p)
     cli_data.add_train_options(p)
     p.add_argument("--check", action="store_true", help="exit with status 1 when the recipe's target is missed")
     pictures.add_plot_option(p, "the training and held-out loss, the metric and the learning rate per epoch "
@@ -327,11 +335,7 @@ def build_parser():
     p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.add_argument("--every", type=_positive_int, help="print every N-th epoch (default: the recipe's)")
-    p.add_argument("--engine", choices=recipes.ENGINES, default=None,
-                   help="the vector twin's rung: fast (vector_nn.fast, default), plain (vector_nn) "
-                        "or exact (= --exact)")
-    p.add_argument("--exact", action="store_true",
-                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
+    _add_engine_options(p)
     pictures.add_plot_option(p, "both twins' losses and their largest parameter difference per epoch")
     p.set_defaults(func=cmd_compare)
 
@@ -344,11 +348,7 @@ def build_parser():
                    help="default: swish-overclock")
     p.add_argument("--twin", choices=("scalar", "vector"), default="vector",
                    help="which implementation trains (default: vector)")
-    p.add_argument("--engine", choices=recipes.ENGINES, default=None,
-                   help="the vector twin's rung: fast (vector_nn.fast, default), plain (vector_nn) "
-                        "or exact (= --exact)")
-    p.add_argument("--exact", action="store_true",
-                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
+    _add_engine_options(p)
     p.add_argument("--delta", type=_float, help="signed lr change (default: the recipe's)")
     p.add_argument("--at-epoch", type=_positive_int, help="fire at this epoch instead of detecting oscillation")
     p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
@@ -366,8 +366,7 @@ def build_parser():
     p.add_argument("--tol", type=_positive_float, default=1e-6, help="relative error allowed (default 1e-6)")
     p.add_argument("--twins", nargs="+", choices=("scalar", "vector"), default=["scalar", "vector"],
                    help="which twins to check (default: both; the vector twin as plain vector_nn)")
-    p.add_argument("--exact", action="store_true",
-                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
+    _add_engine_options(p, engine=False)
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.set_defaults(func=cmd_gradcheck)
     cli_data.add_commands(sub)
@@ -380,8 +379,17 @@ def build_parser():
 
 
 def main(argv=None, out=None):
-    """Entry point of the ``twin-nn`` console script; returns the exit status."""
+    """Entry point of the ``twin-nn`` console script; returns the exit status.
+
+    Errors: what the user can fix (a bad option, a bad file, a diverging
+    run: ``extras.raised_on_purpose``) is one stderr line ``twin-nn: error:
+    ...`` and exit status 2; anything else is a bug of ours, one line
+    ``twin-nn: internal error: ...`` with a hint, exit status 1.
+    ``--debug`` (anywhere on the line) or ``TWIN_NN_DEBUG=1`` shows the
+    full traceback instead.
+    """
     out = out or sys.stdout
+    argv, debug = extras.debug_flag(sys.argv[1:] if argv is None else list(argv))
     parser = build_parser()
     args = parser.parse_args(argv)
     if hasattr(args, "engine"):
@@ -391,16 +399,29 @@ def main(argv=None, out=None):
         if args.engine == "exact":
             args.exact = True
     try:
-        return args.func(args, out)
+        status = args.func(args, out)
+        extras.flush_output(out)                 # a full disk or a closed pipe is an error, not exit 0
+        return status
     except BrokenPipeError:                      # `twin-nn info m.json | head -1`: the reader left
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # nothing more to flush at exit
+        extras.silence_stdout(out)               # nothing more to flush at exit
         return 0
-    except (ValueError, TypeError, TrainingDiverged, FileNotFoundError, ImportError, OSError) as exc:
-        sys.stderr.write("%s: error: %s\n" % (PROG, exc))
-        return 2
     except KeyboardInterrupt:
+        if debug:
+            raise
         sys.stderr.write("%s: interrupted\n" % PROG)
         return 130
+    except Exception as exc:
+        if debug:
+            raise
+        if extras.broken_stdout(exc, out):
+            extras.silence_stdout(out)
+        if extras.raised_on_purpose(exc):
+            sys.stderr.write("%s: error: %s\n" % (PROG, extras.one_line(exc)))
+            return 2
+        sys.stderr.write("%s: internal error: %s: %s (a bug in twin-nn, not in what you typed; rerun with "
+                         "--debug to see where, and please report it)\n"
+                         % (PROG, type(exc).__name__, extras.one_line(exc)))
+        return 1
 
 
 if __name__ == "__main__":

@@ -28,14 +28,12 @@ import time
 
 from . import csvdata, recipes
 from .argtypes import non_negative_number as non_negative_float
-from .argtypes import positive_int
+from .argtypes import memory_size, positive_int
 from .argtypes import unit_closed as _unit_closed
 from .argtypes import unit_interval as unit_float
 from .csvdata import CSVError  # noqa: F401  (re-exported: what bad data raises)
 from scalar_nn.toolkit.training import TrainingDiverged
 from scalar_nn.toolkit.validation import plain
-
-PROG = "twin-nn"
 
 TRAIN_EXAMPLE = """\
 examples:
@@ -54,7 +52,7 @@ held-out rows (--val-split)."""
 
 DATA_OPTIONS = ("data", "target", "task", "layers", "hidden", "optimizer", "momentum", "dampening",
                 "decay", "l2", "dropout", "batchnorm", "batch_size", "val_split", "early_stopping",
-                "no_standardize")
+                "no_standardize", "max_memory")
 
 
 # ------------------------------------------------------------------ parser
@@ -69,6 +67,9 @@ def add_train_options(p):
     g.add_argument("--task", choices=csvdata.TASKS, help="default: inferred from the target column")
     g.add_argument("--layers", type=_layers, metavar="N,N,...",
                    help="hidden layer sizes (default 32,16; \"\" or none for no hidden layer)")
+    g.add_argument("--max-memory", type=memory_size, metavar="SIZE",
+                   help="the most memory the network may need to train, e.g. 64G (default: half of this "
+                        "machine's; a larger network is refused before anything is allocated)")
     g.add_argument("--hidden", choices=_hidden_choices(), help="hidden activation (default tanh)")
     g.add_argument("--optimizer", choices=("sgd", "adam"), help="default adam")
     g.add_argument("--momentum", type=unit_float, help="SGD momentum in [0, 1) (default 0)")
@@ -185,6 +186,15 @@ def check_train_args(args):
         raise ValueError("--check tests a recipe's quality target; --data training has no target to meet")
     if args.save is not None:
         check_save(args.save, args.twin)
+    _refuse_overwriting_inputs(args)
+
+
+def _refuse_overwriting_inputs(args):
+    """train: --save, --plot, --plot-regions must not be --data (or each other's input); robust helper."""
+    from . import cli_extras
+    outputs = [("--save", args.save), ("--plot", getattr(args, "plot", None)),
+               ("--plot-regions", getattr(args, "plot_regions", None))]
+    cli_extras.refuse_overwriting_inputs(outputs, [("--data", args.data)])
 
 
 def check_save(path, twin, option="--save"):
@@ -254,6 +264,9 @@ def cmd_train_data(args, out):
     hyper["decay"] = args.decay or 0.0
     optimizer = parts.optimizer(optimizer_name, **hyper)
     options = dict(l2=args.l2 or 0.0, dropout=args.dropout or 0.0, batchnorm=bool(args.batchnorm))
+    from . import cli_extras
+    cli_extras.check_network_memory(sizes, options["batchnorm"], args.max_memory, args.twin)  # before allocating
+    cli_extras.check_room(args.save, sizes, options["batchnorm"])    # the model file fits: said before training
     net = parts.MLP(sizes, hidden=hidden, output=data.output, loss=data.loss, seed=args.seed, **options)
     epochs = args.epochs or 100
     batch_size = args.batch_size or 32
@@ -406,6 +419,8 @@ def cmd_predict(args, out):
             raise ValueError("--out needs a file name, got an empty string")
         from scalar_nn.toolkit.serialize import check_destination
         check_destination(args.out)
+        from . import cli_extras
+        cli_extras.refuse_overwriting_inputs([("--out", args.out)], [("MODEL", args.model), ("--data", args.data)])
     model = _load(args.model, args.twin)
     net, meta = model.net, _data_meta(model.meta)
     if args.proba and net.loss_name == "mse":
@@ -435,7 +450,8 @@ def cmd_predict(args, out):
             writer.writerow([label] + ([repr(p) for p in probs[i]] if args.proba else []))
     text = buffer.getvalue()
     if args.out is None:
-        out.write(text)
+        from . import cli_extras
+        cli_extras.write_output(out, text, "the predictions")     # a full disk or closed pipe: exit 2
     else:
         from scalar_nn.toolkit.serialize import write_atomically
         write_atomically(args.out, lambda f: f.write(text.encode("utf-8")))

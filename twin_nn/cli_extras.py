@@ -18,6 +18,10 @@ what ``make demo`` shows a new user: what the data is, what the network
 predicts, and what the ``max |dP|`` column means.
 """
 
+import errno
+import linecache
+import os
+import sys
 import time
 
 from scalar_nn.toolkit.validation import plain
@@ -168,3 +172,145 @@ def people_predictions(recipe, results, twin_order, out):
         out.write("  %-8s %10s %9s  %-7s %s\n" % (
             name, "%+g lb" % X[i][0], "%+g in" % X[i][1], gender,
             "  ".join("%9.4f" % preds[t][i] for t in twin_order)))
+
+
+# ------------------------------------------------------------ errors, --debug
+_PROJECT = tuple(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), package) + os.sep
+                 for package in ("scalar_nn", "vector_nn", "twin_nn"))
+
+
+def debug_flag(argv):
+    """(argv without ``--debug``, whether the traceback is wanted: ``--debug`` or TWIN_NN_DEBUG=1).
+
+    ``--debug`` may stand anywhere before a ``--``, so ``twin-nn train x --debug`` works.
+    """
+    end = argv.index("--") if "--" in argv else len(argv)
+    debug = "--debug" in argv[:end]
+    if debug:
+        argv = [a for a in argv[:end] if a != "--debug"] + argv[end:]
+    return argv, debug or os.environ.get("TWIN_NN_DEBUG", "") not in ("", "0")
+
+
+def raised_on_purpose(exc):
+    """True for an error the code raises on purpose about what the user gave; False for our bugs.
+
+    On purpose: an OSError (a file, a disk, a pipe), an ImportError (a missing
+    package), and a ValueError/TypeError raised by a ``raise`` statement of
+    scalar_nn, vector_nn or twin_nn itself (every check there names the
+    problem).  Anything else -- a KeyError, a ZeroDivisionError, or a
+    ValueError that Python or a library raised inside our code -- is a bug:
+    the input should have been refused earlier with a clear message.
+    """
+    if isinstance(exc, (OSError, ImportError)):
+        return True
+    if not isinstance(exc, (ValueError, TypeError)):
+        return False
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    filename = os.path.abspath(tb.tb_frame.f_code.co_filename)
+    if not filename.startswith(_PROJECT):
+        return False
+    return _in_raise_statement(filename, tb.tb_lineno)
+
+
+def _in_raise_statement(filename, lineno):
+    """Whether line ``lineno`` of ``filename`` belongs to a ``raise`` statement (one line or several)."""
+    if linecache.getline(filename, lineno).strip().startswith("raise "):
+        return True
+    for start in range(lineno - 1, max(lineno - 8, 0), -1):
+        text = "".join(linecache.getline(filename, k) for k in range(start, lineno))
+        if text.count("(") - text.count(")") + text.count("[") - text.count("]") <= 0:
+            if not text.rstrip().endswith("\\"):
+                continue                  # the statement was closed before lineno: look further up
+        if linecache.getline(filename, start).strip().startswith("raise "):
+            return True
+    return False
+
+
+def one_line(exc):
+    """The exception's message on one line (a message never spills a second line onto stderr)."""
+    text = str(exc) or type(exc).__name__
+    return " ".join(text.split())
+
+
+def flush_output(out):
+    """Flush the command's output; a failure (full disk, closed pipe) is an OSError saying so."""
+    try:
+        out.flush()
+    except BrokenPipeError:
+        silence_stdout(out)
+        raise OSError("cannot write to %s: the reader closed the pipe before the output was complete"
+                      % _stream_name(out)) from None
+    except OSError as exc:
+        raise OSError("cannot write to %s: %s; the output is incomplete"
+                      % (_stream_name(out), exc.strerror or exc)) from None
+
+
+def write_output(out, text, what):
+    """Write ``text`` (``what``: "the predictions") to the stream ``out``, flushed and checked.
+
+    A full disk or a closed pipe is one OSError line, so the command exits
+    non-zero instead of leaving a cut file behind an exit status of 0.
+    """
+    try:
+        out.write(text)
+        out.flush()
+    except BrokenPipeError:
+        silence_stdout(out)
+        raise OSError("cannot write %s to %s: the reader closed the pipe before they were all written"
+                      % (what, _stream_name(out))) from None
+    except OSError as exc:
+        raise OSError("cannot write %s to %s: %s; what was written is incomplete"
+                      % (what, _stream_name(out), exc.strerror or exc)) from None
+
+
+def broken_stdout(exc, out):
+    """Whether ``exc`` is the output stream failing (then nothing more must be flushed into it)."""
+    return isinstance(exc, OSError) and getattr(exc, "errno", None) in (errno.EPIPE, errno.ENOSPC) \
+        or isinstance(exc, OSError) and str(exc).startswith("cannot write to %s" % _stream_name(out))
+
+
+def silence_stdout(out):
+    """Point the process's stdout at /dev/null, so the interpreter's final flush cannot fail again."""
+    if out is sys.stdout:
+        try:
+            sys.stdout = open(os.devnull, "w")
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        except OSError:
+            pass
+
+
+def _stream_name(out):
+    return "standard output" if out is sys.stdout or getattr(out, "name", None) == "<stdout>" else \
+        getattr(out, "name", "the output")
+
+
+# ------------------------------------------------------ outputs vs. inputs
+def refuse_overwriting_inputs(outputs, inputs):
+    """Refuse, before any work, an output path (--save, --out, --plot) that is one of the inputs."""
+    from scalar_nn.toolkit.files import refuse_overwriting_inputs as refuse
+    refuse(outputs, inputs)
+
+
+def check_room(path, sizes, batchnorm=False):
+    """Before training: the model file for ``sizes`` fits on the disk of ``path`` (its size is said)."""
+    if not path:
+        return
+    from scalar_nn.toolkit.files import check_destination
+    from scalar_nn.toolkit.serialize import estimated_size
+    check_destination(path, size=estimated_size(sizes, batchnorm))
+
+
+def check_network_memory(sizes, batchnorm, max_memory, twin):
+    """--layers 100000000 (a typo): refused before allocating; --max-memory moves the limit.
+
+    The limit travels to the constructors (both twins check it) through
+    TWIN_NN_MAX_MEMORY, the variable the API reads.
+    """
+    from scalar_nn.toolkit import limits
+    if max_memory is not None:
+        os.environ[limits.ENVIRONMENT] = str(max_memory)
+    limits.check_network_memory(sizes, batchnorm, twin)

@@ -407,7 +407,8 @@ def fail_like_a_read_only_folder(monkeypatch):
     def refuse(directory, name):
         temp = os.path.join(directory, ".%s.123.0.tmp" % name)
         raise PermissionError(13, "Permission denied", temp)
-    monkeypatch.setattr(scalar_serialize, "_create_temp", refuse)
+    from scalar_nn.toolkit import files
+    monkeypatch.setattr(files, "_create_temp", refuse)
 
 
 def test_a_read_only_place_is_refused_before_training(tmp_path, capsys, monkeypatch, twin, shop):

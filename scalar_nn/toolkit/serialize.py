@@ -75,6 +75,7 @@ from .schema import (  # noqa: F401  (re-exported: the schema's names are the fo
     clean_document,
     plain_value,
 )
+from .limits import parameter_count
 from .training import History
 
 ZIP_MAGIC = b"PK\x03\x04"      # the first bytes of every .npz (a zip archive)
@@ -189,26 +190,16 @@ def load_model_file(path, mlp_class=None):
         raise ModelFileError("model file %s: %s" % (path, exc)) from exc
 
 
-def estimated_size(net):
-    """About how many bytes a model file of ``net`` takes (an upper estimate, for a free-space check).
+def estimated_size(sizes, batchnorm=False):
+    """About how many bytes a JSON model file of a network of ``sizes`` takes (an upper estimate).
 
     ``repr`` of a float64 takes at most 24 characters ("-1.2345678901234567e-300")
-    plus ", "; the layout and the history add little.  Both formats are
-    estimated alike (an .npz takes 8 bytes per number, far less).
+    plus ", "; the layout, the history and the meta add little (64 KB
+    allowed).  An .npz takes 8 bytes per number, far less: the same
+    estimate is a safe bound for it.  For the free-space check before a
+    long training run (``files.check_destination(path, size)``).
     """
-    count = 0
-    for group in (net.params, net.buffers):
-        for value in group.values():
-            count += _entries(value)
-    return 26 * count + 64 * 1024
-
-
-def _entries(value):
-    if hasattr(value, "size"):
-        return int(value.size)
-    if value and isinstance(value[0], (list, tuple)):
-        return sum(len(row) for row in value)
-    return len(value)
+    return 26 * parameter_count(sizes, batchnorm) + 64 * 1024
 
 
 def json_text(doc):

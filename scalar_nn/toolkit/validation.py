@@ -294,6 +294,8 @@ def configure(net, sizes, hidden, output, loss, seed=0, l2=0.0, l2_bias=0.0, dro
     """Check an MLP's architecture and hyperparameters and store them on ``net`` (both twins)."""
     from ..conventions import BN_MOMENTUM
     net.sizes = check_model(sizes, hidden, output, loss)
+    from .limits import check_network_memory
+    check_network_memory(net.sizes, batchnorm, net.ops.name)     # before anything is allocated
     net.hidden, net.output, net.loss_name = hidden, output, loss
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError("seed must be an int, got %r" % (seed,))
