@@ -213,7 +213,10 @@ def _load(path, twin):
     if twin == "scalar" and path.lower().endswith(".npz"):
         raise ValueError("%s is an .npz archive, which only the vector twin reads: add --twin vector" % path)
     parts = recipes.twin_parts(twin, "plain")
-    return parts.serialize.load_model_file(path)
+    model = parts.serialize.load_model_file(path)
+    from .model_meta import check_meta
+    check_meta(model.meta, model.net, path)          # every meta field, once, before any is used
+    return model
 
 
 def _data_meta(meta):
@@ -427,7 +430,8 @@ def cmd_predict(args, out):
         raise ValueError("--proba applies to classification models; %s is a regression (mse)" % args.model)
     table = csvdata.read_table(args.data)
     X = csvdata.inputs(table, meta, net.sizes[0])
-    Yhat = _rows(net.predict(X))
+    from . import cli_extras
+    Yhat = cli_extras.predict_checked(net, X, table)          # finite, or one error naming the row
     if net.loss_name == "mse":
         Yhat = csvdata.unscale_targets(Yhat, meta)
     name = meta["target"] if meta else "prediction"
@@ -479,7 +483,9 @@ def cmd_evaluate(args, out):
                                        [[row[k] for k in keep] for row in table.rows], table.line_numbers)
     X = csvdata.inputs(features_table, meta, net.sizes[0])
     Y = csvdata.targets(table, meta, net.loss_name, net.sizes[-1], target=target)
-    scores = scores_of(net, X, Y, meta)
+    from . import cli_extras
+    cli_extras.predict_checked(net, X, features_table)           # finite outputs, or one error naming the row
+    scores = cli_extras.finite_scores(lambda: scores_of(net, X, Y, meta), net, args.data)
     out.write("%s on %s: %d rows, target %r\n" % (args.model, args.data, len(table), target))
     if "accuracy" in scores:
         right = int(round(scores["accuracy"] * len(table)))

@@ -314,3 +314,35 @@ def check_network_memory(sizes, batchnorm, max_memory, twin):
     if max_memory is not None:
         os.environ[limits.ENVIRONMENT] = str(max_memory)
     limits.check_network_memory(sizes, batchnorm, twin)
+
+
+# ------------------------------------------------------------- predictions
+def predict_checked(net, X, table):
+    """``net.predict(X)`` as rows of floats, every one finite, or a ValueError naming the CSV row.
+
+    Runs inside the twin's numeric guard, so NumPy prints no RuntimeWarning:
+    an overflow is this one error (in both twins), never an inf or NaN
+    printed as a prediction.
+    """
+    with net.ops.numeric_guard():
+        P = plain(net.predict(X))
+    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in P]
+    for i, row in enumerate(rows):
+        if not all(v - v == 0.0 for v in row):          # NaN or +-inf
+            bad = next(v for v in row if not v - v == 0.0)
+            raise ValueError("%s, row %d: the model's output is %r: this row's features are far outside "
+                             "what the model was trained on, or the model's weights are too large to use"
+                             % (table.path, table.line_numbers[i], bad))
+    return rows
+
+
+def finite_scores(compute, net, path):
+    """``compute()``'s scores (a dict), inside the numeric guard, each finite (or None) or one error."""
+    with net.ops.numeric_guard():
+        scores = compute()
+    for name, value in scores.items():
+        if value is not None and not value - value == 0.0:
+            raise ValueError("the %s on %s is %r: the rows' errors are too large for a float64 (the data are "
+                             "far from what the model predicts, or its weights are too large to use)"
+                             % (name, path, value))
+    return scores

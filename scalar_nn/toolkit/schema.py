@@ -35,6 +35,7 @@ DEFAULT_OPTIONS = {"l2": 0.0, "l2_bias": 0.0, "dropout": 0.0, "batchnorm": False
 OPTIONAL_OPTION_NAMES = ("exact",)
 REQUIRED_KEYS = ("format", "version", "sizes", "hidden", "output", "loss", "options", "params", "buffers")
 OPTIONAL_KEYS = ("history", "meta")
+MAX_SEED_BITS = 256          # a seed is a key for the counter-based stream, not a 4300-digit number
 HISTORY_LISTS = ("epoch", "loss", "val_loss", "lr", "events", "seconds")
 
 
@@ -81,6 +82,7 @@ def clean_document(d):
     clean["params"] = _clean_arrays(d["params"], "params", param_shapes(sizes, batchnorm), sizes, batchnorm)
     clean["buffers"] = _clean_arrays(d["buffers"], "buffers", buffer_shapes(sizes) if batchnorm else {},
                                      sizes, batchnorm)
+    _check_variances(clean["buffers"])
     clean["history"] = _clean_history(d.get("history"))
     meta = d.get("meta")
     if meta is not None and not isinstance(meta, dict):
@@ -89,6 +91,18 @@ def clean_document(d):
         _check_finite(meta, "meta")
         clean["meta"] = meta
     return clean
+
+
+def _check_variances(buffers):
+    """A BatchNorm running variance is a mean of squares: a negative entry is damage, refused here.
+
+    (Left in, one twin would fail on sqrt(-1) and the other predict NaN.)
+    """
+    for name, values in buffers.items():
+        if name.startswith("running_var"):
+            for j, v in enumerate(values):
+                if v < 0.0:
+                    raise ModelFileError("buffers.%s[%d] is %r: a variance cannot be negative" % (name, j, v))
 
 
 def _check_version(version):
@@ -120,6 +134,9 @@ def _clean_options(options):
     seed = options["seed"]
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ModelFileError("options.seed must be an integer, got %r" % (seed,))
+    if seed.bit_length() > MAX_SEED_BITS:
+        raise ModelFileError("options.seed is a %d-bit integer: a seed has at most %d bits"
+                             % (seed.bit_length(), MAX_SEED_BITS))
     clean["seed"] = seed
     if "exact" in options:
         if not isinstance(options["exact"], bool):

@@ -237,6 +237,9 @@ def parse_json(data, path="<model>"):
     except json.JSONDecodeError as exc:
         raise ModelFileError("%s is not a twin-nn model file: truncated or corrupted JSON (%s)"
                              % (path, exc)) from None
+    except ValueError as exc:              # Python's own limits, e.g. an integer of over 4300 digits
+        raise ModelFileError("%s is not a valid twin-nn model file: a number in it cannot be read (%s)"
+                             % (path, str(exc).split(";")[0])) from None
     except RecursionError:
         raise ModelFileError("%s is not a twin-nn model file: truncated or corrupted JSON "
                              "(nested too deeply)" % path) from None

@@ -1,0 +1,116 @@
+"""Standardizing columns, overflow-safe: the one standardizer of the project.
+
+Every number read from a file (a user's CSV, a sklearn data set) that is
+standardized goes through here, in both twins::
+
+    mean, std = column_scaling(X, names)      # per column, from the training rows
+    Z = scale(X, mean, std, names)            # (x - mean_j) / std_j, checked finite
+    Z = standardize(X)                        # both at once (the data sets)
+
+The textbook formulas, mean = sum(x) / m and std = sqrt(sum((x - mean)^2) / m),
+overflow long before the data do: a column holding 1.4e154 squares to
+infinity, and three values of 1e308 sum to infinity.  So each column is
+first divided by a power of two, 2^e, chosen so that its largest |x| lies
+in [0.5, 1):
+
+    u = x / 2^e                       (exact: only the exponent changes)
+    mean = 2^e * fsum(u) / m
+    std  = 2^e * sqrt(fsum((u - mean / 2^e)^2) / m)
+
+Dividing by a power of two is exact, so for ordinary data the results are
+bit for bit the textbook's; for extreme data they are finite where the
+textbook's are infinite.  A constant column gets std 1 (it is only
+centred).  ``scale`` computes (x - mean) / std the same way when the direct
+form overflows; a value that cannot be standardized even so (a new value
+at 1e308 against a training std of 1e-300) is a ValueError naming the
+column, never an infinity handed to the network.
+
+``check_range`` is for numbers used raw: a regression target (whose squared
+errors must stay finite) and features fed with ``--no-standardize``.
+"""
+
+import math
+
+# Numbers used as they are (not standardized) must stay below this: their
+# squares (an mse, a gradient) are then at most 1e300, still a float64.
+RAW_LIMIT = 1e150
+
+
+def _names(names, n):
+    return list(names) if names is not None else ["column %d" % (j + 1) for j in range(n)]
+
+
+def column_scaling(X, names=None):
+    """(mean, std) of every column of the rows X: population std, constant column std 1, overflow-safe.
+
+    X: m rows of n finite floats (m >= 1).  ``names``: the columns' names
+    for messages.  Returns two lists of n finite floats.
+    """
+    if not X:
+        raise ValueError("cannot standardize an empty data set")
+    m = float(len(X))
+    mean, std = [], []
+    for col in zip(*X):
+        top = max(abs(x) for x in col)
+        if top == 0.0:
+            mean.append(0.0)
+            std.append(1.0)
+            continue
+        e = math.frexp(top)[1]                       # top / 2^e lies in [0.5, 1)
+        u = [math.ldexp(x, -e) for x in col]
+        mu = math.fsum(u) / m
+        sd = math.sqrt(math.fsum((v - mu) * (v - mu) for v in u) / m)
+        mean.append(math.ldexp(mu, e))
+        s = math.ldexp(sd, e)
+        std.append(s if s > 0.0 else 1.0)
+    return mean, std
+
+
+def scale(X, mean, std, names=None):
+    """(x - mean_j) / std_j for every row of X, finite or a ValueError naming the column.
+
+    The direct form is tried first (it is the textbook's, bit for bit); a
+    row where it overflows is computed again with the column scaled by a
+    power of two; what is still not finite is refused.
+    """
+    rows = []
+    for row in X:
+        z = [(x - mu) / s for x, mu, s in zip(row, mean, std)]
+        if not math.isfinite(sum(z)):
+            z = [_scaled(x, mu, s, j, names, len(mean)) for j, (x, mu, s) in enumerate(zip(row, mean, std))]
+        rows.append(z)
+    return rows
+
+
+def _scaled(x, mu, s, j, names, n):
+    """(x - mu) / s computed as (x/2^e - mu/2^e) / (s/2^e), with 2^e the largest of |x|, |mu|."""
+    top = max(abs(x), abs(mu))
+    e = math.frexp(top)[1] if top > 0.0 else 0
+    try:
+        z = (math.ldexp(x, -e) - math.ldexp(mu, -e)) / math.ldexp(s, -e)
+    except (OverflowError, ZeroDivisionError):
+        z = math.inf
+    if not math.isfinite(z):
+        raise ValueError("%s: the value %r cannot be standardized with mean %r and std %r: (x - mean) / std "
+                         "is beyond the largest float64 (the value is far outside the rows the scaling "
+                         "came from)" % (_quoted(_names(names, n)[j]), x, mu, s))
+    return z
+
+
+def standardize(X, names=None):
+    """Every column to mean 0 and std 1 (``column_scaling`` then ``scale``); returns new rows."""
+    mean, std = column_scaling(X, names)
+    return scale(X, mean, std, names)
+
+
+def check_range(X, names=None, what="values", why=""):
+    """Refuse a column holding a value with |x| > RAW_LIMIT, naming the column and the value."""
+    for row in X:
+        for j, x in enumerate(row):
+            if abs(x) > RAW_LIMIT:
+                raise ValueError("%s holds %r: %s must stay within +-%g%s" % (
+                    _quoted(_names(names, len(row))[j]), x, what, RAW_LIMIT, why))
+
+
+def _quoted(name):
+    return name if name.startswith("column ") else "column %r" % name
