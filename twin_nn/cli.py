@@ -94,6 +94,7 @@ def cmd_train(args, out):
         return cli_data.cmd_train_data(args, out)
     cli_data.check_train_args(args)          # also checks --save before any training
     recipe = recipes.get(args.recipe)
+    extras.check_room(args.save, recipe.model["sizes"], recipe.model.get("batchnorm", False))
     extras.require_twins([args.twin], "train")
     pictures.check_destinations(args, recipe)
     _warn_slow(recipe, args.twin, args.epochs, out)
@@ -103,6 +104,7 @@ def cmd_train(args, out):
     result = recipes.run(recipe.name, args.twin, epochs=args.epochs, lr=args.lr, seed=args.seed,
                          verbose=0 if args.quiet else 1, out=out, engine=args.engine,
                          monitor_holdout=bool(args.plot))
+    extras.say_interrupted(result.history, args.save, out)      # Ctrl-C: the epochs so far are kept
     out.write("done in %.2f s; %s: %s\n" % (result.seconds, extras.score_label(recipe, result.rows_scored),
                                            _fmt_scores(result.scores)))
     out.write(_target_line(result) + "\n")
@@ -112,7 +114,7 @@ def cmd_train(args, out):
                              meta={"recipe": recipe.name, "twin": args.twin, "seed": args.seed})
         out.write("saved model to %s\n" % args.save)
     pictures.train_picture(args, result, out)
-    return extras.target_status(result, args.check)
+    return 130 if result.history.interrupted else extras.target_status(result, args.check)
 
 
 def _check_engine(args):

@@ -303,6 +303,8 @@ def cmd_train_data(args, out):
                                    "raw inputs diverge; drop --no-standardize)" % exc) from None
         raise
     seconds = time.perf_counter() - start
+    from . import cli_extras
+    cli_extras.say_interrupted(history, args.save, out)       # Ctrl-C: the epochs so far are kept
     if stopper is not None and stopper.stopped_epoch is not None:
         out.write("early stopping at epoch %d: val_loss best %.6g at epoch %d (weights of epoch %d kept)\n"
                   % (stopper.stopped_epoch, stopper.best, stopper.best_epoch, stopper.best_epoch))
@@ -320,7 +322,7 @@ def cmd_train_data(args, out):
         parts.serialize.save_model(net, args.save, history=history, meta=meta)
         out.write("saved model to %s\n" % args.save)
     _draw_pictures(args, net, history, data, out)
-    return 0
+    return 130 if history.interrupted else 0
 
 
 def _check_pictures(args, data):

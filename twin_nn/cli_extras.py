@@ -346,3 +346,19 @@ def finite_scores(compute, net, path):
                              "far from what the model predicts, or its weights are too large to use)"
                              % (name, path, value))
     return scores
+
+
+def say_interrupted(history, save, out):
+    """After Ctrl-C in ``fit``: say where training stopped, and that the model is still scored and saved.
+
+    The decision (docs/CSV.md): an interrupted run keeps what it learned.
+    The weights are those of the moment Ctrl-C came (the step under way may
+    be partly applied); they are scored and, with --save, saved, with an
+    "interrupted" event in the stored history; the exit status is 130.
+    """
+    if not history.interrupted:
+        return
+    done = len(history.epoch)
+    out.write("interrupted at epoch %d (%d complete epoch%s kept in the history)%s\n" % (
+        history.events[-1]["epoch"], done, "" if done == 1 else "s",
+        "; scoring and saving the weights as they are" if save else "; scoring the weights as they are"))
