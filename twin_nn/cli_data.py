@@ -270,7 +270,8 @@ def cmd_train_data(args, out):
     from . import cli_extras
     cli_extras.check_network_memory(sizes, options["batchnorm"], args.max_memory, args.twin)  # before allocating
     cli_extras.check_room(args.save, sizes, options["batchnorm"])    # the model file fits: said before training
-    net = parts.MLP(sizes, hidden=hidden, output=data.output, loss=data.loss, seed=args.seed, **options)
+    with cli_extras.memory_limit(args.max_memory):          # the constructors check it too
+        net = parts.MLP(sizes, hidden=hidden, output=data.output, loss=data.loss, seed=args.seed, **options)
     epochs = args.epochs or 100
     batch_size = args.batch_size or 32
     n_train = len(data.X)

@@ -18,7 +18,9 @@ what ``make demo`` shows a new user: what the data is, what the network
 predicts, and what the ``max |dP|`` column means.
 """
 
+import contextlib
 import errno
+import io
 import linecache
 import os
 import sys
@@ -258,9 +260,13 @@ def write_output(out, text, what):
     non-zero instead of leaving a cut file behind an exit status of 0.
     """
     try:
-        out.write(text)
-        if hasattr(out, "flush"):
-            out.flush()
+        fd = _real_fd(out)
+        if fd is None:
+            out.write(text)
+            if hasattr(out, "flush"):
+                out.flush()
+        else:
+            _write_all(fd, text.encode(getattr(out, "encoding", None) or "utf-8"))
     except BrokenPipeError:
         silence_stdout(out)
         raise OSError("cannot write %s to %s: the reader closed the pipe before they were all written"
@@ -268,6 +274,32 @@ def write_output(out, text, what):
     except OSError as exc:
         raise OSError("cannot write %s to %s: %s; what was written is incomplete"
                       % (what, _stream_name(out), exc.strerror or exc)) from None
+
+
+def _real_fd(out):
+    """The file descriptor behind ``out`` when it is the process's stdout (else None)."""
+    if out is not sys.stdout and out is not sys.__stdout__:
+        return None
+    try:
+        out.flush()
+        return out.fileno()
+    except (AttributeError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+def _write_all(fd, data):
+    """``os.write`` until every byte is out; a short write that makes no progress is an error.
+
+    Python's buffered stdout can report success after a pipe's reader
+    left part way (a short write, then nothing): counting the bytes here
+    is what makes a cut file impossible behind an exit status of 0.
+    """
+    done = 0
+    while done < len(data):
+        n = os.write(fd, data[done:done + (1 << 20)])
+        if n <= 0:
+            raise OSError(errno.EIO, "wrote %d of %d bytes" % (done, len(data)))
+        done += n
 
 
 def broken_stdout(exc, out):
@@ -308,15 +340,28 @@ def check_room(path, sizes, batchnorm=False):
 
 
 def check_network_memory(sizes, batchnorm, max_memory, twin):
-    """--layers 100000000 (a typo): refused before allocating; --max-memory moves the limit.
-
-    The limit travels to the constructors (both twins check it) through
-    TWIN_NN_MAX_MEMORY, the variable the API reads.
-    """
+    """--layers 100000000 (a typo): refused before allocating; --max-memory moves the limit."""
     from scalar_nn.toolkit import limits
-    if max_memory is not None:
-        os.environ[limits.ENVIRONMENT] = str(max_memory)
-    limits.check_network_memory(sizes, batchnorm, twin)
+    with memory_limit(max_memory):
+        limits.check_network_memory(sizes, batchnorm, twin)
+
+
+@contextlib.contextmanager
+def memory_limit(max_memory):
+    """--max-memory for the constructors (both twins check the limit): TWIN_NN_MAX_MEMORY while inside."""
+    from scalar_nn.toolkit import limits
+    if max_memory is None:
+        yield
+        return
+    before = os.environ.get(limits.ENVIRONMENT)
+    os.environ[limits.ENVIRONMENT] = str(max_memory)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[limits.ENVIRONMENT]
+        else:
+            os.environ[limits.ENVIRONMENT] = before
 
 
 # ------------------------------------------------------------- predictions
