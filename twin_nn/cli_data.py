@@ -505,9 +505,8 @@ def _saved_exact(path, net):
         return True
     if path.lower().endswith(".npz"):
         return False
-    import json
-    with open(path, encoding="utf-8") as f:                  # already read and checked by _load
-        return json.load(f).get("options", {}).get("exact") is True
+    from scalar_nn.toolkit.serialize import parse_json, read_bytes     # the one checked reader
+    return parse_json(read_bytes(path), path).get("options", {}).get("exact") is True   # checked by _load
 
 
 def cmd_info(args, out):
