@@ -415,8 +415,9 @@ def main(argv=None, out=None):
     except Exception as exc:
         if debug:
             raise
-        if extras.broken_stdout(exc, out):
+        if extras.broken_stdout(exc, out):         # the terminal/pipe/file of stdout failed mid-run
             extras.silence_stdout(out)
+            exc = extras.stdout_error(exc, out)
         if extras.raised_on_purpose(exc):
             sys.stderr.write("%s: error: %s\n" % (PROG, extras.one_line(exc)))
             return 2

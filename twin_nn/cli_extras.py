@@ -410,3 +410,10 @@ def say_interrupted(history, save, out):
     out.write("interrupted at epoch %d (%d complete epoch%s kept in the history)%s\n" % (
         history.events[-1]["epoch"], done, "" if done == 1 else "s",
         "; scoring and saving the weights as they are" if save else "; scoring the weights as they are"))
+
+
+def stdout_error(exc, out):
+    """An error of the output stream itself, said as such (not a bare "[Errno 28] ...")."""
+    if str(exc).startswith("cannot write"):
+        return exc
+    return OSError("cannot write to %s: %s; the output is incomplete" % (_stream_name(out), exc.strerror or exc))

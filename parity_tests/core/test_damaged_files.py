@@ -251,3 +251,23 @@ def test_ctrl_c_in_fit_returns_the_history_so_far_marked_interrupted(net_twin):
     again = History.from_dict(json.loads(json.dumps(history.to_dict())))
     assert again.interrupted and "interrupted" in repr(again)
     assert not net.fit(X, Y, net_twin.optim.SGD(lr=0.1), epochs=2, verbose=0).interrupted
+
+
+def test_a_sigkilled_save_leaves_a_temp_file_that_the_next_save_removes(tmp_path):
+    """A writer killed (kill -9) half way through cannot clean up; the next successful save does."""
+    import signal
+    import time
+    target = str(tmp_path / "m.json")
+    code = ("import sys, time\nsys.path[:0] = %r\nfrom scalar_nn.toolkit import files\n"
+            "def write(f):\n    f.write(b'{' * 100000); f.flush(); print('writing', flush=True); time.sleep(60)\n"
+            "files.write_atomically(%r, write)\n" % (sys.path, target))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    assert proc.stdout.readline() == b"writing\n"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    left = [n for n in os.listdir(str(tmp_path)) if n.endswith(".tmp")]
+    assert left == [".m.json.%d.0.tmp" % proc.pid] and not os.path.exists(target)
+    time.sleep(0.01)
+    files.write_atomically(target, lambda f: f.write(b"{}"))
+    assert os.listdir(str(tmp_path)) == ["m.json"]

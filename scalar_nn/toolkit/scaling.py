@@ -34,6 +34,9 @@ import math
 # Numbers used as they are (not standardized) must stay below this: their
 # squares (an mse, a gradient) are then at most 1e300, still a float64.
 RAW_LIMIT = 1e150
+# Columns whose largest |x| lies between these need no scaling: sums of squares of
+# up to 2^53 such numbers stay far from float64's overflow and from its subnormals.
+SAFE_LOW, SAFE_HIGH = 1e-100, 1e100
 
 
 def _names(names, n):
@@ -56,8 +59,10 @@ def column_scaling(X, names=None):
             mean.append(0.0)
             std.append(1.0)
             continue
-        e = math.frexp(top)[1]                       # top / 2^e lies in [0.5, 1)
-        u = [math.ldexp(x, -e) for x in col]
+        # top / 2^e lies in [0.5, 1); where no square can overflow or underflow, e = 0
+        # gives the same bits (the scaling is exact) without a pass over the column.
+        e = 0 if SAFE_LOW < top < SAFE_HIGH else math.frexp(top)[1]
+        u = col if e == 0 else [math.ldexp(x, -e) for x in col]
         mu = math.fsum(u) / m
         sd = math.sqrt(math.fsum((v - mu) * (v - mu) for v in u) / m)
         mean.append(math.ldexp(mu, e))
