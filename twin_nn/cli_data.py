@@ -26,7 +26,7 @@ import os
 import textwrap
 import time
 
-from . import csvdata, recipes
+from . import cli_extras, csvdata, recipes
 from .argtypes import non_negative_number as non_negative_float
 from .argtypes import memory_size, positive_int
 from .argtypes import unit_closed as _unit_closed
@@ -191,7 +191,6 @@ def check_train_args(args):
 
 def _refuse_overwriting_inputs(args):
     """train: --save, --plot, --plot-regions must not be --data (or each other's input); robust helper."""
-    from . import cli_extras
     outputs = [("--save", args.save), ("--plot", getattr(args, "plot", None)),
                ("--plot-regions", getattr(args, "plot_regions", None))]
     cli_extras.refuse_overwriting_inputs(outputs, [("--data", args.data)])
@@ -267,7 +266,6 @@ def cmd_train_data(args, out):
     hyper["decay"] = args.decay or 0.0
     optimizer = parts.optimizer(optimizer_name, **hyper)
     options = dict(l2=args.l2 or 0.0, dropout=args.dropout or 0.0, batchnorm=bool(args.batchnorm))
-    from . import cli_extras
     cli_extras.check_network_memory(sizes, options["batchnorm"], args.max_memory, args.twin)  # before allocating
     cli_extras.check_room(args.save, sizes, options["batchnorm"])    # the model file fits: said before training
     with cli_extras.memory_limit(args.max_memory):          # the constructors check it too
@@ -304,7 +302,6 @@ def cmd_train_data(args, out):
                                    "raw inputs diverge; drop --no-standardize)" % exc) from None
         raise
     seconds = time.perf_counter() - start
-    from . import cli_extras
     cli_extras.say_interrupted(history, args.save, out)       # Ctrl-C: the epochs so far are kept
     if stopper is not None and stopper.stopped_epoch is not None:
         out.write("early stopping at epoch %d: val_loss best %.6g at epoch %d (weights of epoch %d kept)\n"
@@ -425,7 +422,6 @@ def cmd_predict(args, out):
             raise ValueError("--out needs a file name, got an empty string")
         from scalar_nn.toolkit.serialize import check_destination
         check_destination(args.out)
-        from . import cli_extras
         cli_extras.refuse_overwriting_inputs([("--out", args.out)], [("MODEL", args.model), ("--data", args.data)])
     model = _load(args.model, args.twin)
     net, meta = model.net, _data_meta(model.meta)
@@ -433,7 +429,6 @@ def cmd_predict(args, out):
         raise ValueError("--proba applies to classification models; %s is a regression (mse)" % args.model)
     table = csvdata.read_table(args.data)
     X = csvdata.inputs(table, meta, net.sizes[0])
-    from . import cli_extras
     Yhat = cli_extras.predict_checked(net, X, table)          # finite, or one error naming the row
     if net.loss_name == "mse":
         Yhat = csvdata.unscale_targets(Yhat, meta)
@@ -457,7 +452,6 @@ def cmd_predict(args, out):
             writer.writerow([label] + ([repr(p) for p in probs[i]] if args.proba else []))
     text = buffer.getvalue()
     if args.out is None:
-        from . import cli_extras
         cli_extras.write_output(out, text, "the predictions")     # a full disk or closed pipe: exit 2
     else:
         from scalar_nn.toolkit.serialize import write_atomically
@@ -486,7 +480,6 @@ def cmd_evaluate(args, out):
                                        [[row[k] for k in keep] for row in table.rows], table.line_numbers)
     X = csvdata.inputs(features_table, meta, net.sizes[0])
     Y = csvdata.targets(table, meta, net.loss_name, net.sizes[-1], target=target)
-    from . import cli_extras
     cli_extras.predict_checked(net, X, features_table)           # finite outputs, or one error naming the row
     scores = cli_extras.finite_scores(lambda: scores_of(net, X, Y, meta), net, args.data)
     out.write("%s on %s: %d rows, target %r\n" % (args.model, args.data, len(table), target))
