@@ -390,7 +390,7 @@ def main(argv=None, out=None):
     ``--debug`` (anywhere on the line) or ``TWIN_NN_DEBUG=1`` shows the
     full traceback instead.
     """
-    out = out or sys.stdout
+    out = out or extras.checked_stdout()          # every byte written is counted (CheckedStdout)
     argv, debug = extras.debug_flag(sys.argv[1:] if argv is None else list(argv))
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -310,7 +310,7 @@ def broken_stdout(exc, out):
 
 def silence_stdout(out):
     """Point the process's stdout at /dev/null, so the interpreter's final flush cannot fail again."""
-    if out is sys.stdout:
+    if out is sys.stdout or isinstance(out, CheckedStdout):
         try:
             sys.stdout = open(os.devnull, "w")
             os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
@@ -417,3 +417,41 @@ def stdout_error(exc, out):
     if str(exc).startswith("cannot write"):
         return exc
     return OSError("cannot write to %s: %s; the output is incomplete" % (_stream_name(out), exc.strerror or exc))
+
+
+class CheckedStdout:
+    """The process's stdout for the ``twin-nn`` commands: every write goes out at once, every byte counted.
+
+    Python's buffered ``sys.stdout`` can lose the rest of a long write after a
+    short one (a pipe whose reader left, a disk that filled up) and still
+    exit 0.  Here each ``write`` is ``os.write`` until done, so a failure is an
+    OSError at the write that failed (``cli.main`` turns it into one line).
+    """
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.encoding = getattr(stream, "encoding", None) or "utf-8"
+        self.name = "<stdout>"
+
+    def write(self, text):
+        self.stream.flush()                  # anything written to sys.stdout directly goes first
+        _write_all(self.stream.fileno(), text.encode(self.encoding, "replace"))
+        return len(text)
+
+    def flush(self):
+        self.stream.flush()
+
+    def isatty(self):
+        return self.stream.isatty()
+
+    def fileno(self):
+        return self.stream.fileno()
+
+
+def checked_stdout():
+    """``CheckedStdout(sys.stdout)`` where stdout has a file descriptor; else sys.stdout itself."""
+    try:
+        sys.stdout.fileno()
+    except (AttributeError, ValueError, io.UnsupportedOperation):
+        return sys.stdout
+    return CheckedStdout(sys.stdout)

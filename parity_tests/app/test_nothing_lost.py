@@ -119,6 +119,17 @@ def test_predictions_to_a_full_disk_exit_non_zero_with_one_line(tmp_path, own, m
         in proc.stderr, proc.stderr
 
 
+def test_any_command_writing_to_a_full_disk_exits_non_zero_with_one_line(own):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    for argv in (["train", "--data", own, "--target", "y", "--epochs", "2"], ["recipes"]):
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run([sys.executable, "-m", "twin_nn"] + argv, stdout=full, stderr=subprocess.PIPE,
+                                  text=True)
+        assert proc.returncode == 2 and proc.stderr == ("twin-nn: error: cannot write to standard output: No space "
+                                                        "left on device; the output is incomplete\n"), proc.stderr
+
+
 def test_predictions_into_a_closed_pipe_exit_non_zero_with_one_line(tmp_path, capsys):
     big = write_csv(tmp_path / "big.csv", binary_rows(n=20000, seed=1))
     path = str(tmp_path / "m.json")
