@@ -72,3 +72,14 @@ def memory_size(text):
         return parse_size(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def seed(text):
+    """A whole number of at most 256 bits (what a model file can store as its seed)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
+    if value.bit_length() > 256:
+        raise argparse.ArgumentTypeError("a seed has at most 256 bits, got a %d-bit number" % value.bit_length())
+    return value

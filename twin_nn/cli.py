@@ -22,6 +22,7 @@ from .argtypes import non_negative_number as _nonnegative_float
 from .argtypes import number as _float
 from .argtypes import positive_int as _positive_int
 from .argtypes import positive_number as _positive_float
+from .argtypes import seed as _seed
 from . import cli_extras as extras
 from . import cli_pictures as pictures
 
@@ -285,6 +286,19 @@ def _add_engine_options(p, engine=True):
                    help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
 
 
+def _add_twin_option(p):
+    """The one definition of ``--twin`` for the commands that train in one twin."""
+    p.add_argument("--twin", choices=("scalar", "vector"), default="vector",
+                   help="which implementation trains (default: vector)")
+
+
+def _add_run_options(p):
+    """``--epochs``, ``--seed``, ``--every`` of compare and overclock (one definition)."""
+    p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
+    p.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
+    p.add_argument("--every", type=_positive_int, help="print every N-th epoch (default: the recipe's)")
+
+
 def build_parser():
     parser = _Parser(
         prog=PROG,
@@ -311,13 +325,12 @@ def build_parser():
                                    "--target COLUMN), in one twin, printing progress per epoch, the final "
                                    "scores on held-out data and, for a recipe, whether its target is met.")
     p.add_argument("recipe", metavar="RECIPE", nargs="?", help="one of: %s" % _recipe_names())
-    p.add_argument("--twin", choices=("scalar", "vector"), default="vector",
-                   help="which implementation trains (default: vector)")
+    _add_twin_option(p)
     p.add_argument("--epochs", type=_positive_int,
                    help="override the recipe's number of epochs (--data: default 100)")
     p.add_argument("--lr", type=_positive_float,
                    help="override the recipe's learning rate (--data: default 0.01 with adam, 0.1 with sgd)")
-    p.add_argument("--seed", type=int, default=0, help="seed for weights, shuffles and data (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed for weights, shuffles and data (default 0)")
     p.add_argument("--save", metavar="PATH",
                    help="save the trained model (.json; .npz with --twin vector); checked before training")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress")
@@ -334,9 +347,7 @@ def build_parser():
                                    "print the losses side by side, the largest parameter difference so "
                                    "far, each twin's wall time and the speedup.")
     p.add_argument("recipe", metavar="RECIPE", help="one of: %s" % _recipe_names())
-    p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
-    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    p.add_argument("--every", type=_positive_int, help="print every N-th epoch (default: the recipe's)")
+    _add_run_options(p)
     _add_engine_options(p)
     pictures.add_plot_option(p, "both twins' losses and their largest parameter difference per epoch")
     p.set_defaults(func=cmd_compare)
@@ -348,14 +359,11 @@ def build_parser():
                                    "and final losses.")
     p.add_argument("recipe", metavar="RECIPE", nargs="?", default="swish-overclock",
                    help="default: swish-overclock")
-    p.add_argument("--twin", choices=("scalar", "vector"), default="vector",
-                   help="which implementation trains (default: vector)")
+    _add_twin_option(p)
     _add_engine_options(p)
     p.add_argument("--delta", type=_float, help="signed lr change (default: the recipe's)")
     p.add_argument("--at-epoch", type=_positive_int, help="fire at this epoch instead of detecting oscillation")
-    p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
-    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    p.add_argument("--every", type=_positive_int, help="print every N-th epoch (default: the recipe's)")
+    _add_run_options(p)
     p.add_argument("--csv", metavar="PATH", help="also write both curves as CSV (epoch, A loss, B loss, B lr)")
     pictures.add_plot_option(p, "the A and B curves, where Overclock fired, and both lr schedules")
     p.set_defaults(func=cmd_overclock)
@@ -369,7 +377,7 @@ def build_parser():
     p.add_argument("--twins", nargs="+", choices=("scalar", "vector"), default=["scalar", "vector"],
                    help="which twins to check (default: both; the vector twin as plain vector_nn)")
     _add_engine_options(p, engine=False)
-    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
     p.set_defaults(func=cmd_gradcheck)
     cli_data.add_commands(sub)
 
