@@ -337,10 +337,13 @@ def check_weights(net, epoch, optimizer, val_loss=None):
     """TrainingDiverged when a weight passed DIVERGED_WEIGHT (or is NaN) or the validation loss is not finite."""
     largest = 0.0
     for value in net.params.values():
-        top = abs(value).max() if hasattr(value, "max") else max(
-            (abs(v) for row in value for v in (row if isinstance(row, list) else [row])), default=0.0)
-        largest = max(largest, float(top)) if top == top else float("nan")
-        if largest != largest:
+        if hasattr(value, "max"):                       # an array: two reductions, no temporary
+            top = max(float(value.max()), -float(value.min()))
+        else:                                           # a list, or a list of rows
+            rows = value if value and isinstance(value[0], list) else [value]
+            top = max(max(max(row), -min(row)) for row in rows)
+        if not top <= DIVERGED_WEIGHT:                  # too large, or NaN
+            largest = top
             break
     if not largest <= DIVERGED_WEIGHT or (val_loss is not None and not math.isfinite(val_loss)):
         what = ("a weight reached %.3g" % largest if not largest <= DIVERGED_WEIGHT
