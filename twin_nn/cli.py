@@ -24,6 +24,7 @@ from .argtypes import positive_int as _positive_int
 from .argtypes import positive_number as _positive_float
 from .argtypes import seed as _seed
 from . import cli_extras as extras
+from . import cli_output as output
 from . import cli_pictures as pictures
 
 
@@ -392,14 +393,14 @@ def main(argv=None, out=None):
     """Entry point of the ``twin-nn`` console script; returns the exit status.
 
     Errors: what the user can fix (a bad option, a bad file, a diverging
-    run: ``extras.raised_on_purpose``) is one stderr line ``twin-nn: error:
+    run: ``output.raised_on_purpose``) is one stderr line ``twin-nn: error:
     ...`` and exit status 2; anything else is a bug of ours, one line
     ``twin-nn: internal error: ...`` with a hint, exit status 1.
     ``--debug`` (anywhere on the line) or ``TWIN_NN_DEBUG=1`` shows the
     full traceback instead.
     """
-    out = out or extras.checked_stdout()          # every byte written is counted (CheckedStdout)
-    argv, debug = extras.debug_flag(sys.argv[1:] if argv is None else list(argv))
+    out = out or output.checked_stdout()          # every byte written is counted (CheckedStdout)
+    argv, debug = output.debug_flag(sys.argv[1:] if argv is None else list(argv))
     parser = build_parser()
     args = parser.parse_args(argv)
     if hasattr(args, "engine"):
@@ -410,10 +411,10 @@ def main(argv=None, out=None):
             args.exact = True
     try:
         status = args.func(args, out)
-        extras.flush_output(out)                 # a full disk or a closed pipe is an error, not exit 0
+        output.flush_output(out)                 # a full disk or a closed pipe is an error, not exit 0
         return status
     except BrokenPipeError:                      # `twin-nn info m.json | head -1`: the reader left
-        extras.silence_stdout(out)               # nothing more to flush at exit
+        output.silence_stdout(out)               # nothing more to flush at exit
         return 0
     except KeyboardInterrupt:
         if debug:
@@ -423,15 +424,15 @@ def main(argv=None, out=None):
     except Exception as exc:
         if debug:
             raise
-        if extras.broken_stdout(exc, out):         # the terminal/pipe/file of stdout failed mid-run
-            extras.silence_stdout(out)
-            exc = extras.stdout_error(exc, out)
-        if extras.raised_on_purpose(exc):
-            sys.stderr.write("%s: error: %s\n" % (PROG, extras.one_line(exc)))
+        if output.broken_stdout(exc, out):         # the terminal/pipe/file of stdout failed mid-run
+            output.silence_stdout(out)
+            exc = output.stdout_error(exc, out)
+        if output.raised_on_purpose(exc):
+            sys.stderr.write("%s: error: %s\n" % (PROG, output.one_line(exc)))
             return 2
         sys.stderr.write("%s: internal error: %s: %s (a bug in twin-nn, not in what you typed; rerun with "
                          "--debug to see where, and please report it)\n"
-                         % (PROG, type(exc).__name__, extras.one_line(exc)))
+                         % (PROG, type(exc).__name__, output.one_line(exc)))
         return 1
 
 

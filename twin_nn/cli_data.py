@@ -26,7 +26,7 @@ import os
 import textwrap
 import time
 
-from . import cli_extras, csvdata, recipes
+from . import cli_extras, cli_output, csvdata, recipes
 from .argtypes import non_negative_number as non_negative_float
 from .argtypes import memory_size, positive_int
 from .argtypes import unit_closed as _unit_closed
@@ -452,7 +452,7 @@ def cmd_predict(args, out):
             writer.writerow([label] + ([repr(p) for p in probs[i]] if args.proba else []))
     text = buffer.getvalue()
     if args.out is None:
-        cli_extras.write_output(out, text, "the predictions")     # a full disk or closed pipe: exit 2
+        cli_output.write_output(out, text, "the predictions")     # a full disk or closed pipe: exit 2
     else:
         from scalar_nn.toolkit.serialize import write_atomically
         write_atomically(args.out, lambda f: f.write(text.encode("utf-8")))

@@ -264,7 +264,7 @@ def test_a_seed_a_model_file_cannot_store_is_refused_before_the_run(capsys):
 
 
 def test_debug_may_stand_anywhere_and_only_before_a_double_dash():
-    from twin_nn import cli_extras
-    assert cli_extras.debug_flag(["train", "x", "--debug"]) == (["train", "x"], True)
-    assert cli_extras.debug_flag(["--debug", "info", "m.json"]) == (["info", "m.json"], True)
-    assert cli_extras.debug_flag(["info", "--", "--debug"])[1] is (os.environ.get("TWIN_NN_DEBUG", "") not in ("", "0"))
+    from twin_nn import cli_output
+    assert cli_output.debug_flag(["train", "x", "--debug"]) == (["train", "x"], True)
+    assert cli_output.debug_flag(["--debug", "info", "m.json"]) == (["info", "m.json"], True)
+    assert cli_output.debug_flag(["info", "--", "--debug"])[1] is (os.environ.get("TWIN_NN_DEBUG", "") not in ("", "0"))
