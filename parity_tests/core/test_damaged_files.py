@@ -271,3 +271,43 @@ def test_a_sigkilled_save_leaves_a_temp_file_that_the_next_save_removes(tmp_path
     time.sleep(0.01)
     files.write_atomically(target, lambda f: f.write(b"{}"))
     assert os.listdir(str(tmp_path)) == ["m.json"]
+
+
+# seeded damaged .npz archives (byte flips, truncations, rewritten entries)
+NPZ_DAMAGES = int(os.environ.get("TWIN_NN_NPZ_DAMAGES", 60))
+
+
+def test_seeded_npz_damage_is_a_model_file_error_or_a_model(vector, npz, tmp_path):
+    np = pytest.importorskip("numpy")
+    good = open(npz, "rb").read()
+    r = random.Random(14)
+    refused = 0
+    for k in range(NPZ_DAMAGES):
+        kind = k % 3
+        if kind == 0:                                   # flip bytes
+            data = bytearray(good)
+            for _ in range(r.randrange(1, 4)):
+                data[r.randrange(len(data))] ^= 1 << r.randrange(8)
+            data = bytes(data)
+        elif kind == 1:                                 # cut the archive short
+            data = good[:r.randrange(len(good))]
+        else:                                           # rewrite one entry: other shape, dtype, or garbage
+            path = str(tmp_path / "src.npz")
+            with open(path, "wb") as f:
+                f.write(good)
+            victim = r.choice(["W1.npy", "b1.npy", "W2.npy", "twin_nn_metadata.npy"])
+            buffer = io.BytesIO()
+            np.save(buffer, r.choice([np.zeros((3, 2)), np.ones(7, dtype=np.float32), np.arange(4),
+                                      np.array([1e308, -1e308]), np.zeros((2, 3, 1))]))
+            replacement = r.choice([buffer.getvalue(), b"\x93NUMPY\x01\x00\xff\xff{'descr'", b""])
+            rewrite_npz(path, str(tmp_path / "dst.npz"), lambda n, d: replacement if n == victim else d)
+            data = open(str(tmp_path / "dst.npz"), "rb").read()
+        path = str(tmp_path / ("d%d.npz" % k))
+        with open(path, "wb") as f:
+            f.write(data)
+        try:
+            vector.serialize.load_model(path)
+        except ModelFileError as exc:
+            assert "\n" not in str(exc) and "d%d.npz" % k in str(exc), str(exc)
+            refused += 1
+    assert refused > NPZ_DAMAGES // 2
