@@ -308,7 +308,7 @@ def cmd_train_data(args, out):
                   % (stopper.stopped_epoch, stopper.best, stopper.best_epoch, stopper.best_epoch))
     Xs, Ys = (data.X, data.Y_raw) if data.Xv is None else (data.Xv, data.Yv_raw)
     data_meta = data.meta()
-    scores = scores_of(net, Xs, Ys, data_meta)
+    scores = cli_extras.finite_scores(lambda: scores_of(net, Xs, Ys, data_meta), net, args.data)   # no inf, no warning
     where = ("held-out scores (%d rows never trained on)" % len(data.Xv) if data.Xv is not None
              else "scores on the %d training rows (no rows held out: --val-split 0)" % len(data.X))
     out.write("done in %.2f s; %s: %s\n" % (seconds, where, format_scores(scores, data_meta)))
