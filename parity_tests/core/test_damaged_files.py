@@ -311,3 +311,17 @@ def test_seeded_npz_damage_is_a_model_file_error_or_a_model(vector, npz, tmp_pat
             assert "\n" not in str(exc) and "d%d.npz" % k in str(exc), str(exc)
             refused += 1
     assert refused > NPZ_DAMAGES // 2
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("loss", [[1.0]], r"history.loss\[0\] is \[1.0\]: expected a number"),
+    ("epoch", [1.5], r"history.epoch\[0\] is 1.5: expected a whole number"),
+    ("val_loss", ["x"], r"history.val_loss\[0\] is 'x': expected a number or null"),
+])
+def test_a_history_entry_of_the_wrong_type_is_named(twin, tmp_path, field, value, message):
+    path = str(tmp_path / "h.json")
+    twin.serialize.save_model(small_net(twin), path, history={"epoch": [1], "loss": [0.5], "val_loss": [None],
+                                                              "lr": [0.1], "metrics": {}, "events": []})
+    edit_json(path, lambda d: d["history"].__setitem__(field, value))
+    with pytest.raises(ModelFileError, match="h.json: " + message):
+        twin.serialize.load_model_file(path)

@@ -233,7 +233,31 @@ def _clean_history(history):
     if not all(isinstance(e, dict) for e in history.get("events", [])):
         raise ModelFileError("history.events must be a list of objects")
     _check_finite(history, "history")
+    for name in ("epoch",):
+        _entries_are(history.get(name, []), "history." + name, whole=True)
+    for name in ("loss", "lr", "seconds"):
+        _entries_are(history.get(name, []), "history." + name)
+    _entries_are(history.get("val_loss", []), "history.val_loss", nullable=True)
+    for name, values in metrics.items():
+        _entries_are(values, "history.metrics.%s" % name, nullable=True)
     return history
+
+
+def _entries_are(values, where, whole=False, nullable=False):
+    """Every entry of a history list is a number (a whole number for epochs; null where allowed)."""
+    for i, v in enumerate(values):
+        if v is None and nullable:
+            continue
+        if isinstance(v, bool) or not isinstance(v, int if whole else numbers.Real):
+            raise ModelFileError("%s[%d] is %s: expected %s" % (
+                where, i, _shown(v), "a whole number" if whole else "a number" + (" or null" if nullable else "")))
+        if whole and v.bit_length() > MAX_SEED_BITS:
+            raise ModelFileError("%s[%d] has more than %d bits" % (where, i, MAX_SEED_BITS))
+
+
+def _shown(value):
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _check_finite(value, where):
