@@ -42,14 +42,10 @@ Public API (``vector_nn.toolkit.serialize`` has the same names, in the same orde
 and the building blocks ``vector_nn`` reuses: ``write_atomically(path,
 write)`` (temporary file + fsync + ``os.replace``; ``files``),
 ``json_text(doc)``, ``parse_json(data, path)``, ``as_path(path)``,
-``estimated_size(net)``; ``ModelFileError`` is the ValueError every
+``estimated_size(sizes, batchnorm)``; ``ModelFileError`` is the ValueError every
 refused file raises.  What a valid document is lives in ``schema`` (every
 field checked there, in one place); touching the disk lives in ``files``.
 """
-
-import collections
-import itertools
-import json
 
 import collections
 import json
@@ -62,6 +58,7 @@ from .files import (  # noqa: F401  (re-exported: the model file API has always 
     read_error,
     write_atomically,
 )
+from .limits import parameter_count
 from .schema import (  # noqa: F401  (re-exported: the schema's names are the format's names)
     DEFAULT_OPTIONS,
     FORMAT,
@@ -75,7 +72,6 @@ from .schema import (  # noqa: F401  (re-exported: the schema's names are the fo
     clean_document,
     plain_value,
 )
-from .limits import parameter_count
 from .training import History
 
 ZIP_MAGIC = b"PK\x03\x04"      # the first bytes of every .npz (a zip archive)
