@@ -1,14 +1,18 @@
 """The ``twin-nn`` command: recipes, train, compare, overclock, gradcheck (here), predict,
 evaluate, info (``cli_data``), trace (``trace``) and lr-schedule (``cli_pictures``).
 
-It lives in scalar_nn (standard library only: argparse) and loads the vector
-twin only when a command asks for it, so ``twin-nn train people-221 --twin
-scalar`` works on a Python without NumPy, PyPy included.
+It is standard library only (argparse) and loads the vector twin only when a
+command asks for it, so ``twin-nn train people-221 --twin scalar`` works on a
+Python without NumPy, PyPy included.
 
 Every error the user can cause (an unknown recipe, a bad lr, a missing
-package, a diverging run) is printed as one line, ``twin-nn: error: ...``,
-with exit status 2; there is no traceback.  A bad option value is
-argparse's ``twin-nn COMMAND: error: ...``, also one line (``_Parser``).
+package, a damaged file, a diverging run) is printed as one line,
+``twin-nn: error: ...``, with exit status 2; there is no traceback.  A bad
+option value is argparse's ``twin-nn COMMAND: error: ...``, also one line
+(``_Parser``).  Anything else is a bug of ours: ``twin-nn: internal error:
+...`` with a hint, exit status 1; ``--debug`` or ``TWIN_NN_DEBUG=1`` shows the
+traceback (``cli_output``).  Ctrl-C is ``twin-nn: interrupted``, exit 130
+(during ``train`` the epochs done are kept: docs/CSV.md).
 """
 
 import argparse
