@@ -30,7 +30,7 @@ import time
 
 # Room kept free on top of a file's estimated size, and the estimate's slack:
 # a save must not fill the disk to the last byte (other programs need it too).
-FREE_SPACE_MARGIN = 1 << 20
+FREE_SPACE_MARGIN = 64 << 10
 # A temporary file whose writer's pid is alive is still removed when it was last
 # written this long before a successful save (the pid was reused, or it is a
 # writer on another machine): no save stalls for an hour between two writes.
