@@ -193,7 +193,7 @@ def check_room(path, sizes, batchnorm=False):
         return
     from scalar_nn.toolkit.files import check_destination
     from scalar_nn.toolkit.serialize import estimated_size
-    check_destination(path, size=estimated_size(sizes, batchnorm))
+    check_destination(path, size=estimated_size(sizes, batchnorm, npz=path.lower().endswith(".npz")))
 
 
 def check_network_memory(sizes, batchnorm, max_memory, twin):

@@ -186,16 +186,16 @@ def load_model_file(path, mlp_class=None):
         raise ModelFileError("model file %s: %s" % (path, exc)) from exc
 
 
-def estimated_size(sizes, batchnorm=False):
-    """About how many bytes a JSON model file of a network of ``sizes`` takes (an upper estimate).
+def estimated_size(sizes, batchnorm=False, npz=False):
+    """About how many bytes a model file of a network of ``sizes`` takes (an upper estimate).
 
-    ``repr`` of a float64 takes at most 24 characters ("-1.2345678901234567e-300")
-    plus ", "; the layout, the history and the meta add little (64 KB
-    allowed).  An .npz takes 8 bytes per number, far less: the same
-    estimate is a safe bound for it.  For the free-space check before a
-    long training run (``files.check_destination(path, size)``).
+    JSON: ``repr`` of a float64 takes at most 24 characters
+    ("-1.2345678901234567e-300") plus ", "; an ``.npz`` (``npz=True``) 8
+    bytes per number.  The layout, the history and the meta add little
+    (64 KB allowed).  For the free-space check before a long training run
+    (``files.check_destination(path, size)``).
     """
-    return 26 * parameter_count(sizes, batchnorm) + 64 * 1024
+    return (8 if npz else 26) * parameter_count(sizes, batchnorm) + 64 * 1024
 
 
 def json_text(doc):
