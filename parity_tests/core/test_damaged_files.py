@@ -325,3 +325,12 @@ def test_a_history_entry_of_the_wrong_type_is_named(twin, tmp_path, field, value
     edit_json(path, lambda d: d["history"].__setitem__(field, value))
     with pytest.raises(ModelFileError, match="h.json: " + message):
         twin.serialize.load_model_file(path)
+
+
+def test_the_column_form_of_the_standardizer_agrees_with_the_row_form():
+    col = [1e308, -1e308, 1e308, 3.0]
+    mean, std = scaling.column_stats(col)
+    assert ([mean], [std]) == scaling.column_scaling([[x] for x in col])
+    assert scaling.scale_column(col, mean, std, "a") == [z for (z,) in scaling.scale([[x] for x in col], [mean], [std])]
+    with pytest.raises(ValueError, match="column 'a': the value 1e\\+308 cannot be standardized"):
+        scaling.scale_column([1e308], 0.0, 1e-300, "a")

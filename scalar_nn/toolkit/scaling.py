@@ -3,8 +3,10 @@
 Every number read from a file (a user's CSV, a sklearn data set) that is
 standardized goes through here, in both twins::
 
-    mean, std = column_scaling(X, names)      # per column, from the training rows
-    Z = scale(X, mean, std, names)            # (x - mean_j) / std_j, checked finite
+    mean, std = column_stats(col)             # one column (a CSV read by columns)
+    z = scale_column(col, mean, std, name)    # (x - mean) / std, checked finite
+    mean, std = column_scaling(X, names)      # the same for every column of rows X
+    Z = scale(X, mean, std, names)
     Z = standardize(X)                        # both at once (the data sets)
 
 The textbook formulas, mean = sum(x) / m and std = sqrt(sum((x - mean)^2) / m),
@@ -43,32 +45,47 @@ def _names(names, n):
     return list(names) if names is not None else ["column %d" % (j + 1) for j in range(n)]
 
 
+def column_stats(col):
+    """(mean, std) of one column (any sequence of finite floats, at least one): overflow-safe.
+
+    The population std; a constant column gets std 1.  The column is divided
+    by the power of two 2^e that puts its largest |x| in [0.5, 1) -- exact,
+    so the result is the textbook formula's bit for bit wherever that one
+    is finite -- except where no square can overflow or underflow (then
+    e = 0 and no pass is spent on it).
+    """
+    m = float(len(col))
+    if not m:
+        raise ValueError("cannot standardize an empty data set")
+    top = max(abs(min(col)), abs(max(col)))
+    if top == 0.0:
+        return 0.0, 1.0
+    e = 0 if SAFE_LOW < top < SAFE_HIGH else math.frexp(top)[1]
+    u = col if e == 0 else [math.ldexp(x, -e) for x in col]
+    mu = math.fsum(u) / m
+    sd = math.sqrt(math.fsum((v - mu) * (v - mu) for v in u) / m)
+    s = math.ldexp(sd, e)
+    return math.ldexp(mu, e), (s if s > 0.0 else 1.0)
+
+
+def scale_column(col, mean, std, name=None):
+    """[(x - mean) / std for x in col], finite, or a ValueError naming the column (``name``)."""
+    z = [(x - mean) / std for x in col]
+    if not math.isfinite(sum(z)):
+        z = [_scaled(x, mean, std, 0, None if name is None else [name], 1) for x in col]
+    return z
+
+
 def column_scaling(X, names=None):
-    """(mean, std) of every column of the rows X: population std, constant column std 1, overflow-safe.
+    """(mean, std) of every column of the rows X (``column_stats`` per column): two lists of n floats.
 
     X: m rows of n finite floats (m >= 1).  ``names``: the columns' names
-    for messages.  Returns two lists of n finite floats.
+    for messages.
     """
     if not X:
         raise ValueError("cannot standardize an empty data set")
-    m = float(len(X))
-    mean, std = [], []
-    for col in zip(*X):
-        top = max(abs(x) for x in col)
-        if top == 0.0:
-            mean.append(0.0)
-            std.append(1.0)
-            continue
-        # top / 2^e lies in [0.5, 1); where no square can overflow or underflow, e = 0
-        # gives the same bits (the scaling is exact) without a pass over the column.
-        e = 0 if SAFE_LOW < top < SAFE_HIGH else math.frexp(top)[1]
-        u = col if e == 0 else [math.ldexp(x, -e) for x in col]
-        mu = math.fsum(u) / m
-        sd = math.sqrt(math.fsum((v - mu) * (v - mu) for v in u) / m)
-        mean.append(math.ldexp(mu, e))
-        s = math.ldexp(sd, e)
-        std.append(s if s > 0.0 else 1.0)
-    return mean, std
+    stats = [column_stats(col) for col in zip(*X)]
+    return [mu for mu, _ in stats], [sd for _, sd in stats]
 
 
 def scale(X, mean, std, names=None):
