@@ -7,7 +7,8 @@ damaged byte must not turn into a KeyError, a ZeroDivisionError or a
 confusing message three calls later, so ``check_meta`` reads all of it
 once, right after the file is loaded, against the network the file holds:
 
-* ``meta.data``: ``features`` (one unique name per network input),
+* ``meta.data``: ``features`` (unique column names; with ``inputs`` and
+  ``columns``, which a one-hot encoded category widens, one input each),
   ``target`` (a name), ``task`` and the network's loss agree,
   ``classes`` (one label per output; two for a binary model),
   ``label_type``, ``standardize`` (a finite mean and a finite std > 0 per
@@ -60,11 +61,13 @@ def _check_data(data, net):
     if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
         raise ModelFileError("meta.data.features must be a list of column names (strings), got %s"
                              % _shown(features))
-    if len(features) != net.sizes[0]:
-        raise ModelFileError("meta.data.features names %d column%s, but the network takes %d inputs"
-                             % (len(features), "" if len(features) == 1 else "s", net.sizes[0]))
     if len(set(features)) != len(features):
         raise ModelFileError("meta.data.features names a column twice")
+    inputs = _check_columns(data, features)
+    if len(inputs) != net.sizes[0]:
+        raise ModelFileError("meta.data.%s names %d input%s, but the network takes %d" % (
+            "inputs" if data.get("inputs") is not None else "features", len(inputs),
+            "" if len(inputs) == 1 else "s", net.sizes[0]))
     _string(data, "target", "meta.data.target")
     _string(data, "file", "meta.data.file", optional=True)
     task = data.get("task")
@@ -77,13 +80,53 @@ def _check_data(data, net):
     _check_classes(data, net)
     scaling = data.get("standardize")
     if scaling is not None:
-        _check_scaling(scaling, "meta.data.standardize", len(features))
+        _check_scaling(scaling, "meta.data.standardize", len(inputs))
     target_scaling = data.get("target_standardize")
     if target_scaling is not None:
         if net.loss_name != "mse":
             raise ModelFileError("meta.data.target_standardize applies to a regression (mse) model, and this "
                                  "one's loss is %s" % net.loss_name)
         _check_scaling(target_scaling, "meta.data.target_standardize", None)
+
+
+def _check_columns(data, features):
+    """The network's input names: ``inputs`` when stored (one-hot columns give several), else ``features``.
+
+    Optional fields of files whose feature columns have kinds: ``columns``
+    (one {"name", "kind": "number" [, "fill"]} or {"name", "kind":
+    "category", "categories": [...]} per feature), ``inputs``, ``missing``
+    and ``unknown`` (the policies for empty cells and unseen categories).
+    """
+    for key, choices in (("missing", ("error", "drop", "mean")), ("unknown", ("error", "ignore"))):
+        if data.get(key) is not None and data[key] not in choices:
+            raise ModelFileError("meta.data.%s must be one of %s, got %s" % (key, ", ".join(choices), _shown(data[key])))
+    columns = data.get("columns")
+    if columns is not None:
+        if not isinstance(columns, list) or len(columns) != len(features):
+            raise ModelFileError("meta.data.columns must be a list of %d column descriptions (one per feature), "
+                                 "got %s" % (len(features), _shown(columns)))
+        for k, spec in enumerate(columns):
+            where = "meta.data.columns[%d]" % k
+            if not isinstance(spec, dict) or spec.get("name") != features[k]:
+                raise ModelFileError("%s must describe feature %r, got %s" % (where, features[k], _shown(spec)))
+            if spec.get("kind") not in ("number", "category"):
+                raise ModelFileError("%s.kind must be \"number\" or \"category\", got %s" % (where, _shown(spec.get("kind"))))
+            if spec["kind"] == "category":
+                cats = spec.get("categories")
+                if not isinstance(cats, list) or not cats or not all(isinstance(c, str) for c in cats):
+                    raise ModelFileError("%s.categories must be a non-empty list of strings, got %s" % (where, _shown(cats)))
+            elif spec.get("fill") is not None:
+                _real(spec["fill"], where + ".fill")
+    inputs = data.get("inputs")
+    if inputs is None:
+        return features
+    if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+        raise ModelFileError("meta.data.inputs must be a list of input names (strings), got %s" % _shown(inputs))
+    if columns is not None:
+        count = sum(1 if spec["kind"] == "number" else len(spec["categories"]) for spec in columns)
+        if count != len(inputs):
+            raise ModelFileError("meta.data.inputs names %d inputs, but meta.data.columns make %d" % (len(inputs), count))
+    return inputs
 
 
 def _check_classes(data, net):

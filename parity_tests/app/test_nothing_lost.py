@@ -12,6 +12,7 @@ import io
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -407,3 +408,27 @@ def test_ctrl_c_outside_training_is_one_line_and_130(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 130 and proc.stderr == "twin-nn: interrupted\n", proc.stderr
     assert signal.SIGINT                      # (the signal is the real one, sent by the process to itself)
+
+
+def test_the_optional_column_fields_of_meta_data_are_checked_too(tmp_path, own):
+    """Files whose features have kinds (one-hot categories) store columns/inputs/missing/unknown."""
+    from scalar_nn.toolkit.schema import ModelFileError
+    from twin_nn.model_meta import check_meta
+
+    class Net:
+        sizes, loss_name, output = [3, 1], "mse", "linear"
+    good = {"target": "y", "features": ["a", "colour"], "inputs": ["a", "colour=red", "colour=blue"],
+            "columns": [{"name": "a", "kind": "number", "fill": 0.5},
+                        {"name": "colour", "kind": "category", "categories": ["blue", "red"]}],
+            "missing": "mean", "unknown": "ignore", "standardize": {"mean": [0.0] * 3, "std": [1.0] * 3}}
+    check_meta({"data": good}, Net, "m.json")
+    for change, message in ((lambda d: d["inputs"].pop(), "meta.data.inputs names 2 inputs, but meta.data.columns make 3"),
+                            (lambda d: d["columns"][1].__setitem__("kind", "text"), "columns[1].kind must be"),
+                            (lambda d: d["columns"][0].__setitem__("fill", None) or d["columns"][0].__setitem__(
+                                "fill", "x"), "columns[0].fill is 'x'"),
+                            (lambda d: d.__setitem__("missing", "guess"), "meta.data.missing must be one of"),
+                            (lambda d: d["columns"][1].__setitem__("categories", []), "categories must be a non-empty")):
+        d = json.loads(json.dumps(good))
+        change(d)
+        with pytest.raises(ModelFileError, match="model file m.json: .*" + re.escape(message)):
+            check_meta({"data": d}, Net, "m.json")
