@@ -480,8 +480,8 @@ def cmd_evaluate(args, out):
                                        [[row[k] for k in keep] for row in table.rows], table.line_numbers)
     X = csvdata.inputs(features_table, meta, net.sizes[0])
     Y = csvdata.targets(table, meta, net.loss_name, net.sizes[-1], target=target)
-    cli_extras.predict_checked(net, X, features_table)           # finite outputs, or one error naming the row
-    scores = cli_extras.finite_scores(lambda: scores_of(net, X, Y, meta), net, args.data)
+    scores = cli_extras.finite_scores(lambda: scores_of(net, X, Y, meta), net, args.data,
+                                      locate=lambda: cli_extras.predict_checked(net, X, features_table))
     out.write("%s on %s: %d rows, target %r\n" % (args.model, args.data, len(table), target))
     if "accuracy" in scores:
         right = int(round(scores["accuracy"] * len(table)))

@@ -241,12 +241,18 @@ def predict_checked(net, X, table):
     return rows
 
 
-def finite_scores(compute, net, path):
-    """``compute()``'s scores (a dict), inside the numeric guard, each finite (or None) or one error."""
+def finite_scores(compute, net, path, locate=None):
+    """``compute()``'s scores (a dict), inside the numeric guard, each finite (or None) or one error.
+
+    ``locate()`` (optional, run only on that failure path) may raise a
+    sharper error first: the row whose prediction is not finite.
+    """
     with net.ops.numeric_guard():
         scores = compute()
     for name, value in scores.items():
         if value is not None and not value - value == 0.0:
+            if locate is not None:
+                locate()
             raise ValueError("the %s on %s is %r: the rows' errors are too large for a float64 (the data are "
                              "far from what the model predicts, or its weights are too large to use)"
                              % (name, path, value))
