@@ -32,7 +32,11 @@ DEFAULT_OPTIONS = {"l2": 0.0, "l2_bias": 0.0, "dropout": 0.0, "batchnorm": False
 # "exact": true marks a vector-twin network in exact mode (vector_nn.exact); the
 # field is written only when true, so other files are as they always were, and
 # the scalar twin (which exact mode reproduces) reads it and ignores it.
-OPTIONAL_OPTION_NAMES = ("exact",)
+# "dtype": "float32" marks the engine's single-precision network
+# (vector_nn.fast.MLP(..., dtype="float32")), written only then; the values are
+# float32's, exact as JSON floats; twins without a dtype option read them as float64.
+OPTIONAL_OPTION_NAMES = ("exact", "dtype")
+DTYPES = ("float64", "float32")
 REQUIRED_KEYS = ("format", "version", "sizes", "hidden", "output", "loss", "options", "params", "buffers")
 OPTIONAL_KEYS = ("history", "meta")
 MAX_SEED_BITS = 256          # a seed is a key for the counter-based stream, not a 4300-digit number
@@ -142,6 +146,10 @@ def _clean_options(options):
         if not isinstance(options["exact"], bool):
             raise ModelFileError("options.exact must be true or false, got %r" % (options["exact"],))
         clean["exact"] = options["exact"]
+    if "dtype" in options:
+        if options["dtype"] not in DTYPES:
+            raise ModelFileError("options.dtype must be one of %s, got %r" % (", ".join(DTYPES), options["dtype"]))
+        clean["dtype"] = options["dtype"]
     return clean
 
 

@@ -104,7 +104,9 @@ def model_to_dict(net, history=None, meta=None):
         "output": net.output,
         "loss": net.loss_name,
         "options": plain_value(dict({name: getattr(net, name) for name in OPTION_NAMES},
-                               **({"exact": True} if getattr(net, "exact", False) else {})), "options"),
+                                    **({"exact": True} if getattr(net, "exact", False) else {}),
+                                    **({"dtype": "float32"} if str(getattr(net, "dtype", "")) == "float32" else {})),
+                               "options"),
         "params": {name: plain_value(value, "params." + name) for name, value in net.params.items()},
         "buffers": {name: plain_value(value, "buffers." + name) for name, value in net.buffers.items()},
     }
@@ -139,7 +141,8 @@ def model_from_dict(d, mlp_class=None):
         doc["params"], hidden=doc["hidden"], output=doc["output"], loss=doc["loss"],
         buffers=doc["buffers"] or None, seed=options["seed"], l2=options["l2"],
         l2_bias=options["l2_bias"], dropout=options["dropout"], bn_momentum=options["bn_momentum"],
-        **({"exact": True} if options.get("exact") and hasattr(mlp_class, "exact") else {}))
+        **({"exact": True} if options.get("exact") and hasattr(mlp_class, "exact") else {}),
+        **({"dtype": options["dtype"]} if "dtype" in options and hasattr(mlp_class, "dtype") else {}))
     # from_params infers BatchNorm from "gamma1"; a net with no hidden layer has no
     # gamma even when it was built with batchnorm=True (the flag then changes nothing).
     net.batchnorm = options["batchnorm"]
