@@ -334,3 +334,14 @@ def test_the_column_form_of_the_standardizer_agrees_with_the_row_form():
     assert scaling.scale_column(col, mean, std, "a") == [z for (z,) in scaling.scale([[x] for x in col], [mean], [std])]
     with pytest.raises(ValueError, match="column 'a': the value 1e\\+308 cannot be standardized"):
         scaling.scale_column([1e308], 0.0, 1e-300, "a")
+
+
+def test_the_checked_reader_names_the_users_path_for_whole_files_and_streams(tmp_path):
+    for call in (lambda p: files.read_bytes(p, "CSV file"), lambda p: files.open_for_reading(p, "CSV file")):
+        with pytest.raises(FileNotFoundError, match="^no CSV file at .*nope.csv \\(file not found\\)$"):
+            call(str(tmp_path / "nope.csv"))
+        with pytest.raises(IsADirectoryError, match="it is a folder, not a CSV file$"):
+            call(str(tmp_path))
+    (tmp_path / "x.csv").write_bytes(b"a,b\n1,2\n")
+    with files.open_for_reading(str(tmp_path / "x.csv"), "CSV file") as f:
+        assert f.read() == b"a,b\n1,2\n"

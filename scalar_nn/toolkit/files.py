@@ -6,7 +6,7 @@ pictures and curves all go through here, so every path gets the same care:
 * ``read_bytes(path, kind, limit)``: the whole file, with one-line errors
   that name the user's path ("no CSV file at x.csv"), and a size limit
   checked *before* reading (a model file claiming terabytes is refused,
-  not allocated).
+  not allocated); ``open_for_reading(path, kind)``: the same, as a stream.
 * ``write_atomically(path, write)``: a temporary file next to the target,
   fsync, then ``os.replace`` -- after a crash the old file or the new one,
   never half of one.  A successful write also removes the temporary files
@@ -66,6 +66,23 @@ def read_bytes(path, kind="model file", limit=None):
             return f.read()
     except OSError as exc:
         raise read_error(path, exc, kind) from None
+
+
+def open_for_reading(path, kind="model file"):
+    """``path`` opened for reading bytes (a stream: a big CSV need not fit in memory twice).
+
+    The same one-line errors as ``read_bytes``: a missing file, a folder or
+    no permission names ``path`` as a ``kind``.
+    """
+    path = as_path(path)
+    try:
+        f = open(path, "rb")
+    except OSError as exc:
+        raise read_error(path, exc, kind) from None
+    if os.path.isdir(path):                   # some systems open a folder without complaint
+        f.close()
+        raise read_error(path, IsADirectoryError(path), kind)
+    return f
 
 
 def read_error(path, exc, kind="model file"):
