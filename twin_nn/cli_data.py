@@ -26,16 +26,14 @@ import os
 import textwrap
 import time
 
-from . import csvdata, recipes
+from . import cli_extras, cli_output, csvdata, recipes
 from .argtypes import non_negative_number as non_negative_float
-from .argtypes import positive_int
+from .argtypes import memory_size, positive_int
 from .argtypes import unit_closed as _unit_closed
 from .argtypes import unit_interval as unit_float
 from .csvdata import CSVError  # noqa: F401  (re-exported: what bad data raises)
 from scalar_nn.toolkit.training import TrainingDiverged
 from scalar_nn.toolkit.validation import plain
-
-PROG = "twin-nn"
 
 TRAIN_EXAMPLE = """\
 examples:
@@ -54,7 +52,7 @@ held-out rows (--val-split)."""
 
 DATA_OPTIONS = ("data", "target", "task", "layers", "hidden", "optimizer", "momentum", "dampening",
                 "decay", "l2", "dropout", "batchnorm", "batch_size", "val_split", "early_stopping",
-                "no_standardize")
+                "no_standardize", "max_memory")
 
 
 # ------------------------------------------------------------------ parser
@@ -69,6 +67,9 @@ def add_train_options(p):
     g.add_argument("--task", choices=csvdata.TASKS, help="default: inferred from the target column")
     g.add_argument("--layers", type=_layers, metavar="N,N,...",
                    help="hidden layer sizes (default 32,16; \"\" or none for no hidden layer)")
+    g.add_argument("--max-memory", type=memory_size, metavar="SIZE",
+                   help="the most memory the network may need to train, e.g. 64G (default: half of this "
+                        "machine's; a larger network is refused before anything is allocated)")
     g.add_argument("--hidden", choices=_hidden_choices(), help="hidden activation (default tanh)")
     g.add_argument("--optimizer", choices=("sgd", "adam"), help="default adam")
     g.add_argument("--momentum", type=unit_float, help="SGD momentum in [0, 1) (default 0)")
@@ -185,6 +186,14 @@ def check_train_args(args):
         raise ValueError("--check tests a recipe's quality target; --data training has no target to meet")
     if args.save is not None:
         check_save(args.save, args.twin)
+    _refuse_overwriting_inputs(args)
+
+
+def _refuse_overwriting_inputs(args):
+    """train: --save, --plot, --plot-regions must not be --data (or each other's input); robust helper."""
+    outputs = [("--save", args.save), ("--plot", getattr(args, "plot", None)),
+               ("--plot-regions", getattr(args, "plot_regions", None))]
+    cli_extras.refuse_overwriting_inputs(outputs, [("--data", args.data)])
 
 
 def check_save(path, twin, option="--save"):
@@ -203,7 +212,10 @@ def _load(path, twin):
     if twin == "scalar" and path.lower().endswith(".npz"):
         raise ValueError("%s is an .npz archive, which only the vector twin reads: add --twin vector" % path)
     parts = recipes.twin_parts(twin, "plain")
-    return parts.serialize.load_model_file(path)
+    model = parts.serialize.load_model_file(path)
+    from .model_meta import check_meta
+    check_meta(model.meta, model.net, path)          # every meta field, once, before any is used
+    return model
 
 
 def _data_meta(meta):
@@ -254,7 +266,10 @@ def cmd_train_data(args, out):
     hyper["decay"] = args.decay or 0.0
     optimizer = parts.optimizer(optimizer_name, **hyper)
     options = dict(l2=args.l2 or 0.0, dropout=args.dropout or 0.0, batchnorm=bool(args.batchnorm))
-    net = parts.MLP(sizes, hidden=hidden, output=data.output, loss=data.loss, seed=args.seed, **options)
+    cli_extras.check_network_memory(sizes, options["batchnorm"], args.max_memory, args.twin)  # before allocating
+    cli_extras.check_room(args.save, sizes, options["batchnorm"])    # the model file fits: said before training
+    with cli_extras.memory_limit(args.max_memory):          # the constructors check it too
+        net = parts.MLP(sizes, hidden=hidden, output=data.output, loss=data.loss, seed=args.seed, **options)
     epochs = args.epochs or 100
     batch_size = args.batch_size or 32
     n_train = len(data.X)
@@ -287,12 +302,13 @@ def cmd_train_data(args, out):
                                    "raw inputs diverge; drop --no-standardize)" % exc) from None
         raise
     seconds = time.perf_counter() - start
+    cli_extras.say_interrupted(history, args.save, out)       # Ctrl-C: the epochs so far are kept
     if stopper is not None and stopper.stopped_epoch is not None:
         out.write("early stopping at epoch %d: val_loss best %.6g at epoch %d (weights of epoch %d kept)\n"
                   % (stopper.stopped_epoch, stopper.best, stopper.best_epoch, stopper.best_epoch))
     Xs, Ys = (data.X, data.Y_raw) if data.Xv is None else (data.Xv, data.Yv_raw)
     data_meta = data.meta()
-    scores = scores_of(net, Xs, Ys, data_meta)
+    scores = cli_extras.finite_scores(lambda: scores_of(net, Xs, Ys, data_meta), net, args.data)   # no inf, no warning
     where = ("held-out scores (%d rows never trained on)" % len(data.Xv) if data.Xv is not None
              else "scores on the %d training rows (no rows held out: --val-split 0)" % len(data.X))
     out.write("done in %.2f s; %s: %s\n" % (seconds, where, format_scores(scores, data_meta)))
@@ -304,7 +320,7 @@ def cmd_train_data(args, out):
         parts.serialize.save_model(net, args.save, history=history, meta=meta)
         out.write("saved model to %s\n" % args.save)
     _draw_pictures(args, net, history, data, out)
-    return 0
+    return 130 if history.interrupted else 0
 
 
 def _check_pictures(args, data):
@@ -406,13 +422,14 @@ def cmd_predict(args, out):
             raise ValueError("--out needs a file name, got an empty string")
         from scalar_nn.toolkit.serialize import check_destination
         check_destination(args.out)
+        cli_extras.refuse_overwriting_inputs([("--out", args.out)], [("MODEL", args.model), ("--data", args.data)])
     model = _load(args.model, args.twin)
     net, meta = model.net, _data_meta(model.meta)
     if args.proba and net.loss_name == "mse":
         raise ValueError("--proba applies to classification models; %s is a regression (mse)" % args.model)
     table = csvdata.read_table(args.data)
     X = csvdata.inputs(table, meta, net.sizes[0])
-    Yhat = _rows(net.predict(X))
+    Yhat = cli_extras.predict_checked(net, X, table)          # finite, or one error naming the row
     if net.loss_name == "mse":
         Yhat = csvdata.unscale_targets(Yhat, meta)
     name = meta["target"] if meta else "prediction"
@@ -435,7 +452,7 @@ def cmd_predict(args, out):
             writer.writerow([label] + ([repr(p) for p in probs[i]] if args.proba else []))
     text = buffer.getvalue()
     if args.out is None:
-        out.write(text)
+        cli_output.write_output(out, text, "the predictions")     # a full disk or closed pipe: exit 2
     else:
         from scalar_nn.toolkit.serialize import write_atomically
         write_atomically(args.out, lambda f: f.write(text.encode("utf-8")))
@@ -463,7 +480,8 @@ def cmd_evaluate(args, out):
                                        [[row[k] for k in keep] for row in table.rows], table.line_numbers)
     X = csvdata.inputs(features_table, meta, net.sizes[0])
     Y = csvdata.targets(table, meta, net.loss_name, net.sizes[-1], target=target)
-    scores = scores_of(net, X, Y, meta)
+    scores = cli_extras.finite_scores(lambda: scores_of(net, X, Y, meta), net, args.data,
+                                      locate=lambda: cli_extras.predict_checked(net, X, features_table))
     out.write("%s on %s: %d rows, target %r\n" % (args.model, args.data, len(table), target))
     if "accuracy" in scores:
         right = int(round(scores["accuracy"] * len(table)))
@@ -480,9 +498,8 @@ def _saved_exact(path, net):
         return True
     if path.lower().endswith(".npz"):
         return False
-    import json
-    with open(path, encoding="utf-8") as f:                  # already read and checked by _load
-        return json.load(f).get("options", {}).get("exact") is True
+    from scalar_nn.toolkit.serialize import parse_json, read_bytes     # the one checked reader
+    return parse_json(read_bytes(path), path).get("options", {}).get("exact") is True   # checked by _load
 
 
 def cmd_info(args, out):

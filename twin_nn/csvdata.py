@@ -56,6 +56,9 @@ import io
 import math
 import os
 
+from scalar_nn.toolkit.files import read_bytes
+from scalar_nn.toolkit.scaling import check_range, column_scaling, scale  # noqa: F401  (the one standardizer)
+
 TASKS = ("regression", "binary", "multiclass")
 TASK_MODELS = {"regression": ("linear", "mse"), "binary": ("sigmoid", "bce"),
                "multiclass": ("softmax", "cross_entropy")}
@@ -141,17 +144,7 @@ def read_table(path):
 
 def _read_bytes(path):
     """The file's bytes; a missing file, a folder or no permission is one line naming ``path``."""
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        raise FileNotFoundError("no CSV file at %s (file not found)" % path) from None
-    except IsADirectoryError:
-        raise IsADirectoryError("cannot read %s: it is a folder, not a CSV file" % path) from None
-    except OSError as exc:
-        if os.path.isdir(path):
-            raise IsADirectoryError("cannot read %s: it is a folder, not a CSV file" % path) from None
-        raise type(exc)("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+    return read_bytes(path, "CSV file")
 
 
 def _check_header(path, header, line):
@@ -351,17 +344,19 @@ def prepare(table, target, task=None, standardize=True, val_split=0.0, seed=0):
                            "fraction, or 0 for none" % (val_split, len(table.rows)))
     mean = std = target_scaling = None
     Y_raw, Yv_raw = Y, Yv
+    names = [table.header[k] for k in features]
+    _check_ranges(table, X, Y, Xv, Yv, names, target, task, standardize)
     if standardize:
-        mean, std = column_scaling(X)
-        X = scale(X, mean, std)
+        mean, std = column_scaling(X, names)
+        X = scale(X, mean, std, names)
         if Xv is not None:
-            Xv = scale(Xv, mean, std)
+            Xv = scale(Xv, mean, std, names)
         if task == "regression":
-            (mu,), (sd,) = column_scaling(Y)
+            (mu,), (sd,) = column_scaling(Y, [target])
             target_scaling = {"mean": mu, "std": sd}
-            Y = scale(Y, [mu], [sd])
+            Y = scale(Y, [mu], [sd], [target])
             if Yv is not None:
-                Yv = scale(Yv, [mu], [sd])
+                Yv = scale(Yv, [mu], [sd], [target])
     output, loss = TASK_MODELS[task]
     return Prepared(X=X, Y=Y, Xv=Xv, Yv=Yv, Y_raw=Y_raw, Yv_raw=Yv_raw, target_scaling=target_scaling,
                     task=task, reason=reason, output=output, loss=loss,
@@ -370,20 +365,19 @@ def prepare(table, target, task=None, standardize=True, val_split=0.0, seed=0):
                     mean=mean, std=std, path=table.path)
 
 
-def column_scaling(X):
-    """(mean, std) per column: the population standard deviation; a constant column gets 1."""
-    n = float(len(X))
-    mean = [math.fsum(col) / n for col in zip(*X)]
-    std = []
-    for col, mu in zip(zip(*X), mean):
-        s = math.sqrt(math.fsum((x - mu) * (x - mu) for x in col) / n)
-        std.append(s if s > 0.0 else 1.0)
-    return mean, std
-
-
-def scale(X, mean, std):
-    """(x - mean) / std for every row of X."""
-    return [[(x - mu) / s for x, mu, s in zip(row, mean, std)] for row in X]
+def _check_ranges(table, X, Y, Xv, Yv, names, target, task, standardize):
+    """Numbers used raw must stay within scaling.RAW_LIMIT: a regression target, unstandardized features."""
+    try:
+        if task == "regression":
+            for rows in (Y, Yv or []):
+                check_range(rows, [target], "a regression target",
+                            " (its squared errors must stay finite): divide the column by a power of ten")
+        if not standardize:
+            for rows in (X, Xv or []):
+                check_range(rows, names, "features fed raw (--no-standardize)",
+                            ": standardize them (drop --no-standardize), or divide the column by a power of ten")
+    except ValueError as exc:
+        raise CSVError("%s: %s" % (table.path, exc)) from None
 
 
 def unscale_targets(Yhat, data_meta):
@@ -400,7 +394,7 @@ def scale_targets(Y, data_meta):
     scaling = (data_meta or {}).get("target_standardize")
     if not scaling:
         return Y
-    return scale(Y, [scaling["mean"]], [scaling["std"]])
+    return scale(Y, [scaling["mean"]], [scaling["std"]], [data_meta.get("target", "target")])
 
 
 # ----------------------------------------------------- predict / evaluate
@@ -418,7 +412,7 @@ def inputs(table, data_meta, n_features):
             raise CSVError("%s has %d columns, but the model takes %d features (it stores no column "
                            "names, so every column is read as a feature, in order)"
                            % (table.path, len(table.header), n_features))
-        return matrix(table, range(len(table.header)))
+        return _raw_inputs(table, matrix(table, range(len(table.header))), table.header)
     features = data_meta["features"]
     missing = [f for f in features if f not in table.header]
     extra = [h for h in table.header if h not in features and h != data_meta.get("target")]
@@ -434,7 +428,20 @@ def inputs(table, data_meta, n_features):
     X = matrix(table, [table.header.index(f) for f in features])
     scaling = data_meta.get("standardize")
     if scaling:
-        X = scale(X, scaling["mean"], scaling["std"])
+        try:
+            X = scale(X, scaling["mean"], scaling["std"], features)
+        except ValueError as exc:
+            raise CSVError("%s: %s" % (table.path, exc)) from None
+        return X
+    return _raw_inputs(table, X, features)
+
+
+def _raw_inputs(table, X, names):
+    """Features a model takes unscaled obey the training rule: |x| <= scaling.RAW_LIMIT."""
+    try:
+        check_range(X, names, "features a model takes unscaled", ": its outputs would overflow")
+    except ValueError as exc:
+        raise CSVError("%s: %s" % (table.path, exc)) from None
     return X
 
 

@@ -271,16 +271,11 @@ def standardize(X):
     x'_ij = (x_ij - mean_j) / std_j, with the population std (divide by m).
     A constant column (std 0) is only centred.  Inputs of similar scale keep
     every weight's gradient of similar size, so one learning rate suits all.
-    Returns a new list of rows.
+    Returns a new list of rows.  Computed by ``scaling.standardize``, which
+    scales each column by a power of two first, so no sum overflows.
     """
-    m = len(X)
-    if m == 0:
-        raise ValueError("cannot standardize an empty data set")
-    n = len(X[0])
-    means = [sum(row[j] for row in X) / m for j in range(n)]
-    stds = [math.sqrt(sum((row[j] - means[j]) ** 2 for row in X) / m) for j in range(n)]
-    stds = [s if s > 0.0 else 1.0 for s in stds]
-    return [[(row[j] - means[j]) / stds[j] for j in range(n)] for row in X]
+    from .scaling import standardize as overflow_safe          # the project's one standardizer
+    return overflow_safe(X)
 
 
 def _as_lists(array):

@@ -12,12 +12,14 @@ import numbers
 
 from ..conventions import BN_MOMENTUM
 from .checks import as_matrix, check_model, check_number, is_sequence, plain
+from .limits import check_network_memory
 
 
 def configure(net, sizes, hidden, output, loss, seed=0, l2=0.0, l2_bias=0.0, dropout=0.0,
               batchnorm=False, bn_momentum=None):
     """Check an MLP's architecture and hyperparameters and store them on ``net`` (both twins)."""
     net.sizes = check_model(sizes, hidden, output, loss)
+    check_network_memory(net.sizes, batchnorm, getattr(getattr(net, "ops", None), "name", "vector"))  # before allocating
     net.hidden, net.output, net.loss_name = hidden, output, loss
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError("seed must be an int, got %r" % (seed,))

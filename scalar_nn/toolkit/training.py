@@ -59,6 +59,12 @@ class History:
         self.lr = []
         self.events = []
         self.seconds = []
+        self.interrupted = False   # True when Ctrl-C ended ``fit`` early (an "interrupted" event says when)
+
+    def interrupt(self, epoch):
+        """Mark the history as ended by Ctrl-C during ``epoch`` (a field, and an event that is saved)."""
+        self.interrupted = True
+        self.events.append({"kind": "interrupted", "epoch": epoch})
 
     def record(self, epoch, loss, val_loss, metrics, lr, seconds):
         """Append one epoch's numbers."""
@@ -91,6 +97,7 @@ class History:
         for name in ("epoch", "loss", "val_loss", "lr", "events", "seconds"):
             setattr(h, name, list(d.get(name, [])))
         h.metrics = {k: list(v) for k, v in d.get("metrics", {}).items()}
+        h.interrupted = any(isinstance(e, dict) and e.get("kind") == "interrupted" for e in h.events)
         return h
 
     def __len__(self):
@@ -98,7 +105,7 @@ class History:
 
     def __repr__(self):
         last = "" if not self.loss else ", last loss %.6g" % self.loss[-1]
-        return "History(%d epochs%s)" % (len(self.epoch), last)
+        return "History(%d epochs%s%s)" % (len(self.epoch), last, ", interrupted" if self.interrupted else "")
 
 
 class TrainingRun:
@@ -273,6 +280,13 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
     validation=(Xv, Yv), callbacks=(), verbose=1 (0 silent, 1 an epoch line
     and a live step counter on a terminal, 2 epoch lines only), log_every=1
     (print every k-th epoch), out=sys.stdout.
+
+    Ctrl-C (KeyboardInterrupt) during training ends it early: ``fit`` returns
+    the History of the epochs completed so far, with ``interrupted`` True
+    and an ``{"kind": "interrupted", "epoch": N}`` event; the network keeps
+    its weights as they are (an interrupted step may be partly applied).
+    Divergence -- a NaN/inf loss, or a weight beyond ``DIVERGED_WEIGHT``
+    after an epoch -- is a ``TrainingDiverged`` naming the likely setting.
     """
     ops = net.ops if ops is None else ops
     check_optimizer(optimizer)
@@ -301,6 +315,22 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
     for cb in callbacks:
         cb.on_train_begin(run)
     name = metric_name(net)
+    try:
+        _epochs(net, X, Y, Xv, Yv, optimizer, ops, run, callbacks, epochs, B, shuffle, seed, name,
+                verbose, log_every, live, out)
+    except KeyboardInterrupt:
+        history.interrupt(run.epoch + 1)
+        if live:
+            out.write("\n")
+    for cb in callbacks:
+        cb.on_train_end(run)
+    return history
+
+
+def _epochs(net, X, Y, Xv, Yv, optimizer, ops, run, callbacks, epochs, B, shuffle, seed, name,
+            verbose, log_every, live, out):
+    """The epochs of ``fit`` (its loop, apart so that Ctrl-C can end it and keep the History)."""
+    history, n = run.history, len(X)
     with ops.numeric_guard():
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
@@ -312,9 +342,8 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
                 Yb = ops.take_rows(Y, idx)
                 loss, grads, Yhat = net.loss_and_grads_clean(ops.take_rows(X, idx), Yb)
                 if not math.isfinite(loss):
-                    raise TrainingDiverged(
-                        "loss became %s at epoch %d (step %d of %d, lr %.4g): the learning rate is "
-                        "probably too large; try a smaller lr" % (loss, epoch, j + 1, n_steps, optimizer.current_lr()))
+                    raise TrainingDiverged("loss became %s at epoch %d (step %d of %d, lr %.4g): %s" % (
+                        loss, epoch, j + 1, n_steps, optimizer.current_lr(), divergence_advice(net)))
                 lr_used = optimizer.current_lr()
                 optimizer.step(net.params, grads)
                 loss_sum += loss
@@ -327,6 +356,7 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
             val_loss = None
             if Xv is not None:
                 val_loss, metrics["val_" + name] = ops.evaluate(net, Xv, Yv)
+            check_weights(net, epoch, optimizer, val_loss)
             history.record(epoch, loss_sum / n_steps, val_loss, metrics, lr_used, time.perf_counter() - start)
             run.epoch = epoch
             for cb in callbacks:
@@ -336,9 +366,40 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
                 out.flush()
             if run.stop:
                 break
-    for cb in callbacks:
-        cb.on_train_end(run)
-    return history
+
+
+# A weight this large after an epoch means training diverged, even where a
+# twin's sums happen to stay finite: the next forward pass overflows in one
+# twin or the other (which one depends on summation order), so both stop here.
+DIVERGED_WEIGHT = 1e150
+
+
+def check_weights(net, epoch, optimizer, val_loss=None):
+    """TrainingDiverged when a weight passed DIVERGED_WEIGHT (or is NaN) or the validation loss is not finite."""
+    largest = 0.0
+    for value in net.params.values():
+        if hasattr(value, "max"):                       # an array: two reductions, no temporary
+            top = max(float(value.max()), -float(value.min()))
+        else:                                           # a list, or a list of rows
+            rows = value if value and isinstance(value[0], list) else [value]
+            top = max(max(max(row), -min(row)) for row in rows)
+        if not top <= DIVERGED_WEIGHT:                  # too large, or NaN
+            largest = top
+            break
+    if not largest <= DIVERGED_WEIGHT or (val_loss is not None and not math.isfinite(val_loss)):
+        what = ("a weight reached %.3g" % largest if not largest <= DIVERGED_WEIGHT
+                else "the validation loss became %s" % val_loss)
+        raise TrainingDiverged("%s at epoch %d (lr %.4g): %s" % (what, epoch, optimizer.current_lr(),
+                                                                 divergence_advice(net)))
+
+
+def divergence_advice(net):
+    """What to change after a divergence: the L2 penalty when it is far out of range, else the lr."""
+    l2 = max(getattr(net, "l2", 0.0), getattr(net, "l2_bias", 0.0))
+    if l2 > 1.0:
+        return ("the L2 penalty is probably too large (l2 %g: it multiplies the squared weights in the "
+                "loss, and useful values are well below 1); try l2 1e-4" % l2)
+    return "the learning rate is probably too large; try a smaller lr"
 
 
 def check_val_rows(n, val_split):

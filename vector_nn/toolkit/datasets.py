@@ -165,15 +165,14 @@ def train_val_split(X, Y, val_fraction, seed):
 def standardize(X):
     """Columns to mean 0, std 1 (population std; constant columns only centred).
 
-    Equal to the scalar twin up to rounding (NumPy sums pairwise).
+    The project's one standardizer, ``scalar_nn.toolkit.scaling`` (overflow-safe:
+    each column scaled by a power of two first), so equal to the scalar twin's.
     """
+    from scalar_nn.toolkit.scaling import standardize as overflow_safe
     X = np.asarray(X, dtype=np.float64)
     if len(X) == 0:
         raise ValueError("cannot standardize an empty data set")
-    means = X.mean(axis=0)
-    stds = np.sqrt(((X - means) ** 2).mean(axis=0))
-    stds = np.where(stds > 0.0, stds, 1.0)
-    return (X - means) / stds
+    return np.array(overflow_safe(X.tolist()), dtype=np.float64).reshape(X.shape)
 
 
 def _as_arrays(X, Y):
