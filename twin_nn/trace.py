@@ -184,7 +184,8 @@ class StepTrace:
 
     Attributes: ``step`` (1-based), ``batch`` (row indices), ``X``/``Y`` (the
     batch), ``masks``, ``params_before``/``params_after`` (arrays, lists),
-    ``grads`` (from ``MLP.backward``), ``loss``/``data_loss``/``l2_loss``, ``lr``,
+    ``grads`` (from ``MLP.backward``), ``loss``/``data_loss``/``l2_loss``, ``full_loss`` (the loss over
+    all the traced rows before the step, in inference mode), ``lr``,
     and ``lines``: {"forward", "loss", "backward", "update"} -> list of Line.
     """
 
@@ -209,6 +210,9 @@ def trace_step(setup, j):
     t.step, t.batch, t.X, t.Y = j + 1, batch, X, Y
     t.params_before = copy.deepcopy(net.params)
     t.state_before = copy.deepcopy(opt.state)
+    # The loss over all the traced rows before the step (inference mode: no dropout, nothing drawn):
+    # one batch's loss jumps from row to row, this one shows whether training makes progress.
+    t.full_loss = net.loss(setup.X, setup.Y)
     t.masks = net.draw_masks(m) if (net.training and net.dropout > 0.0) else None
     Z_L, Yhat, caches = net.forward_with_cache(X, net.training, t.masks, update_stats=net.training)
     t.data_loss = net.data_loss(Z_L, Yhat, Y)
@@ -257,6 +261,9 @@ def text_report(setup, traces):
         for phase in ("forward", "loss", "backward", "update"):
             out.append("-- %s" % PHASE_TITLES[phase])
             out.extend("  " + line.text for line in t.lines[phase])
+            if phase == "loss" and len(t.batch) < len(setup.X):
+                out.append("  (over all %d rows before this step the loss is %s: a batch's loss jumps from "
+                           "batch to batch, this one shows the progress)" % (len(setup.X), fmt(t.full_loss)))
     return "\n".join(out) + "\n"
 
 
@@ -275,7 +282,7 @@ def trace_data(setup, traces):
             "X": t.X, "Y": t.Y, "lr": t.lr,
             "params_before": _named_params(setup, t.params_before),
             "forward": t.values("forward"),
-            "loss": {"data": t.data_loss, "l2": t.l2_loss, "total": t.loss},
+            "loss": {"data": t.data_loss, "l2": t.l2_loss, "total": t.loss, "all_rows": t.full_loss},
             "backward": t.values("backward"),
             "gradients": {"dL/d" + k: v for k, v in _named_params(setup, t.grads).items()},
             "params_after": _named_params(setup, t.params_after),
@@ -284,6 +291,7 @@ def trace_data(setup, traces):
         })
     return {
         "title": setup.title,
+        "row_labels": list(setup.row_labels),
         "network": {"sizes": net.sizes, "hidden": net.hidden, "output": net.output, "loss": net.loss_name,
                     "l2": net.l2, "l2_bias": net.l2_bias, "dropout": net.dropout, "units": setup.units,
                     "params": {array: {setup.param_names[(array, index)]: list(index)
