@@ -335,7 +335,8 @@ def _draw_pictures(args, net, history, data, out):
         os.path.basename(args.data), data.target, args.twin,
         " (%s engine)" % args.engine if args.twin == "vector" else "", args.seed)
     if args.plot:
-        plots.training_curves(history, args.plot, title, val_label="held-out")
+        plots.training_curves(history, args.plot, title, val_label="held-out",
+                              target_scaling=data.target_scaling, target_name=data.target)
         out.write("wrote the training curves to %s\n" % args.plot)
     if args.plot_regions:
         shown, X, Xv = net, data.X, data.Xv
@@ -344,7 +345,8 @@ def _draw_pictures(args, net, history, data, out):
             X = [[x * s + m for x, m, s in zip(row, data.mean, data.std)] for row in data.X]
             Xv = None if data.Xv is None else [[x * s + m for x, m, s in zip(row, data.mean, data.std)]
                                                for row in data.Xv]
-        plots.decision_regions(shown, X, data.Y, args.plot_regions, title, X_test=Xv, Y_test=data.Yv)
+        plots.decision_regions(shown, X, data.Y, args.plot_regions, title, X_test=Xv, Y_test=data.Yv,
+                               feature_names=data.features, class_names=data.classes)
         out.write("wrote the decision regions to %s\n" % args.plot_regions)
 
 

@@ -258,3 +258,86 @@ def test_picture_options_are_in_the_help(command, options, capsys):
     assert text.startswith("usage: twin-nn %s" % command)
     for option in options:
         assert option in text
+
+
+# ------------------------------------------------- pictures in the file's terms
+@pytest.fixture
+def drawn(monkeypatch):
+    """The figures the CLI draws, by file name (plots._save is wrapped, the PNG still written)."""
+    figures = {}
+    save = plots._save
+
+    def keep(fig, path):
+        figures[os.path.basename(path)] = fig
+        return save(fig, path)
+
+    monkeypatch.setattr(plots, "_save", keep)
+    return figures
+
+
+@needs_matplotlib
+@pytest.mark.parametrize("twin_name", ["scalar", "vector"])
+def test_regions_picture_uses_the_files_column_and_class_names(tmp_path, twin_name, drawn):
+    path = tmp_path / "iris.csv"
+    rows = ["petal length (cm),petal width (cm),species"]
+    for i in range(60):
+        k = i % 3
+        rows.append("%g,%g,%s" % (1.5 + 2 * k + 0.1 * (i % 5), 0.2 + 0.8 * k + 0.05 * (i % 4),
+                                  ("setosa", "versicolor", "virginica")[k]))
+    path.write_text("\n".join(rows) + "\n")
+    regions = str(tmp_path / "regions.png")
+    status, _ = run_cli("train", "--data", str(path), "--target", "species", "--epochs", "3", "--quiet",
+                        "--twin", twin_name, "--plot-regions", regions)
+    assert status == 0
+    ax = drawn["regions.png"].axes[0]
+    assert ax.get_xlabel() == "petal length (cm)" and ax.get_ylabel() == "petal width (cm)"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "setosa (training)" in labels and "virginica (held-out)" in labels
+    assert not any(label.startswith("class ") for label in labels)
+    # in the file's units: the points sit where the CSV puts them, not at standardized values
+    from matplotlib.collections import PathCollection          # the scattered points, not the shading
+    xs = [x for c in ax.collections if type(c) is PathCollection for x, _ in c.get_offsets()]
+    assert min(xs) >= 1.5 and max(xs) <= 5.9
+    assert_sensible_png(regions)
+
+
+@needs_matplotlib
+def test_recipe_regions_keep_generic_names(tmp_path, drawn):
+    status, _ = run_cli("train", "circles", "--epochs", "2", "--quiet", "--plot-regions", str(tmp_path / "r.png"))
+    assert status == 0
+    ax = drawn["r.png"].axes[0]
+    assert ax.get_xlabel() == "feature 1 (x1)"
+    assert "class 0 (training)" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+@needs_matplotlib
+@pytest.mark.parametrize("twin_name", ["scalar", "vector"])
+def test_regression_curve_is_in_the_targets_own_units(tmp_path, twin_name, drawn):
+    """A standardized target's RMSE is drawn times its std: the figure of the final rmse line, not ~1."""
+    import re
+    path = tmp_path / "houses.csv"
+    path.write_text("rooms,age,price\n" + "".join(
+        "%d,%d,%d\n" % (r, a, 50000 + 30000 * r - 700 * a + 9000 * ((r * 7 + a) % 5))
+        for r in range(1, 7) for a in range(0, 40, 3)))
+    curves = str(tmp_path / "curves.png")
+    status, text = run_cli("train", "--data", str(path), "--target", "price", "--epochs", "15", "--quiet",
+                           "--twin", twin_name, "--plot", curves)
+    assert status == 0
+    std = float(re.search(r"target standardized too \(mean [^,]+, std ([^)]+)\)", text).group(1))
+    final_rmse = float(re.search(r"\brmse ([0-9.e+]+)", text).group(1))
+    loss_ax, metric_ax, _ = drawn["curves.png"].axes          # loss, the metric, the lr twin of loss
+    assert metric_ax.get_ylabel() == "RMSE of price, in its own units"
+    assert "std %.4g" % std in metric_ax.get_title()
+    assert "standardized target" in loss_ax.get_ylabel()
+    (held_out,) = [ln for ln in metric_ax.get_lines() if ln.get_label() == "held-out RMSE"]
+    values = list(held_out.get_ydata())
+    assert min(values) > 1000                               # price units, not standardized ones (~1)
+    assert min(values) * (1 - 1e-9) <= final_rmse <= max(values) * (1 + 1e-9)
+
+
+@needs_matplotlib
+def test_training_curves_without_scaling_say_the_units_too(tmp_path, drawn):
+    status, _ = run_cli("train", "sine3d", "--epochs", "2", "--quiet", "--plot", str(tmp_path / "c.png"))
+    assert status == 0
+    metric_ax = drawn["c.png"].axes[1]
+    assert metric_ax.get_title() == "RMSE, in the target's own units"
