@@ -95,6 +95,7 @@ def cmd_train(args, out):
         return cli_data.cmd_train_data(args, out)
     cli_data.check_train_args(args)          # also checks --save before any training
     recipe = recipes.get(args.recipe)
+    recipe.check_requirements()              # digits: scikit-learn, said before anything runs
     extras.require_twins([args.twin], "train")
     pictures.check_destinations(args, recipe)
     _warn_slow(recipe, args.twin, args.epochs, out)
@@ -166,6 +167,7 @@ def cmd_compare(args, out):
             out.write("%8d  %16.10f  %16.10f  %12.3e  %12.3e\n" % (epoch, hs.loss[i], hv.loss[i], worst_abs, worst_rel))
     ts, tv = res["scalar"].seconds, res["vector"].seconds
     out.write("largest parameter difference between the twins: %.3e (relative %.3e)\n" % (worst_abs, worst_rel))
+    out.write(recipes.difference_note(res))
     if args.engine == "exact":
         if worst_abs == 0.0:
             out.write("exact mode: max |dP| = 0 (every parameter bit-identical after every epoch)\n")
@@ -260,6 +262,7 @@ def cmd_gradcheck(args, out):
         rows = list(range(extras.gradcheck_rows(args.rows, len(X), out, say=twin == args.twins[0])))
         Xb, Yb = parts.ops.take_rows(X, rows), parts.ops.take_rows(Y, rows)
         net = recipes.make_net(recipe, twin, args.seed, engine)
+        extras.gradcheck_estimate(net, Xb, Yb, twin, out)
         start = time.perf_counter()
         progress = extras.GradcheckProgress(twin, out)
         report = gradcheck.gradient_check(net, Xb, Yb, progress=progress)
@@ -383,6 +386,10 @@ def main(argv=None, out=None):
     """Entry point of the ``twin-nn`` console script; returns the exit status."""
     out = out or sys.stdout
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:                                 # bare `twin-nn`: its help, not "arguments are required"
+        out.write(parser.format_help())
+        return 0
     args = parser.parse_args(argv)
     if hasattr(args, "engine"):
         args.engine_given = args.engine is not None

@@ -86,6 +86,30 @@ def gradcheck_rows(asked, available, out, say=True):
     return used
 
 
+def gradcheck_estimate(net, X, Y, twin, out, clock=time.perf_counter, say_above=10.0):
+    """Say up front how long the check will take, when that is more than ``say_above`` seconds.
+
+    The check evaluates the loss twice per parameter entry (central
+    differences), so it costs about 2 x entries x one loss evaluation; that one
+    is timed here on the same rows (``net.loss``, inference mode: nothing
+    drawn, nothing updated).  Returns the estimate in seconds.
+    """
+    from .recipes import flatten_params
+    entries = len(flatten_params(net.params))
+    start = clock()
+    net.loss(X, Y)
+    once = clock() - start
+    estimate = 2 * entries * once
+    if estimate > say_above:
+        minutes = " (%.0f min)" % (estimate / 60.0) if estimate >= 120 else ""
+        out.write("estimate: about %.0f s%s for %s_nn: %d parameter entries, 2 loss evaluations each, "
+                  "one evaluation took %.3g s here; --rows 1 makes each cheaper%s\n"
+                  % (estimate, minutes, twin, entries, once,
+                     ", --twins vector checks the vector twin alone (NumPy: much faster)" if twin == "scalar" else ""))
+        out.flush()
+    return estimate
+
+
 class GradcheckProgress:
     """``progress(done, total)`` for ``gradient_check``: a line at most every ``every`` seconds.
 

@@ -212,7 +212,8 @@ def compare_twins(history_s, history_v, param_diff, path, title=""):
 
     epochs = list(history_s.epoch)[:len(param_diff)]
     for column, (name, color) in enumerate((("largest |dP| (absolute)", COLORS[2]),
-                                            ("largest |dP| / |P| (relative)", COLORS[3]))):
+                                            ("largest |dP| / |P| (relative: it spikes where a P is near 0)",
+                                             COLORS[3]))):
         values = [d[column] for d in param_diff]
         ax_diff.plot(epochs, [max(v, ZERO_FLOOR) for v in values], color=color, label=name)
         zeros = [e for e, v in zip(epochs, values) if v == 0.0]

@@ -21,6 +21,9 @@ TWINS = {"scalar": "scalar_nn", "vector": "vector_nn"}
 # the vector twin's rungs: vector_nn.fast, plain vector_nn, or plain vector_nn in exact mode
 # (vector_nn.exact: bit-identical to the scalar twin, see docs/PARITY.md)
 ENGINES = ("fast", "plain", "exact")
+# An optional package a recipe's data needs: its name for pip, and the install line (that package alone:
+# the 'compare' extra would also pull in torch).
+REQUIRES = {"sklearn": ("scikit-learn", "pip install scikit-learn")}
 
 
 class Recipe:
@@ -44,9 +47,23 @@ class Recipe:
         """One line: name, model, optimizer, target."""
         opt, kw = self.optimizer
         metric, op, value = self.target
-        return "%-16s %s  [%s] %s/%s/%s  %s lr=%g  target %s %s %g" % (
+        line = "%-16s %s  [%s] %s/%s/%s  %s lr=%g  target %s %s %g" % (
             self.name, self.summary, ",".join(map(str, self.model["sizes"])), self.model["hidden"],
             self.model["output"], self.model["loss"], opt, kw["lr"], metric, op, value)
+        if self.requires:
+            line += "  (needs %s: %s)" % REQUIRES[self.requires]
+        return line
+
+    def check_requirements(self):
+        """Raise ImportError naming the package and its install line when the recipe's data needs one."""
+        if not self.requires:
+            return
+        try:
+            __import__(self.requires)
+        except ImportError:
+            package, install = REQUIRES[self.requires]
+            raise ImportError("recipe %s needs %s for its data, which this Python cannot import: %s"
+                              % (self.name, package, install)) from None
 
 
 RECIPES = {}
@@ -226,6 +243,7 @@ def twin_parts(twin, engine="fast"):
 
 def load_data(recipe, twin, seed=0):
     """(X_train, Y_train, X_test, Y_test) in the twin's types; test rows are None without holdout."""
+    recipe.check_requirements()
     datasets = twin_parts(twin, "plain").datasets
     fn_name, kwargs = recipe.data
     fn = getattr(datasets, fn_name)
@@ -358,16 +376,91 @@ def max_difference(a, b):
     return worst_abs, worst_rel
 
 
+def structural_zeros(recipe):
+    """Names of the arrays whose true gradient is exactly 0 at every step (``parity.structural_zero_grads``).
+
+    With BatchNorm, ``b_k`` of every hidden layer: Z_k = A W_k + b_k and BN
+    subtracts the batch mean of Z_k, so b_k cancels from the loss (and ``beta_k``
+    for k <= L-2 too with a linear hidden activation and no dropout).  Each
+    twin steps them by its own rounding noise: docs/PARITY.md, "The degenerate entries".
+    """
+    if not recipe.model.get("batchnorm"):
+        return []
+    L = len(recipe.model["sizes"]) - 1
+    zero = ["b%d" % k for k in range(1, L)]
+    if recipe.model["hidden"] == "linear" and not recipe.model.get("dropout"):
+        zero += ["beta%d" % k for k in range(1, L - 1)]
+    return zero
+
+
+def entry_names(params):
+    """Names of ``flatten_params(params)``'s entries, in its order: W1[0,1], b1[2], ..."""
+    names = []
+    for key, value in params.items():
+        value = plain(value)
+        if value and isinstance(value[0], list):
+            names.extend("%s[%d,%d]" % (key, i, j) for i in range(len(value)) for j in range(len(value[0])))
+        else:
+            names.extend("%s[%d]" % (key, j) for j in range(len(value)))
+    return names
+
+
 def compare(name, epochs=None, seed=0, out=None, engine="fast"):
     """Both twins on one recipe from the same initial weights and batches.
 
     Returns {"scalar": RecipeResult, "vector": RecipeResult, "param_diff": per-epoch
-    (max abs, max rel) difference of the parameters}.
+    (max abs, max rel) difference of the parameters, "excluded": the arrays with
+    structurally zero gradients (``structural_zeros``), "param_diff_real": the
+    same per-epoch figures without them, "final": (scalar, vector) flat
+    parameters after the last epoch, "names": their entry names}.
     """
     results, recorders = {}, {}
     for twin in ("scalar", "vector"):
         recorders[twin] = ParamRecorder()
         results[twin] = run(name, twin, epochs=epochs, seed=seed, verbose=0, out=out,
                             callbacks=[recorders[twin]], engine=engine)
-    diffs = [max_difference(a, b) for a, b in zip(recorders["scalar"].snapshots, recorders["vector"].snapshots)]
-    return {"scalar": results["scalar"], "vector": results["vector"], "param_diff": diffs}
+    pairs = list(zip(recorders["scalar"].snapshots, recorders["vector"].snapshots))
+    diffs = [max_difference(a, b) for a, b in pairs]
+    names = entry_names(results["scalar"].net.params)
+    excluded = structural_zeros(get(name))
+    keep = [i for i, n in enumerate(names) if n.split("[")[0] not in excluded]
+    real = [max_difference([a[i] for i in keep], [b[i] for i in keep]) for a, b in pairs] if excluded else diffs
+    worst = (0.0, 0, 0, 0.0, 0.0)          # (relative, epoch, entry, scalar value, vector value)
+    for e, (a, b) in enumerate(pairs):
+        for i in keep:
+            if a[i] != b[i]:
+                rel = abs(a[i] - b[i]) / max(abs(a[i]), abs(b[i]))
+                if rel > worst[0]:
+                    worst = (rel, e + 1, i, a[i], b[i])
+    return {"scalar": results["scalar"], "vector": results["vector"], "param_diff": diffs,
+            "excluded": excluded, "param_diff_real": real, "names": names, "worst_relative": worst}
+
+
+def difference_note(res):
+    """Why a large-looking 'largest parameter difference' of ``compare`` is right: lines of text ('' if none).
+
+    * structurally zero gradients (BatchNorm's b_k): noise against noise, up to
+      a relative 2 (the two noises of opposite signs); the figures without them;
+    * a relative difference far above 1e-16 elsewhere: it sits on an entry near 0,
+      where a rounding-sized absolute difference is a large fraction of it.
+    """
+    lines = []
+    diffs, real = res["param_diff"], res["param_diff_real"]
+    if res["excluded"] and diffs:
+        worst_abs, worst_rel = max(d[0] for d in real), max(d[1] for d in real)
+        lines.append("  why so large: the biases %s of the layers before BatchNorm have a true gradient of exactly 0 (BatchNorm "
+                     "subtracts the batch mean, so a bias added before it cancels); each twin steps them by its "
+                     "own rounding noise, and noise against noise can differ by a relative 2 (opposite signs) "
+                     "and measures nothing (docs/PARITY.md, 'The degenerate entries')"
+                     % ", ".join(res["excluded"]))
+        lines.append("  without %s: largest difference %.3e (relative %.3e)"
+                     % (", ".join(res["excluded"]), worst_abs, worst_rel))
+    else:
+        worst_rel = max((d[1] for d in diffs), default=0.0)
+    rel, epoch, i, x, y = res["worst_relative"]
+    if rel > 1e-14:               # ~50 ulp: far above the ~1e-16 of the header
+        lines.append("  why the relative figure is above ~1e-16: it is %.3g on %s after epoch %d, where that "
+                     "parameter is %.3g, close to 0; the twins differ there by %.3g, a rounding of the larger "
+                     "numbers it is computed from, which is a large fraction of a number that small"
+                     % (rel, res["names"][i], epoch, x, abs(x - y)))
+    return "".join(line + "\n" for line in lines)
