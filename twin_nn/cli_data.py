@@ -202,6 +202,7 @@ def _load(path, twin):
     """ModelFile(net, history, meta) of ``path`` in ``twin`` (.npz needs the vector twin)."""
     if twin == "scalar" and path.lower().endswith(".npz"):
         raise ValueError("%s is an .npz archive, which only the vector twin reads: add --twin vector" % path)
+    twin = recipes.twin_for_model_file(path, twin)      # no NumPy: a JSON model loads in the scalar twin
     parts = recipes.twin_parts(twin, "plain")
     return parts.serialize.load_model_file(path)
 

@@ -187,6 +187,30 @@ def twin_package(twin):
     return TWINS[twin]
 
 
+def twin_for_model_file(path, twin, err=None):
+    """The twin that reads model file ``path`` when ``twin`` was asked for (predict, evaluate, info).
+
+    A JSON model file is twin-neutral (docs/MODEL_FORMAT.md: either twin writes
+    and reads the same schema), so when the vector twin is asked for and NumPy
+    cannot be imported the scalar twin reads it, with a note on standard error
+    (standard output may be the predictions).  An .npz archive needs NumPy:
+    that is one clear ImportError.
+    """
+    if twin != "vector":
+        return twin
+    try:
+        import vector_nn  # noqa: F401  (only to learn whether NumPy is there)
+    except ImportError as exc:
+        if path.lower().endswith(".npz"):
+            raise ImportError("%s is an .npz archive, which needs NumPy to read (%s): pip install numpy, or "
+                              "save the model as .json, which the scalar twin reads without it" % (path, exc)) from None
+        import sys
+        (err or sys.stderr).write("twin-nn: note: NumPy is not installed (%s), so the scalar twin computes; "
+                                  "a .json model is the same for both twins\n" % exc)
+        return "scalar"
+    return twin
+
+
 class TwinParts:
     """What a recipe builds with in one twin: MLP, the optimizer registry, datasets, model files.
 

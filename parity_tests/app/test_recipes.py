@@ -359,3 +359,56 @@ def test_gradcheck_estimates_a_long_check_up_front(twin_name):
 def test_gradcheck_cli_says_no_estimate_for_a_quick_check():
     status, text = _cli("gradcheck", "circles", "--rows", "2")
     assert status == 0 and "estimate:" not in text          # seconds: no estimate needed
+
+
+# -------------------------------------------- model files without NumPy (issue 17)
+NO_NUMPY_CHILD = r"""
+import sys
+
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy" or name.startswith("numpy.") or name == "vector_nn" or name.startswith("vector_nn."):
+            raise ImportError("blocked: %s" % name)
+        return None
+
+sys.meta_path.insert(0, Block())
+from twin_nn import cli
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("trained_in", ["scalar", "vector"])
+def test_predict_and_evaluate_fall_back_to_the_scalar_twin_without_numpy(tmp_path, trained_in):
+    """A JSON model is twin-neutral: without NumPy the scalar twin reads it; an .npz is one clear error."""
+    import subprocess
+    import sys
+    if trained_in == "vector":
+        pytest.importorskip("numpy")
+    data = tmp_path / "two.csv"
+    data.write_text("a,b,label\n" + "".join("%g,%g,%s\n" % (i / 10.0, (i % 7) / 3.0, "yn"[i % 3 == 0])
+                                          for i in range(40)))
+    model = str(tmp_path / "m.json")
+    status, _ = _cli("train", "--data", str(data), "--target", "label", "--epochs", "5", "--quiet",
+                     "--twin", trained_in, "--save", model)
+    assert status == 0
+    status, expected = _cli("predict", model, "--data", str(data), "--twin", "scalar")
+    assert status == 0
+
+    def child(*argv):
+        return subprocess.run([sys.executable, "-c", NO_NUMPY_CHILD] + list(argv), capture_output=True,
+                              text=True, timeout=120)
+
+    done = child("predict", model, "--data", str(data))              # the default --twin is vector
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == expected                                   # the predictions, and only them
+    assert done.stderr.startswith("twin-nn: note: NumPy is not installed") and "scalar twin" in done.stderr
+    done = child("evaluate", model, "--data", str(data))
+    assert done.returncode == 0 and "accuracy" in done.stdout, done.stderr
+    if trained_in == "vector":
+        npz = str(tmp_path / "m.npz")
+        assert _cli("train", "--data", str(data), "--target", "label", "--epochs", "2", "--quiet",
+                    "--save", npz)[0] == 0
+        done = child("predict", npz, "--data", str(data))
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr.startswith("twin-nn: error: %s is an .npz archive, which needs NumPy to read" % npz)
+        assert "save the model as .json" in done.stderr and len(done.stderr.splitlines()) == 1
