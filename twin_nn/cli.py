@@ -167,7 +167,7 @@ def cmd_compare(args, out):
             out.write("%8d  %16.10f  %16.10f  %12.3e  %12.3e\n" % (epoch, hs.loss[i], hv.loss[i], worst_abs, worst_rel))
     ts, tv = res["scalar"].seconds, res["vector"].seconds
     out.write("largest parameter difference between the twins: %.3e (relative %.3e)\n" % (worst_abs, worst_rel))
-    out.write(recipes.difference_note(res))
+    out.write(extras.difference_note(res))
     if args.engine == "exact":
         if worst_abs == 0.0:
             out.write("exact mode: max |dP| = 0 (every parameter bit-identical after every epoch)\n")
@@ -377,6 +377,8 @@ def build_parser():
 
     from . import trace
     trace.add_parser(sub)
+    from . import cli_docs
+    cli_docs.add_parser(sub)
 
     pictures.add_lr_schedule_parser(sub, _positive_float, _positive_int, _nonnegative_float)
     return parser

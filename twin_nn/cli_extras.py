@@ -11,7 +11,10 @@ anything or trains for a minute:
   ``--delta`` that would take the learning rate to 0 or below;
 * ``gradcheck_rows`` / ``GradcheckProgress``: how many rows the gradient
   check really uses, and a progress line while it runs;
-* ``target_status``: the exit status of ``train --check``.
+* ``target_status``: the exit status of ``train --check``;
+* ``difference_note``: why compare's largest parameter difference can look
+  alarming and be right (BatchNorm's structurally zero bias gradients, a
+  parameter near 0).
 
 The people-221 explanation (``explain_people``/``people_predictions``) is
 what ``make demo`` shows a new user: what the data is, what the network
@@ -155,6 +158,37 @@ def score_label(recipe, n_rows):
     if recipe.holdout:
         return "held-out scores (%d rows never trained on)" % n_rows
     return "scores on the %d training rows (this recipe has no held-out rows)" % n_rows
+
+
+# ---------------------------------------------------------------- compare
+def difference_note(res):
+    """Why a large-looking 'largest parameter difference' of ``compare`` is right: lines of text ('' if none).
+
+    * structurally zero gradients (BatchNorm's b_k): noise against noise, up to
+      a relative 2 (the two noises of opposite signs); the figures without them;
+    * a relative difference far above 1e-16 elsewhere: it sits on an entry near 0,
+      where a rounding-sized absolute difference is a large fraction of it.
+    """
+    lines = []
+    diffs, real = res["param_diff"], res["param_diff_real"]
+    if res["excluded"] and diffs:
+        worst_abs, worst_rel = max(d[0] for d in real), max(d[1] for d in real)
+        lines.append("  why so large: the biases %s of the layers before BatchNorm have a true gradient of exactly 0 (BatchNorm "
+                     "subtracts the batch mean, so a bias added before it cancels); each twin steps them by its "
+                     "own rounding noise, and noise against noise can differ by a relative 2 (opposite signs) "
+                     "and measures nothing (docs/PARITY.md, 'The degenerate entries')"
+                     % ", ".join(res["excluded"]))
+        lines.append("  without %s: largest difference %.3e (relative %.3e)"
+                     % (", ".join(res["excluded"]), worst_abs, worst_rel))
+    else:
+        worst_rel = max((d[1] for d in diffs), default=0.0)
+    rel, epoch, i, x, y = res["worst_relative"]
+    if rel > 1e-14:               # ~50 ulp: far above the ~1e-16 of the header
+        lines.append("  why the relative figure is above ~1e-16: it is %.3g on %s after epoch %d, where that "
+                     "parameter is %.3g, close to 0; the twins differ there by %.3g, a rounding of the larger "
+                     "numbers it is computed from, which is a large fraction of a number that small"
+                     % (rel, res["names"][i], epoch, x, abs(x - y)))
+    return "".join(line + "\n" for line in lines)
 
 
 # ------------------------------------------------------------ the demo text

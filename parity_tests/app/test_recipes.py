@@ -23,7 +23,7 @@ import pytest
 
 from parity_tests.conftest import to_list
 from parity_tests.parity import free_tolerance
-from twin_nn import recipes
+from twin_nn import cli_extras, recipes
 from twin_nn.recipes import RecipeResult
 
 FAST_VECTOR = ["people-221", "swish-overclock", "sine3d", "spiral", "spiral-adam", "moons-bn", "circles"]
@@ -286,7 +286,7 @@ def test_compare_moons_bn_says_why_its_relative_difference_is_2():
     with_b, without_b = max(d[1] for d in res["param_diff"]), max(d[1] for d in res["param_diff_real"])
     assert with_b > 0.1                    # the biases' noise: comparable with the biases themselves
     assert without_b < 1e-8                # everything else: rounding
-    note = recipes.difference_note(res)
+    note = cli_extras.difference_note(res)
     assert "the biases b1, b2 of the layers before BatchNorm have a true gradient of exactly 0" in note
     assert "without b1, b2: largest difference %.3e (relative %.3e)" % (
         max(d[0] for d in res["param_diff_real"]), without_b) in note
@@ -302,10 +302,10 @@ def test_compare_says_where_a_large_relative_difference_sits():
     rel, epoch, i, x, y = res["worst_relative"]
     assert rel == max(d[1] for d in res["param_diff"]) and rel > 1e-14
     assert abs(x - y) < 1e-15 and abs(x) < 1e-2 < max(abs(p) for p in recipes.flatten_params(res["scalar"].net.params))
-    note = recipes.difference_note(res)
+    note = cli_extras.difference_note(res)
     assert "on %s after epoch %d, where that parameter is %.3g, close to 0" % (res["names"][i], epoch, x) in note
     quiet = dict(res, worst_relative=(1e-16, 1, 0, 1.0, 1.0))
-    assert recipes.difference_note(quiet) == ""
+    assert cli_extras.difference_note(quiet) == ""
 
 
 def _cli(*argv):
