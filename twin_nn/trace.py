@@ -15,8 +15,10 @@ The numbers are the twin's own: the forward values are the layer caches of
 ``MLP.forward_with_cache``, the parameter gradients come from ``MLP.backward``
 (the intermediate ``dL/da`` and ``dL/dz`` from the same layer functions
 ``backward`` calls, on the same caches), and the new parameters from the
-optimizer's ``step``.  This module only formats them; the equations it prints
-are the ones those functions compute, with their inputs filled in.
+optimizer's ``step``.  This module runs the steps and keeps those numbers
+(``trace_step``), ``trace_lines`` writes them down as the equations those
+functions compute, with their inputs filled in (and the notation above the
+steps), and ``trace_html`` draws the page.
 ``parity_tests/app/test_trace.py`` checks the traced numbers against the twin's
 ``loss_and_grads`` and ``step``.
 
