@@ -52,11 +52,27 @@ def _figure(width, height):
     return fig
 
 
+def figure_texts(fig):
+    """Every word the figure shows, in a fixed order: its title, then per panel the title, axis labels, legend."""
+    texts = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) is not None else []
+    for ax in fig.axes:
+        texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += [t.get_text() for t in legend.get_texts()]
+    return [t for t in texts if t]
+
+
 def _save(fig, path):
-    """Write the figure as PNG to ``path`` atomically; returns ``path``."""
+    """Write the figure as PNG to ``path`` atomically; returns ``path``.
+
+    The PNG's Description (a tEXt chunk) holds ``figure_texts``: what the
+    picture says, readable without looking at the pixels, so a test can tell
+    a committed picture from what the code draws today (docs/PICTURES.md).
+    """
     from scalar_nn.toolkit.serialize import write_atomically
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", metadata={"Description": "\n".join(figure_texts(fig))})
     data = buffer.getvalue()
     write_atomically(path, lambda f: f.write(data))
     return path
@@ -150,7 +166,7 @@ def training_curves(history, path, title="", target=None, val_label="validation"
     ax_metric.set_ylabel(ylabel)
     ax_metric.grid(True, alpha=0.3)
     ax_metric.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
-    ax_metric.set_title(metric_title, fontsize=10)
+    ax_metric.set_title(metric_title, fontsize=10 if "\n" in metric_title else None)
     if title:
         fig.suptitle(title)
     fig.tight_layout()

@@ -341,3 +341,61 @@ def test_training_curves_without_scaling_say_the_units_too(tmp_path, drawn):
     assert status == 0
     metric_ax = drawn["c.png"].axes[1]
     assert metric_ax.get_title() == "RMSE, in the target's own units"
+
+
+# --------------------------------------------- docs/pictures are what the code draws
+def png_description(path):
+    """The Description text that plots._save writes into every picture (tEXt or iTXt chunk)."""
+    import zlib
+    with open(path, "rb") as f:
+        data = f.read()
+    i = 8
+    while i < len(data):
+        length, kind = struct.unpack(">I4s", data[i:i + 8])
+        body = data[i + 8:i + 8 + length]
+        if kind == b"tEXt" and body.startswith(b"Description\0"):
+            return body.split(b"\0", 1)[1].decode("latin-1")
+        if kind == b"iTXt" and body.startswith(b"Description\0"):
+            flag, rest = body[12], body[14:]
+            text = rest.split(b"\0", 2)[2]
+            return (zlib.decompress(text) if flag else text).decode("utf-8")
+        i += 12 + length
+    return None
+
+
+# The committed examples and the commands of docs/PICTURES.md that draw them (all but the
+# sine3d headline run, which trains for 2500 epochs; its command is in PICTURES.md too).
+DOCUMENTED = {
+    "compare-people-221.png": ["compare", "people-221"],
+    "lr-schedule.png": ["lr-schedule", "--lr", "0.05", "--decay", "1e-3", "--steps", "5000",
+                        "--steps-per-epoch", "250"],
+    "train-spiral.png": ["train", "spiral", "--quiet"],
+    "regions-spiral.png": ["train", "spiral", "--quiet"],
+    "overclock-swish.png": ["overclock"],
+}
+
+
+def test_pictures_md_lists_the_commands_tested_here():
+    with open(os.path.join(ROOT, "docs", "PICTURES.md"), encoding="utf-8") as f:
+        text = f.read()
+    for name, argv in DOCUMENTED.items():
+        option = "--plot-regions" if name.startswith("regions") else "--plot"
+        assert "twin-nn %s %s docs/pictures/%s" % (" ".join(argv), option, name) in text, name
+
+
+@needs_matplotlib
+@pytest.mark.parametrize("name", sorted(DOCUMENTED))
+def test_documented_pictures_are_current(tmp_path, name):
+    """The committed picture says what the code draws today (its titles, labels and legend).
+
+    Issue 17 found compare-people-221.png saying 11 epochs were bit-identical where the code says 37.
+    """
+    committed = os.path.join(ROOT, "docs", "pictures", name)
+    fresh = str(tmp_path / name)
+    option = "--plot-regions" if name.startswith("regions") else "--plot"
+    status, _ = run_cli(*(DOCUMENTED[name] + [option, fresh]))
+    assert status == 0
+    now, then = png_description(fresh), png_description(committed)
+    assert now, "plots._save wrote no Description"
+    assert then == now, ("docs/pictures/%s is out of date: regenerate it with the command in docs/PICTURES.md\n"
+                         "committed: %r\ncode:      %r" % (name, then, now))
