@@ -319,20 +319,24 @@ def test_regression_curve_is_in_the_targets_own_units(tmp_path, twin_name, drawn
     path.write_text("rooms,age,price\n" + "".join(
         "%d,%d,%d\n" % (r, a, 50000 + 30000 * r - 700 * a + 9000 * ((r * 7 + a) % 5))
         for r in range(1, 7) for a in range(0, 40, 3)))
-    curves = str(tmp_path / "curves.png")
+    curves, model = str(tmp_path / "curves.png"), str(tmp_path / "m.json")
     status, text = run_cli("train", "--data", str(path), "--target", "price", "--epochs", "15", "--quiet",
-                           "--twin", twin_name, "--plot", curves)
+                           "--twin", twin_name, "--plot", curves, "--save", model)
     assert status == 0
     std = float(re.search(r"target standardized too \(mean [^,]+, std ([^)]+)\)", text).group(1))
-    final_rmse = float(re.search(r"\brmse ([0-9.e+]+)", text).group(1))
     loss_ax, metric_ax, _ = drawn["curves.png"].axes          # loss, the metric, the lr twin of loss
     assert metric_ax.get_ylabel() == "RMSE of price, in its own units"
     assert "std %.4g" % std in metric_ax.get_title()
     assert "standardized target" in loss_ax.get_ylabel()
-    (held_out,) = [ln for ln in metric_ax.get_lines() if ln.get_label() == "held-out RMSE"]
-    values = list(held_out.get_ydata())
-    assert min(values) > 1000                               # price units, not standardized ones (~1)
-    assert min(values) * (1 - 1e-9) <= final_rmse <= max(values) * (1 + 1e-9)
+    from scalar_nn.toolkit.serialize import load_model_file
+    history = load_model_file(model).history                  # the RMSE training recorded: standardized
+    stored = load_model_file(model).meta["data"]["target_standardize"]["std"]
+    assert stored == pytest.approx(std, rel=1e-5)
+    for label, name in (("training RMSE", "rmse"), ("held-out RMSE", "val_rmse")):
+        (line,) = [ln for ln in metric_ax.get_lines() if ln.get_label() == label]
+        drawn_values, recorded = list(line.get_ydata()), history.metrics[name]
+        assert max(recorded) < 10 and min(drawn_values) > 1000   # ~1 standardized, price units drawn
+        assert drawn_values == pytest.approx([v * stored for v in recorded], rel=1e-12)
 
 
 @needs_matplotlib
