@@ -294,7 +294,7 @@ def update_lines(setup, t):
                 m1, s1 = _get(t.state_after["m"][array], index), _get(t.state_after["v"][array], index)
                 n = opt.steps          # Adam's t for this step: the step count after it
                 text = ("%s: m = %g·%s + %g·%s = %s; v = %g·%s + %g·%s^2 = %s; "
-                        "%s - %s·(m/(1-b1^%d)) / (sqrt(v/(1-b2^%d)) + eps) = %s - %s·%s/%s = %s   (step %s)" % (
+                        "%s - %s·(m/(1-beta1^%d)) / (sqrt(v/(1-beta2^%d)) + eps) = %s - %s·%s/%s = %s   (step %s)" % (
                             name, opt.beta1, par(m0), 1 - opt.beta1, par(g), fmt(m1),
                             opt.beta2, par(s0), 1 - opt.beta2, par(g), fmt(s1),
                             fmt(old), lr, n, n, fmt(old), fmt(t.lr), par(m1 / (1 - opt.beta1 ** n)),
@@ -313,8 +313,9 @@ def notation(setup):
     else:
         out.append("  %s the inputs; h<k>_<j> unit j of hidden layer k (from 1); o<j> output unit j"
                    % ", ".join(units[0][:3] + (["..."] if len(units[0]) > 3 else [])))
+        j = len(units[1]) - 1
         out.append("  W<k>[i,j] the weight from unit i of the layer below to unit j of layer k, b<k>[j] "
-                   "unit j's bias (NumPy indices, from 0: W1[0,2] feeds x1 into h1_3)")
+                   "unit j's bias (NumPy indices, from 0: W1[0,%d] feeds %s into %s)" % (j, units[0][0], units[1][j]))
     out.append("  z_u unit u's weighted sum, a_u its output act(z_u) (act = %s here%s), yhat the network's output"
                % (net.hidden, ", written s" if net.hidden == "sigmoid" else ""))
     if setup.batch_size > 1:
@@ -326,6 +327,14 @@ def notation(setup):
                    "act_u, as at prediction time, when nothing is dropped" % (net.dropout, 1.0 - net.dropout))
     out.append("  dL/dv the partial derivative of the loss L with respect to v; %s'(z) the activation's slope"
                % ACT_SYMBOL[net.hidden] + (" (1 for z > 0, else 0)" if net.hidden == "relu" else ""))
-    if getattr(setup.optimizer, "decay", 0.0) > 0.0:
+    opt = setup.optimizer
+    if type(opt).__name__ == "Adam":
+        out.append("  update: g = dL/dp; m and v are Adam's running means of g and g^2 (beta1 = %g, beta2 = %g "
+                   "their decay rates), divided by 1-beta^t to undo their start at 0 (t = the step number)"
+                   % (opt.beta1, opt.beta2))
+    elif getattr(opt, "momentum", 0.0) > 0.0:
+        out.append("  update: g = dL/dp; v is the velocity, mu = %g the momentum, d = %g the dampening"
+                   % (opt.momentum, opt.dampening))
+    if getattr(opt, "decay", 0.0) > 0.0:
         out.append("  lr_s the decayed learning rate of step s, lr / (1 + decay·s)")
     return out

@@ -158,8 +158,14 @@ def test_text_explains_its_notation():
     assert "#r  the value for row r of the batch" in head
     assert "M is its mask entry, 1 = kept, 0 = dropped" in head and "1-p = 0.9" in head
     assert "W<k>[i,j] the weight from unit i" in head
+    assert "v is the velocity, mu = 0.9 the momentum" in head and "lr_s the decayed learning rate" in head
     plain = trace.text_report(trace.build_setup(), [])
-    assert "w1..w6 the weights" in plain and "#r" not in plain and "mask" not in plain
+    assert "w1..w6 the weights" in plain and "#r" not in plain and "mask" not in plain and "velocity" not in plain
+    adam = trace.build_setup(recipe="sine3d", rows=2, width=2)
+    text = trace.text_report(adam, trace.run_trace(adam, 1))
+    assert "m and v are Adam's running means of g and g^2 (beta1 = 0.9, beta2 = 0.999" in text
+    assert "(m/(1-beta1^1)) / (sqrt(v/(1-beta2^1)) + eps)" in text     # not b1, which names a bias
+    assert "W1[0,1] feeds x1 into h1_2" in text                         # an example that exists at width 2
 
 
 def test_vector_view_says_step_or_steps():
