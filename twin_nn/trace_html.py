@@ -103,6 +103,7 @@ SCRIPT = r"""
     e.at = function (f) { return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f - 3]; };
     e.spread = f;
     edgeText[e.name] = el("text", {x: e.at(f)[0], y: e.at(f)[1], id: "lab-" + e.name}, g);
+    if (edges.length > 8) edgeText[e.name].style.fontSize = "9.5px";     // a dense drawing: smaller labels
     el("title", {}, g, e.name + ": " + e.from + " -> " + e.to);
   });
   units.forEach(function (layer, k) {
@@ -145,6 +146,7 @@ SCRIPT = r"""
     return Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0])) * Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
   }
   var SPOTS = [0.5, 0.4, 0.6, 0.3, 0.7, 0.35, 0.65, 0.25, 0.75, 0.45, 0.55, 0.2, 0.8];
+  var SHIFTS = [0, -13, 13, -26, 26, -39, 39, -52, 52];
   function place() {
     var taken = [box(legend)];
     if (lossText.textContent) taken.push(box(lossText));
@@ -156,27 +158,38 @@ SCRIPT = r"""
     edges.forEach(function (e) {
       var t = edgeText[e.name];
       if (!t.textContent) return;
-      var spots = [e.pref].concat(SPOTS), best = spots[0], least = Infinity;
-      for (var i = 0; i < spots.length && least > 0; i++) {
-        t.setAttribute("x", e.at(spots[i])[0]); t.setAttribute("y", e.at(spots[i])[1]);
-        var b = box(t), hit = 0;
-        taken.forEach(function (o) { hit += overlap(b, o); });
-        if (hit < least) { least = hit; best = spots[i]; }
-      }
-      t.setAttribute("x", e.at(best)[0]); t.setAttribute("y", e.at(best)[1]);
-      taken.push(box(t));
-    });
-    // What still overlaps (pairs of texts on the drawing), kept on the drawing for a test to read.
-    var texts = Array.prototype.filter.call(svg.querySelectorAll("text"), function (t) { return t.textContent; });
-    var clash = [];
-    for (var i = 0; i < texts.length; i++) {
-      for (var j = i + 1; j < texts.length; j++) {
-        var a = texts[i].getBBox(), b = texts[j].getBBox();
-        if (overlap([a.x, a.y, a.x + a.width, a.y + a.height], [b.x, b.y, b.x + b.width, b.y + b.height]) > 1) {
-          clash.push(texts[i].textContent + " / " + texts[j].textContent);
+      // Spots along the edge first; then the same spots lifted above or dropped below it.
+      var spots = [e.pref].concat(SPOTS), best = [spots[0], 0], least = Infinity;
+      for (var d = 0; d < SHIFTS.length && least > 0; d++) {
+        for (var i = 0; i < spots.length && least > 0; i++) {
+          t.setAttribute("x", e.at(spots[i])[0]); t.setAttribute("y", e.at(spots[i])[1] + SHIFTS[d]);
+          var b = box(t), hit = 0;
+          taken.forEach(function (o) { hit += overlap(b, o); });
+          if (hit < least) { least = hit; best = [spots[i], SHIFTS[d]]; }
         }
       }
+      t.setAttribute("x", e.at(best[0])[0]); t.setAttribute("y", e.at(best[0])[1] + best[1]);
+      taken.push(box(t));
+    });
+    // What still overlaps (pairs of texts on the drawing, and a label over a unit's circle),
+    // kept on the drawing for a test to read.
+    var texts = Array.prototype.filter.call(svg.querySelectorAll("text"), function (t) { return t.textContent; });
+    var clash = [];
+    function ink(t) { var b = t.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; }
+    for (var i = 0; i < texts.length; i++) {
+      var a = ink(texts[i]);
+      for (var j = i + 1; j < texts.length; j++) {
+        if (overlap(a, ink(texts[j])) > 1) clash.push(texts[i].textContent + " / " + texts[j].textContent);
+      }
     }
+    edges.forEach(function (e) {
+      if (!edgeText[e.name].textContent) return;
+      var a = ink(edgeText[e.name]);
+      units.forEach(function (layer) { layer.forEach(function (u) {
+        var p = pos[u];
+        if (overlap(a, [p[0] - 24, p[1] - 24, p[0] + 24, p[1] + 24]) > 1) clash.push(edgeText[e.name].textContent + " / unit " + u);
+      }); });
+    });
     svg.setAttribute("data-overlaps", clash.length);
     svg.setAttribute("data-overlapping", clash.join("; "));
   }
@@ -193,7 +206,11 @@ SCRIPT = r"""
       var t, v;
       if (pi < 2) { v = P0[e.name]; t = e.name + " = " + fmt(v); }
       else if (pi === 2) { v = G["dL/d" + e.name]; t = "dL/d" + e.name + " = " + fmt(v); }
-      else { v = P1[e.name] - P0[e.name]; t = e.name + ": " + fmt(P0[e.name]) + " \u2192 " + fmt(P1[e.name]); }
+      else {
+        v = P1[e.name] - P0[e.name];
+        // a dense drawing has room for the step only; the old and new values are in the lines below
+        t = e.name + (edges.length <= 8 ? ": " + fmt(P0[e.name]) + " \u2192 " + fmt(P1[e.name]) : " += " + fmt(v));
+      }
       // Few edges: label them all. Many: label those of the unit in focus (click a unit).
       var shown = edges.length <= 8 || e.to === st.focus || e.from === st.focus;
       e.pref = edges.length <= 8 ? e.spread : e.to === st.focus ? 0.5 : 0.35;

@@ -125,9 +125,21 @@ def test_labels_do_not_overlap(tmp_path, state):
     count, which = _overlaps(dom)
     assert count == 0, which
     fixed = tmp_path / "fixed.html"           # the same page with the labels at their fixed spots
-    fixed.write_text(path.read_text().replace("var spots = [e.pref].concat(SPOTS)", "var spots = [e.spread]"))
+    fixed.write_text(path.read_text().replace("var spots = [e.pref].concat(SPOTS)", "var spots = [e.spread]")
+                     .replace("var SHIFTS = [0, -13, 13, -26, 26, -39, 39, -52, 52]", "var SHIFTS = [0]"))
     if state == "step=3&phase=backward":
         assert _overlaps(_dom(fixed, state)) == (1, "dL/dw6 = 0.0000952897 / dL/db2 = -0.00009358")
+
+
+@needs_chromium
+@pytest.mark.parametrize("state", ["step=2&phase=update&row=0", "step=1&phase=backward&row=1"])
+def test_labels_do_not_overlap_on_a_dense_recipe_page(tmp_path, state):
+    """21 edges: the focus unit's labels, smaller, the update as its step; nothing over a unit either."""
+    path = _page(tmp_path, "--recipe", "sine3d", "--rows", "3", "--steps", "3")
+    dom = _dom(path, state)
+    assert _overlaps(dom) == (0, "")
+    if "update" in state:
+        assert re.search(r'id="lab-W3\[1,0\]"[^>]*>W3\[1,0\] \+= [-0-9.e]+<', dom)
 
 
 @needs_chromium
