@@ -75,7 +75,7 @@ def summary_context():
         where = " (case %s, step %s, %s)" % (cfg.id, worst.worst[0], worst.worst[1]) if worst.worst else ""
         lines.append("   Lockstep restarts the vector twin from the scalar twin's state every step, so it shows one "
                      "step's rounding; free-running lets each twin follow its own trajectory for 50 steps, and the "
-                     "rounding grows through them (fastest through BatchNorm and Adam), up to a relative %.1e%s, "
+                     "rounding grows through them, up to a relative %.1e%s, "
                      "within free_tolerance: see docs/PARITY.md and parity_tests/measure_parity.py)"
                      % (worst.max_rel, where))
     else:
