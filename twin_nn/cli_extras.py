@@ -170,18 +170,16 @@ def difference_note(res):
       where a rounding-sized absolute difference is a large fraction of it.
     """
     lines = []
-    diffs, real = res["param_diff"], res["param_diff_real"]
+    diffs, real, names = res["param_diff"], res["param_diff_real"], ", ".join(res["excluded"])
     if res["excluded"] and diffs:
-        worst_abs, worst_rel = max(d[0] for d in real), max(d[1] for d in real)
-        lines.append("  why so large: the biases %s of the layers before BatchNorm have a true gradient of exactly 0 (BatchNorm "
-                     "subtracts the batch mean, so a bias added before it cancels); each twin steps them by its "
-                     "own rounding noise, and noise against noise can differ by a relative 2 (opposite signs) "
-                     "and measures nothing (docs/PARITY.md, 'The degenerate entries')"
-                     % ", ".join(res["excluded"]))
+        what = "the biases %s of the layers before BatchNorm" % names if all(
+            n.startswith("b") and not n.startswith("beta") for n in res["excluded"]) else "%s" % names
+        lines.append("  why so large: %s have a true gradient of exactly 0 (BatchNorm subtracts the batch mean, "
+                     "so a shift added before it cancels); each twin steps them by its own rounding noise, and "
+                     "noise against noise can differ by a relative 2 (opposite signs) and measures nothing "
+                     "(docs/PARITY.md, 'The degenerate entries')" % what)
         lines.append("  without %s: largest difference %.3e (relative %.3e)"
-                     % (", ".join(res["excluded"]), worst_abs, worst_rel))
-    else:
-        worst_rel = max((d[1] for d in diffs), default=0.0)
+                     % (names, max(d[0] for d in real), max(d[1] for d in real)))
     rel, epoch, i, x, y = res["worst_relative"]
     if rel > 1e-14:               # ~50 ulp: far above the ~1e-16 of the header
         lines.append("  why the relative figure is above ~1e-16: it is %.3g on %s after epoch %d, where that "
