@@ -211,6 +211,7 @@ def _load(path, twin):
     """ModelFile(net, history, meta) of ``path`` in ``twin`` (.npz needs the vector twin)."""
     if twin == "scalar" and path.lower().endswith(".npz"):
         raise ValueError("%s is an .npz archive, which only the vector twin reads: add --twin vector" % path)
+    twin = recipes.twin_for_model_file(path, twin)      # no NumPy: a JSON model loads in the scalar twin
     parts = recipes.twin_parts(twin, "plain")
     model = parts.serialize.load_model_file(path)
     from .model_meta import check_meta
@@ -351,7 +352,8 @@ def _draw_pictures(args, net, history, data, out):
         os.path.basename(args.data), data.target, args.twin,
         " (%s engine)" % args.engine if args.twin == "vector" else "", args.seed)
     if args.plot:
-        plots.training_curves(history, args.plot, title, val_label="held-out")
+        plots.training_curves(history, args.plot, title, val_label="held-out",
+                              target_scaling=data.target_scaling, target_name=data.target)
         out.write("wrote the training curves to %s\n" % args.plot)
     if args.plot_regions:
         shown, X, Xv = net, data.X, data.Xv
@@ -360,7 +362,8 @@ def _draw_pictures(args, net, history, data, out):
             X = [[x * s + m for x, m, s in zip(row, data.mean, data.std)] for row in data.X]
             Xv = None if data.Xv is None else [[x * s + m for x, m, s in zip(row, data.mean, data.std)]
                                                for row in data.Xv]
-        plots.decision_regions(shown, X, data.Y, args.plot_regions, title, X_test=Xv, Y_test=data.Yv)
+        plots.decision_regions(shown, X, data.Y, args.plot_regions, title, X_test=Xv, Y_test=data.Yv,
+                               feature_names=data.features, class_names=data.classes)
         out.write("wrote the decision regions to %s\n" % args.plot_regions)
 
 
