@@ -107,8 +107,10 @@ def applies(bug, config):
         return loss != "cross_entropy" and nL > 1
     if bug == "target-shape":
         return loss != "cross_entropy" and nL == 1
-    if bug in ("activation-derivative-of-output", "extra-mean-in-hidden-layer"):
-        return L > 1 and config["hidden"] != "linear" or bug == "extra-mean-in-hidden-layer" and L > 1
+    if bug == "activation-derivative-of-output":
+        return L > 1 and config["hidden"] not in ("linear", "relu")      # relu'(a) = relu'(z)
+    if bug == "extra-mean-in-hidden-layer":
+        return L > 1
     if bug in ("l2-missing", "l2-without-half", "l2-on-biases"):
         return config["l2"] > 0.0 and (bug != "l2-on-biases" or config["l2_bias"] == 0.0)
     if bug == "softmax-unstable":
@@ -121,7 +123,8 @@ def applies(bug, config):
 def mutant(bug=None, layer=None):
     """A ``loss_and_grads(params, X, Y, config)`` with ``bug`` planted (in ``layer`` only, if given)."""
     def loss_and_grads(params, X, Y, config):
-        return compute(params, X, Y, config, bug, layer)
+        planted = bug if bug is None or applies(bug, config) else None
+        return compute(params, X, Y, config, planted, layer)
     loss_and_grads.bug, loss_and_grads.layer = bug, layer
     return loss_and_grads
 
@@ -266,8 +269,6 @@ def compute(params, X, Y, config, bug=None, layer=None, intermediates=None):
             intermediates["Z%d" % k] = Z[k]
             intermediates["A%d" % k] = A[k] if k < L else Yhat
     total = data + penalty
-    if bug == "sign-flipped":
-        pass
     return total, {name: grads[name] for name in sorted(grads, key=_order)}
 
 

@@ -79,6 +79,7 @@ class Comparison:
         import numpy as np
         allowed = self.allowed(tol, extra)
         bad = ~(self.diff <= allowed)
+        bad |= np.isfinite(self.A) != np.isfinite(self.B)    # inf against a finite value: allowed is inf there
         bad[:, ~self.compared] = False
         if not bad.any():
             return self.final.first_divergence(tol, None, names) if self.final is not None else None
