@@ -64,7 +64,6 @@ def run(target, cases=None, steps=None, timeout=DEFAULT_TIMEOUT, name=None):
     ``cases``: case names (default: every case SUPPORTS allows); ``steps``: steps per case (default 3).
     """
     from .cases import BY_NAME, Case
-    from .diagnose import diagnose, entry, structure
     from .steps import lockstep_inputs
     start = time.perf_counter()
     file_, fn = split_target(target)
@@ -82,15 +81,22 @@ def run(target, cases=None, steps=None, timeout=DEFAULT_TIMEOUT, name=None):
         answer.update(verdict="error", error="no built-in case fits SUPPORTS (pairs %s); see --list-cases"
                       % report["supports"]["pairs"])
         return _done(answer, start)
-    diverging = []
+    items = []
     for entry_ in report["cases"]:
         case = Case(**entry_["case"])
-        inputs = lockstep_inputs(case, with_reference=True)
+        items.append((case, lockstep_inputs(case, with_reference=True), entry_["steps"], entry_.get("error")))
+    return _done(evaluate(answer, items), start)
+
+
+def evaluate(answer, items):
+    """Fill ``answer`` from ``items`` = [(case, inputs with twin-nn's answers, the learner's answers, error)]."""
+    from .diagnose import diagnose, structure
+    diverging = []
+    for case, inputs, answers, error in items:
         res = {"name": case.name, "sizes": case.sizes, "hidden": case.hidden, "output": case.output,
                "loss": case.loss, "m": case.m, "l2": case.l2, "steps": case.steps, "verdict": "agrees",
                "steps_agreed": 0, "float32": False}
         answer["cases"].append(res)
-        answers = entry_["steps"]
         for t, ans in enumerate(answers, start=1):
             problems, found = structure(case, ans, inputs[t - 1]["params"])
             if problems:
@@ -111,11 +117,11 @@ def run(target, cases=None, steps=None, timeout=DEFAULT_TIMEOUT, name=None):
             res["verdict"] = "diverges"
             diverging.append((case, inputs, answers, t, eps, records, mutated))
             break
-        if entry_.get("error") and res["verdict"] == "agrees":
-            res.update(verdict="error", error=entry_["error"]["message"])
+        if error and res["verdict"] == "agrees":
+            res.update(verdict="error", error=error["message"])
             if answer["verdict"] != "error":
                 answer.update(verdict="error", error="case %s, step %d: %s" % (
-                    case.name, len(answers) + 1, entry_["error"]["message"]))
+                    case.name, len(answers) + 1, error["message"]))
     if diverging and answer["verdict"] == "agrees":
         answer["verdict"] = "diverges"
         case, inputs, answers, t, eps, records, mutated = diverging[0]
@@ -137,7 +143,7 @@ def run(target, cases=None, steps=None, timeout=DEFAULT_TIMEOUT, name=None):
                                     "message": "your arrays are float32: they were held to a float32 bound "
                                                "(unit roundoff 2**-24, 2**29 times twin-nn's), which hides any "
                                                "difference below about 1e-7 relative"})
-    return _done(answer, start)
+    return answer
 
 
 def _records(case, inp, ans, eps):

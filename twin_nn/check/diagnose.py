@@ -181,12 +181,12 @@ def diagnose(case, inputs, answers, step, eps):
     order = quantities(case.sizes)
     records = compare(ours, yours, order, eps)
     out = []
+    mult = multiple(case, ours, yours, eps)
+    if mult is not None:
+        out.append(mult)
     found = oracle(case, inp, yours, eps, history=inputs, step=step)
     out += name_candidates(found, len(case.sizes) - 1)
     if not found:
-        mult = multiple(case, ours, yours, eps)
-        if mult is not None:
-            out.append(mult)
         nonfinite = [label(q) for q in order if not np.all(np.isfinite(yours[q]))]
         if nonfinite:
             out.append({"id": "non-finite", "kind": "structure", "where": ", ".join(nonfinite),

@@ -1,0 +1,113 @@
+"""Golden files: a case's lockstep inputs and twin-nn's answers as JSON, for ports that are not Python.
+
+``write_golden(case, steps, out)`` writes ``step-001.json`` ... one per step::
+
+    {"format": "twin-nn-golden/1", "case": "deep-tanh", "step": 1,
+     "config": {"sizes": [...], "hidden": ..., "output": ..., "loss": ..., "l2": ..., "l2_bias": ..., "lr": ...},
+     "inputs":   {"params": {"W1": [[...]], "b1": [...], ...}, "X": [[...]], "Y": [[...]] or [class, ...],
+                  "masks": []},
+     "expected": {"loss": 0.123, "grads": {"W1": [[...]], ...}, "params_after": {"W1": [[...]], ...}}}
+
+Floats are written with Python's ``repr``: the shortest decimal that reads
+back as the same float64 (17 significant digits at most), so a C or
+JavaScript reader gets the exact bits.  A port answers with one file per
+step, of the same name, holding ``{"loss": ..., "grads": {...}}``
+(``params_after`` optional); ``check_answers(golden, answers)`` diagnoses it
+like ``twin-nn check`` does a Python function.
+"""
+
+import json
+import os
+
+FORMAT = "twin-nn-golden/1"
+
+
+def write_golden(case_name, steps, out):
+    """Write the golden files of ``case_name`` for ``steps`` steps into ``out``; return their paths."""
+    from .api import CheckError
+    from .cases import BY_NAME, config_of
+    from .steps import lockstep_inputs
+    if case_name not in BY_NAME:
+        raise CheckError("unknown case %r (twin-nn check --list-cases lists them)" % case_name)
+    case = BY_NAME[case_name]._replace(steps=steps)
+    inputs = lockstep_inputs(case, with_reference=True)
+    os.makedirs(out, exist_ok=True)
+    paths = []
+    for t, inp in enumerate(inputs, start=1):
+        after = {k: [list(map(float, r)) if isinstance(r, list) else float(r) for r in v]
+                 for k, v in (inputs[t]["params"].items() if t < len(inputs) else
+                              _step(inp, case.lr).items())}
+        doc = {"format": FORMAT, "case": case.name, "step": t, "config": config_of(case),
+               "inputs": {"params": inp["params"], "X": inp["X"], "Y": inp["Y"], "masks": []},
+               "expected": {"loss": inp["loss"], "grads": {k: v.tolist() for k, v in inp["grads"].items()},
+                            "params_after": after}}
+        path = os.path.join(out, "step-%03d.json" % t)
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=1)
+        os.replace(tmp, path)
+        paths.append(path)
+    return paths
+
+
+def _step(inp, lr):
+    """The parameters after plain SGD on twin-nn's grads (the last step's params_after)."""
+    import numpy as np
+    return {k: (np.array(v) - lr * inp["grads"][k]).tolist() for k, v in inp["params"].items()}
+
+
+def _load(path, what):
+    from .api import CheckError
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise CheckError("%s: no such file (%s)" % (path, what))
+    except ValueError as exc:
+        raise CheckError("%s is not valid JSON: %s" % (path, exc))
+
+
+def _flat(value, where):
+    """A runner-style (flat data, shape, dtype) from a JSON number or nested list."""
+    import numpy as np
+    from .api import CheckError
+    try:
+        a = np.array(value, dtype=np.float64)
+    except (ValueError, TypeError):
+        raise CheckError("%s is not a number or a rectangular nested list of numbers" % where)
+    return [float(x) for x in a.ravel()], list(a.shape), "float64"
+
+
+def check_answers(golden, answers):
+    """The check answer (the dict of ``api.run``) for a port's answers to the golden files."""
+    import numpy as np
+    from .api import CheckError, evaluate
+    from .cases import BY_NAME
+    files = sorted(f for f in os.listdir(golden) if f.startswith("step-") and f.endswith(".json")) \
+        if os.path.isdir(golden) else []
+    if not files:
+        raise CheckError("%s holds no golden files (step-001.json ...): write them with twin-nn golden" % golden)
+    docs = [_load(os.path.join(golden, f), "golden") for f in files]
+    if any(d.get("format") != FORMAT for d in docs):
+        raise CheckError("%s: not twin-nn golden files (format %r)" % (golden, docs[0].get("format")))
+    case = BY_NAME[docs[0]["case"]]
+    cfg = docs[0]["config"]
+    case = case._replace(steps=len(docs), hidden=cfg["hidden"], l2=cfg["l2"], l2_bias=cfg["l2_bias"])
+    inputs, mine, error = [], [], None
+    for f, d in zip(files, docs):
+        inputs.append(dict(d["inputs"], config=d["config"], loss=d["expected"]["loss"],
+                           grads={k: np.array(v, dtype=np.float64) for k, v in d["expected"]["grads"].items()}))
+        path = os.path.join(answers, f)
+        if not os.path.exists(path):
+            error = {"message": "%s: missing (one answer file per golden file)" % path}
+            break
+        a = _load(path, "answer")
+        if not isinstance(a, dict) or "loss" not in a or not isinstance(a.get("grads"), dict):
+            error = {"message": "%s must hold {\"loss\": ..., \"grads\": {...}}" % path}
+            break
+        mine.append({"loss": _flat(a["loss"], "%s: loss" % path),
+                     "grads": {k: _flat(v, "%s: grads[%r]" % (path, k)) for k, v in a["grads"].items()},
+                     "mutated": []})
+    answer = {"verdict": "agrees", "target": "%s (answers to %s)" % (answers, golden), "cases": [],
+              "first_divergence": None, "diagnosis": [], "localisation": None, "error": None}
+    return evaluate(answer, [(case, inputs, mine, error)])
