@@ -171,6 +171,36 @@ def table(records):
             "message": "no entry of the bug library reproduces your numbers; per quantity:\n" + "\n".join(lines)}
 
 
+def intermediates(case, inp, answer, eps):
+    """With SUPPORTS["intermediates"]: the first of Z1, A1, ..., dZ_L, ..., dZ1 out of bound, as a finding."""
+    import numpy as np
+    got = answer.get("intermediates") or {}
+    if not got:
+        return None
+    ref = {}
+    bugs.compute(inp["params"], inp["X"], inp["Y"], inp["config"], intermediates=ref)
+    L = len(case.sizes) - 1
+    order = [n for k in range(1, L + 1) for n in ("Z%d" % k, "A%d" % k)] + ["dZ%d" % k for k in range(L, 0, -1)]
+    agreed = []
+    for name in order:
+        if name not in got or name not in ref:
+            continue
+        data, shape, _ = got[name]
+        yours = np.array(data, dtype=np.float64).reshape(shape)
+        ours = np.asarray(ref[name], dtype=np.float64)
+        scale = float(np.max(np.abs(ours), initial=0.0))
+        if yours.shape != ours.shape:
+            msg = "your %s has shape %s, twin-nn's %s" % (name, yours.shape, ours.shape)
+        elif np.all(np.abs(yours - ours) <= eps * (np.abs(ours) + scale)):
+            agreed.append(name)
+            continue
+        else:
+            msg = "%s is the first intermediate that differs" % name
+        return {"id": "first-intermediate", "kind": "finding", "where": name,
+                "message": "%s%s" % (msg, " (%s agree)" % ", ".join(agreed) if agreed else "")}
+    return None
+
+
 def diagnose(case, inputs, answers, step, eps):
     """The diagnoses of the first diverging ``step`` (1-based) of ``case``."""
     import numpy as np
@@ -184,6 +214,9 @@ def diagnose(case, inputs, answers, step, eps):
     mult = multiple(case, ours, yours, eps)
     if mult is not None:
         out.append(mult)
+    inter = intermediates(case, inp, answers[step - 1], eps)
+    if inter is not None:
+        out.append(inter)
     found = oracle(case, inp, yours, eps, history=inputs, step=step)
     out += name_candidates(found, len(case.sizes) - 1)
     if not found:
