@@ -1,0 +1,123 @@
+"""Mutation testing of the diagnoser: each bug-library entry, planted, is named -- exactly that id.
+
+The planted learner is the reference-shaped NumPy pass of ``twin_nn.check.bugs``
+with one mistake switched on (``bugs.mutant``), written to a file and run by
+``check.run`` in its subprocess, on every built-in case, like any learner's
+file.  Correct learners (plain lists, NumPy written differently, PyTorch
+autograd) must agree.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+from twin_nn import check
+from twin_nn.check import bugs
+from twin_nn.check.cases import CASES, applicable
+from twin_nn.check.steps import lockstep_inputs
+
+LEARNERS = os.path.join(os.path.dirname(__file__), "learners")
+
+ALL = ('SUPPORTS = {"hidden": ["sigmoid", "tanh", "relu", "swish", "linear"], "l2": True,\n'
+       '            "pairs": [["linear", "mse"], ["sigmoid", "mse"], ["sigmoid", "bce"], '
+       '["softmax", "cross_entropy"]]}\n')
+
+ACCUMULATING = ALL + '''from twin_nn.check.bugs import compute
+_sums = {}
+def loss_and_grads(params, X, Y, config):
+    loss, grads = compute(params, X, Y, config)
+    for name, g in grads.items():                 # never reset between calls
+        _sums[name, g.shape] = _sums.get((name, g.shape), 0.0) + g
+    return loss, {name: _sums[name, g.shape] for name, g in grads.items()}
+'''
+
+
+def planted(tmp_path, bug, layer=None):
+    path = tmp_path / ("planted_%s_%s.py" % (bug.replace("-", "_"), layer))
+    if bug == "gradient-accumulated":
+        path.write_text(ACCUMULATING)
+    else:
+        path.write_text(ALL + "from twin_nn.check.bugs import mutant\nloss_and_grads = mutant(%r, %r)\n"
+                        % (bug, layer))
+    return str(path)
+
+
+def named(answer):
+    return [d["id"] for d in answer["diagnosis"] if d["kind"] in ("bug", "convention")]
+
+
+def test_the_bug_free_pass_is_twin_nns_on_every_case():
+    full = {"hidden": ["tanh", "sigmoid"], "pairs": [list(p) for p in
+                                                     [("linear", "mse"), ("sigmoid", "mse"), ("sigmoid", "bce"),
+                                                      ("softmax", "cross_entropy")]], "l2": True}
+    for case in CASES:
+        c = applicable(case, full)
+        eps = check.compare.bound(c)
+        for inp in lockstep_inputs(c, with_reference=True):
+            loss, grads = bugs.compute(inp["params"], inp["X"], inp["Y"], inp["config"])
+            assert abs(loss - inp["loss"]) <= eps * 2 * abs(loss)
+            for k, g in grads.items():
+                scale = max(float(np.abs(v).max()) for v in inp["grads"].values())
+                assert np.all(np.abs(g - inp["grads"][k]) <= eps * (np.abs(g) + scale)), (c.name, k)
+
+
+def test_every_bug_can_show_on_some_built_in_case():
+    full = {"hidden": ["sigmoid", "tanh", "swish"], "l2": True,
+            "pairs": [["linear", "mse"], ["sigmoid", "mse"], ["sigmoid", "bce"], ["softmax", "cross_entropy"]]}
+    shown = set()
+    for case in CASES:
+        shown |= {b for b, _ in bugs.variants(check.cases.config_of(applicable(case, full)))}
+    assert shown == set(bugs.BUGS)
+
+
+@pytest.mark.parametrize("bug", sorted(bugs.BUGS))
+def test_a_planted_bug_is_named_exactly(tmp_path, bug):
+    answer = check.run(planted(tmp_path, bug))
+    assert answer["verdict"] in ("diverges", "error")
+    assert named(answer) == [bug], check.text(answer)
+    if bugs.BUGS[bug].kind == "convention":
+        assert "under another convention" in answer["diagnosis"][-1]["message"]
+    assert "docs/CONVENTIONS.md section" in [d for d in answer["diagnosis"] if d["id"] == bug][0]["message"]
+
+
+@pytest.mark.parametrize("bug, layer", [("activation-derivative-of-output", 1),
+                                        ("missing-activation-derivative", 2),
+                                        ("extra-mean-in-hidden-layer", 2),
+                                        ("bias-gradient-averaged", 3)])
+def test_a_mistake_in_one_layer_is_named_with_its_layer(tmp_path, bug, layer):
+    answer = check.run(planted(tmp_path, bug, layer), cases=["deep-tanh"])
+    entries = [d for d in answer["diagnosis"] if d["kind"] == "bug"]
+    assert [d["id"] for d in entries] == [bug], check.text(answer)
+    assert entries[0]["where"].startswith("layer %d" % layer)
+
+
+def test_the_walk_is_in_causal_order(tmp_path):
+    answer = check.run(planted(tmp_path, "activation-derivative-of-output", 1), cases=["deep-tanh"])
+    assert answer["first_divergence"]["quantity"] == "dW1"
+    assert answer["localisation"].startswith("the loss agrees; dW2 and db2 agree, dW1 and db1 do not: "
+                                             "the mistake is between dZ2 and dZ1")
+
+
+@pytest.mark.parametrize("name", ["lists_backprop", "numpy_backprop", "torch_autograd"])
+def test_correct_implementations_agree(name):
+    if name == "torch_autograd":
+        pytest.importorskip("torch")
+    answer = check.run(os.path.join(LEARNERS, name + ".py"))
+    assert answer["verdict"] == "agrees", check.text(answer)
+    assert [c["name"] for c in answer["cases"]] == [c.name for c in CASES]
+    assert all(c["steps_agreed"] == 3 for c in answer["cases"])
+    assert check.exit_status(answer) == 0
+
+
+def test_nothing_matching_gives_the_table(tmp_path):
+    path = tmp_path / "odd.py"
+    path.write_text("from twin_nn.check.bugs import compute\n"
+                    "def loss_and_grads(params, X, Y, config):\n"
+                    "    loss, g = compute(params, X, Y, config)\n"
+                    "    g['W1'] = g['W1'] + 0.01\n"
+                    "    return loss, g\n")
+    answer = check.run(str(path))
+    assert answer["verdict"] == "diverges" and named(answer) == []
+    table = [d for d in answer["diagnosis"] if d["id"] == "no-match"][0]["message"]
+    assert "dW1    NO" in table and "dW2    yes" in table
