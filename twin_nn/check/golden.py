@@ -93,14 +93,14 @@ def check_answers(golden, answers):
     case = BY_NAME[docs[0]["case"]]
     cfg = docs[0]["config"]
     case = case._replace(steps=len(docs), hidden=cfg["hidden"], l2=cfg["l2"], l2_bias=cfg["l2_bias"])
+    missing = [f for f in files if not os.path.exists(os.path.join(answers, f))]
+    if missing:
+        raise CheckError("%s: missing (one answer file per golden file)" % os.path.join(answers, missing[0]))
     inputs, mine, error = [], [], None
     for f, d in zip(files, docs):
         inputs.append(dict(d["inputs"], config=d["config"], loss=d["expected"]["loss"],
                            grads={k: np.array(v, dtype=np.float64) for k, v in d["expected"]["grads"].items()}))
         path = os.path.join(answers, f)
-        if not os.path.exists(path):
-            error = {"message": "%s: missing (one answer file per golden file)" % path}
-            break
         a = _load(path, "answer")
         if not isinstance(a, dict) or "loss" not in a or not isinstance(a.get("grads"), dict):
             error = {"message": "%s must hold {\"loss\": ..., \"grads\": {...}}" % path}
