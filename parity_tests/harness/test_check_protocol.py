@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from twin_nn import check
-from twin_nn.check import golden
+from twin_nn.check import golden, level2  # noqa: F401
 from twin_nn.cli import main
 
 LEARNERS = os.path.join(os.path.dirname(__file__), "learners")
@@ -109,8 +109,10 @@ def test_supports_chooses_the_cases_and_name_picks_the_function(tmp_path):
 
 def test_cli_exit_statuses_json_and_list(tmp_path):
     status, text = cli("check", "--list-cases")
-    assert status == 0 and text.splitlines()[0].startswith("lesson-221")
-    assert len(text.splitlines()) == len(check.cases.CASES)
+    lines = text.splitlines()
+    assert status == 0 and lines[0].startswith("level 1") and lines[1].split()[0] == "lesson-221"
+    names = [line.split()[0] for line in lines if line.startswith("  ")]
+    assert names == [c.name for c in check.cases.CASES] + [c.name for c in check.level2.CASES2]
     status, text = cli("check", GOOD, "--case", "deep-tanh", "--steps", "4")
     assert status == 0 and "AGREES" in text.splitlines()[0] and "agrees (4 of 4 steps)" in text
     bad = learner(tmp_path, "    grads = {k: v / 2 for k, v in grads.items()}")

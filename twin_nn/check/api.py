@@ -68,8 +68,9 @@ def run(target, cases=None, steps=None, timeout=DEFAULT_TIMEOUT, name=None):
     start = time.perf_counter()
     file_, fn = split_target(target)
     fn = name or fn or "loss_and_grads"
+    from .level2 import BY_NAME2
     for c in cases or ():
-        if c not in BY_NAME:
+        if c not in BY_NAME and c not in BY_NAME2:
             raise CheckError("unknown case %r (twin-nn check --list-cases lists them)" % c)
     report = run_learner(file_, fn, cases, steps, timeout)
     answer = {"verdict": "agrees", "target": "%s:%s" % (file_, fn), "cases": [], "first_divergence": None,
@@ -77,7 +78,7 @@ def run(target, cases=None, steps=None, timeout=DEFAULT_TIMEOUT, name=None):
     if report.get("load_error"):
         answer.update(verdict="error", error=report["load_error"])
         return _done(answer, start)
-    if not report["cases"]:
+    if not report["cases"] and not report.get("level2"):
         answer.update(verdict="error", error="no built-in case fits SUPPORTS (pairs %s); see --list-cases"
                       % report["supports"]["pairs"])
         return _done(answer, start)
@@ -85,7 +86,11 @@ def run(target, cases=None, steps=None, timeout=DEFAULT_TIMEOUT, name=None):
     for entry_ in report["cases"]:
         case = Case(**entry_["case"])
         items.append((case, lockstep_inputs(case, with_reference=True), entry_["steps"], entry_.get("error")))
-    return _done(evaluate(answer, items), start)
+    evaluate(answer, items)
+    if report.get("level2"):
+        from .level2 import evaluate2
+        evaluate2(answer, report["level2"])
+    return _done(answer, start)
 
 
 def evaluate(answer, items):

@@ -45,10 +45,15 @@ def cmd_check(args, out):
     """Run the check; print the answer; return 0 / 1 / 2."""
     from .api import CheckError, exit_status, run
     from .cases import CASES, describe
+    from .level2 import CASES2
     from .report import text
     if args.list_cases:
+        out.write("level 1, loss_and_grads(params, X, Y, config):\n")
         for case in CASES:
-            out.write(describe(case) + "\n")
+            out.write("  " + describe(case) + "\n")
+        out.write("level 2, step(params, grads, state, config):\n")
+        for case in CASES2:
+            out.write("  %-20s %s's net and data; %s\n" % (case.name, case.base, case.about))
         return 0
     try:
         if args.golden or args.answers:

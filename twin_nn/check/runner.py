@@ -117,7 +117,10 @@ def run_job(job):
         report["load_error"] = trimmed_traceback(exc, job["roots"])
         return report
     fn = env.get(job["name"])
-    if not callable(fn):
+    step_fn = env.get("step") if job.get("level2", True) else None
+    if callable(step_fn) and not callable(fn) and job["name"] == "loss_and_grads":
+        fn = None                         # a file with only the optimizer: level 2 alone
+    elif not callable(fn):
         found = sorted(k for k, v in env.items() if callable(v) and not k.startswith("_"))[:12]
         report["load_error"] = "%s defines no function %r (it defines: %s)" % (
             job["target"], job["name"], ", ".join(found) or "nothing callable")
@@ -133,7 +136,16 @@ def run_job(job):
         return report
     report["supports"] = supports
     arrays = supports["arrays"]
-    for case in steps.resolve_cases(job.get("cases"), supports, job.get("steps")):
+    from .cases import BY_NAME
+    from .level2 import BY_NAME2, run_step_function
+    names = job.get("cases") or []
+    if callable(step_fn) and (not names or any(n in BY_NAME2 for n in names)):
+        report["level2"] = run_step_function(step_fn, arrays, from_learner, to_learner, job["roots"],
+                                             trimmed_traceback, [n for n in names if n in BY_NAME2],
+                                             job.get("steps"))
+    if fn is None or (names and not any(n in BY_NAME for n in names)):
+        return report
+    for case in steps.resolve_cases([n for n in names if n in BY_NAME], supports, job.get("steps")):
         entry = {"case": case._asdict(), "steps": []}
         report["cases"].append(entry)
         for inp in steps.lockstep_inputs(case):

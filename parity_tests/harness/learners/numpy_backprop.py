@@ -56,3 +56,21 @@ def loss_and_grads(params, X, Y, config):
         if k > 1:
             delta = np.einsum("mj,ij->mi", delta, params["W%d" % k]) * fp(pre[k - 2])
     return loss, grads, inter
+
+
+def step(params, grads, state, config):
+    """Level 2: SGD (momentum, dampening, decay) or Adam, returning new dicts (inputs untouched)."""
+    s = state["steps"]
+    lr = config["lr"] / (1.0 + config.get("decay", 0.0) * s)
+    new = {"steps": s + 1}
+    if config["optimizer"] == "sgd":
+        mu, d = config.get("momentum", 0.0), config.get("dampening", 0.0)
+        if not mu:
+            return {k: p - lr * grads[k] for k, p in params.items()}, new
+        new["v"] = {k: mu * state["v"][k] + (1.0 - d) * grads[k] for k in params}
+        return {k: p - lr * new["v"][k] for k, p in params.items()}, new
+    b1, b2, eps = config["beta1"], config["beta2"], config["eps"]
+    new["m"] = {k: b1 * state["m"][k] + (1 - b1) * grads[k] for k in params}
+    new["v"] = {k: b2 * state["v"][k] + (1 - b2) * np.square(grads[k]) for k in params}
+    c1, c2 = 1 - b1 ** (s + 1), 1 - b2 ** (s + 1)
+    return {k: p - lr * (new["m"][k] / c1) / (np.sqrt(new["v"][k] / c2) + eps) for k, p in params.items()}, new
