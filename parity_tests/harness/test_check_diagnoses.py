@@ -147,3 +147,25 @@ def test_a_correct_optimizer_agrees_on_every_level_2_case():
     level2 = [c for c in answer["cases"] if c.get("level") == 2]
     assert [c["name"] for c in level2] == [c.name for c in CASES2]
     assert answer["verdict"] == "agrees" and all(c["steps_agreed"] == 3 for c in level2), check.text(answer)
+
+
+def test_every_diagnosis_cites_a_lesson_function_that_exists():
+    import scalar_nn
+    for b in list(bugs.BUGS.values()) + list(optimizer_bugs.BUGS.values()):
+        module, _, name = b.lesson.partition(".")
+        obj = __import__("scalar_nn." + module, fromlist=["x"])
+        for part in name.split("."):
+            obj = getattr(obj, part)
+        assert callable(obj) and 1 <= b.section <= 13, b.id
+    assert scalar_nn
+
+
+def test_the_walk_through_of_docs_check_md(tmp_path):
+    """docs/CHECK.md's learner: sigmoid'(A1) where sigmoid'(Z1) belongs; the fix agrees."""
+    path = os.path.join(LEARNERS, "first_try.py")
+    answer = check.run(path)
+    assert answer["first_divergence"]["case"] == "lesson-221" and answer["first_divergence"]["quantity"] == "dW1"
+    assert named(answer) == ["activation-derivative-of-output"]
+    fixed = tmp_path / "fixed.py"
+    fixed.write_text(open(path).read().replace("sigmoid_prime(A1)", "sigmoid_prime(Z1)"))
+    assert check.run(str(fixed))["verdict"] == "agrees"
