@@ -157,3 +157,20 @@ def test_golden_files_round_trip_and_diagnose_a_port(tmp_path, capsys):
     os.remove(mine / "step-003.json")
     status, text = cli("check", "--golden", str(gold), "--answers", str(mine))
     assert status == 2 and "step-003.json: missing" in capsys.readouterr().err
+
+
+def test_a_javascript_port_through_golden_files(tmp_path):
+    """The golden format is enough for a port with no Python: a JS port agrees, its planted bug is named."""
+    import shutil
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    port = os.path.join(os.path.dirname(__file__), "ports", "port.js")
+    gold = str(tmp_path / "gold")
+    assert cli("golden", "--case", "deep-tanh", "--steps", "3", "--out", gold)[0] == 0
+    subprocess.run([node, port, gold, str(tmp_path / "good")], check=True, timeout=60)
+    subprocess.run([node, port, gold, str(tmp_path / "bad"), "no-mean"], check=True, timeout=60)
+    status, text = cli("check", "--golden", gold, "--answers", str(tmp_path / "good"))
+    assert status == 0 and "AGREES" in text
+    status, text = cli("check", "--golden", gold, "--answers", str(tmp_path / "bad"), "--json")
+    assert status == 1 and [d["id"] for d in json.loads(text)["diagnosis"]] == ["missing-mean"]

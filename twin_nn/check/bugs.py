@@ -81,8 +81,10 @@ def variants(config, level=1):
             continue
         if b.id in LAYERED:
             layers = _layers(b.id, L, out_pair)
-            if len(layers) > 1:
-                scoped += [(b.id, k) for k in layers]
+            if len(layers) == 1:              # one layer it can sit in: name it
+                scoped.append((b.id, layers[0]))
+                continue
+            scoped += [(b.id, k) for k in layers]
         whole.append((b.id, None))
     return scoped + whole
 

@@ -80,9 +80,12 @@ def _flat(value, where):
 
 def check_answers(golden, answers):
     """The check answer (the dict of ``api.run``) for a port's answers to the golden files."""
+    import time
+
     import numpy as np
     from .api import CheckError, evaluate
     from .cases import BY_NAME
+    start = time.perf_counter()
     files = sorted(f for f in os.listdir(golden) if f.startswith("step-") and f.endswith(".json")) \
         if os.path.isdir(golden) else []
     if not files:
@@ -110,4 +113,6 @@ def check_answers(golden, answers):
                      "mutated": []})
     answer = {"verdict": "agrees", "target": "%s (answers to %s)" % (answers, golden), "cases": [],
               "first_divergence": None, "diagnosis": [], "localisation": None, "error": None}
-    return evaluate(answer, [(case, inputs, mine, error)])
+    evaluate(answer, [(case, inputs, mine, error)])
+    answer["seconds"] = round(time.perf_counter() - start, 3)
+    return answer
