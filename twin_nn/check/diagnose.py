@@ -151,7 +151,7 @@ def name_candidates(found, L):
         where = None
         if layer is not None:
             where = "layer %d (%s)" % (layer, "the output layer" if layer == L else "hidden")
-        out.append(entry(bug, where, extra=(" in layer %d only" % layer) if layer is not None else ""))
+        out.append(entry(bug, where))
     if len(ids) > 1:
         out.append({"id": "ambiguous", "kind": "finding", "where": "",
                     "message": "%d candidates explain these numbers equally well: %s; this case cannot tell "
