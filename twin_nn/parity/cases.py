@@ -83,6 +83,8 @@ def vector_package(engine):
     """The vector twin to run: "plain" (vector_nn's lesson modules), "fast" (vector_nn.fast) or
     "exact" (vector_nn.exact: the plain twin in exact mode, bit-identical to the scalar twin)."""
     import types
+    if not isinstance(engine, str):       # a third twin's package (twin_nn.parity.third.load)
+        return engine
 
     import vector_nn.fast
     import vector_nn.mlp
