@@ -20,7 +20,7 @@ from twin_nn.check.steps import lockstep_inputs
 
 LEARNERS = os.path.join(os.path.dirname(__file__), "learners")
 
-ALL = ('SUPPORTS = {"hidden": ["sigmoid", "tanh", "relu", "swish", "linear"], "l2": True,\n'
+ALL = ('SUPPORTS = {"hidden": ["sigmoid", "tanh", "relu", "swish", "linear"], "l2": True, "dropout": True,\n'
        '            "pairs": [["linear", "mse"], ["sigmoid", "mse"], ["sigmoid", "bce"], '
        '["softmax", "cross_entropy"]]}\n')
 
@@ -51,7 +51,8 @@ def named(answer):
 def test_the_bug_free_pass_is_twin_nns_on_every_case():
     full = {"hidden": ["tanh", "sigmoid"], "pairs": [list(p) for p in
                                                      [("linear", "mse"), ("sigmoid", "mse"), ("sigmoid", "bce"),
-                                                      ("softmax", "cross_entropy")]], "l2": True}
+                                                      ("softmax", "cross_entropy")]], "l2": True,
+            "dropout": True}
     for case in CASES:
         c = applicable(case, full)
         eps = check.compare.bound(c)
@@ -64,7 +65,7 @@ def test_the_bug_free_pass_is_twin_nns_on_every_case():
 
 
 def test_every_bug_can_show_on_some_built_in_case():
-    full = {"hidden": ["sigmoid", "tanh", "swish"], "l2": True,
+    full = {"hidden": ["sigmoid", "tanh", "swish"], "l2": True, "dropout": True,
             "pairs": [["linear", "mse"], ["sigmoid", "mse"], ["sigmoid", "bce"], ["softmax", "cross_entropy"]]}
     shown = set()
     for case in CASES:
@@ -106,7 +107,8 @@ def test_correct_implementations_agree(name):
         pytest.importorskip("torch")
     answer = check.run(os.path.join(LEARNERS, name + ".py"))
     assert answer["verdict"] == "agrees", check.text(answer)
-    assert [c["name"] for c in answer["cases"] if c.get("level") != 2] == [c.name for c in CASES]
+    assert [c["name"] for c in answer["cases"] if c.get("level") != 2] == [
+        c.name for c in CASES if name == "numpy_backprop" or not c.dropout]
     assert all(c["steps_agreed"] == 3 for c in answer["cases"])
     assert check.exit_status(answer) == 0
 

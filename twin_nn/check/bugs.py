@@ -176,11 +176,13 @@ def compute(params, X, Y, config, bug=None, layer=None, intermediates=None):
     P = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
     X = np.asarray(X, dtype=np.float64)
     m = X.shape[0]
+    p = config.get("dropout", 0.0)
+    D = {k: np.asarray(M, dtype=np.float64) / (1.0 - p) for k, M in enumerate(config.get("masks") or [], 1)}
     A, Z = {0: X}, {}
     for k in range(1, L + 1):
         Z[k] = A[k - 1] @ P["W%d" % k] + P["b%d" % k]
         if k < L:
-            A[k] = _act(hidden, Z[k])
+            A[k] = _act(hidden, Z[k]) * D[k] if k in D else _act(hidden, Z[k])
     ZL = Z[L]
     if loss_name == "cross_entropy":
         y = np.asarray(Y, dtype=np.int64)
@@ -258,6 +260,8 @@ def compute(params, X, Y, config, bug=None, layer=None, intermediates=None):
         if _scope(bug, layer, "stale-or-updated-weights", k):
             W = W - config.get("lr", 0.1) * dW
         dA = dZ @ W.T
+        if k - 1 in D:
+            dA = dA * D[k - 1]
         if _scope(bug, layer, "missing-activation-derivative", k - 1):
             dZ = dA
         elif _scope(bug, layer, "activation-derivative-of-output", k - 1):

@@ -25,7 +25,8 @@ from collections import namedtuple
 
 from scalar_nn import rng
 
-Case = namedtuple("Case", "name sizes hidden output loss m steps l2 l2_bias lr seed logit_scale about")
+Case = namedtuple("Case", "name sizes hidden output loss m steps l2 l2_bias lr seed logit_scale about dropout")
+Case.__new__.__defaults__ = (0.0,)       # dropout p: the masks come in config["masks"] (SUPPORTS["dropout"])
 
 CASES = (
     Case("lesson-221", [2, 2, 1], "sigmoid", "sigmoid", "mse", 4, 3, 0.0, 0.0, 0.5, 1, 1.0,
@@ -40,6 +41,9 @@ CASES = (
          "softmax + cross-entropy, 3 classes, 5 rows, l2 = 0.01"),
     Case("softmax-big-logits", [3, 4, 3], "sigmoid", "softmax", "cross_entropy", 5, 3, 0.0, 0.0, 1e-3, 6,
          2000.0, "softmax with logits beyond 709 (exp overflows unless the row maximum is subtracted)"),
+    Case("dropout", [3, 5, 4, 2], "tanh", "linear", "mse", 5, 3, 0.0, 0.0, 0.1, 7, 1.0,
+         "inverted dropout p = 0.25 in both hidden layers, masks in config (only with SUPPORTS[\"dropout\"])",
+         0.25),
 )
 
 BY_NAME = {c.name: c for c in CASES}
@@ -60,7 +64,7 @@ def supports_defaults(supports):
 def applicable(case, supports):
     """The case as it runs for this learner (hidden, l2 adapted), or None if its pair is unsupported."""
     s = supports_defaults(supports)
-    if [case.output, case.loss] not in s["pairs"]:
+    if [case.output, case.loss] not in s["pairs"] or (case.dropout and not s["dropout"]):
         return None
     hidden = case.hidden if case.hidden in s["hidden"] else s["hidden"][0]
     l2 = case.l2 if s["l2"] else 0.0
@@ -69,8 +73,24 @@ def applicable(case, supports):
 
 def config_of(case):
     """The ``config`` dict a learner's function receives (docs/CHECK.md)."""
-    return {"sizes": list(case.sizes), "hidden": case.hidden, "output": case.output, "loss": case.loss,
-            "l2": case.l2, "l2_bias": case.l2_bias, "lr": case.lr}
+    config = {"sizes": list(case.sizes), "hidden": case.hidden, "output": case.output, "loss": case.loss,
+              "l2": case.l2, "l2_bias": case.l2_bias, "lr": case.lr}
+    if case.dropout:
+        config["dropout"] = case.dropout
+    return config
+
+
+def masks_of(case, step):
+    """The dropout masks of a step (lists of 0/1 rows, one (m, n_k) per hidden layer): the twins' stream."""
+    if not case.dropout:
+        return None
+    key_masks = []
+    for k in range(1, len(case.sizes) - 1):
+        key = rng.key_for(case.seed, rng.DROPOUT, step - 1, k)
+        n = case.sizes[k]
+        key_masks.append([[1.0 if rng.uniform(key, i * n + j) >= case.dropout else 0.0 for j in range(n)]
+                          for i in range(case.m)])
+    return key_masks
 
 
 def make_data(case):
@@ -100,7 +120,7 @@ def initial_params(case):
 
 def describe(case):
     """One line for ``--list-cases``."""
-    extra = ", l2 %g" % case.l2 if case.l2 else ""
+    extra = (", l2 %g" % case.l2 if case.l2 else "") + (", dropout %g" % case.dropout if case.dropout else "")
     return "%-20s %-14s %s hidden, %s + %s, m = %d, %d steps%s: %s" % (
         case.name, "-".join(str(n) for n in case.sizes), case.hidden, case.output, case.loss, case.m,
         case.steps, extra, case.about)

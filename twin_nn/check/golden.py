@@ -37,8 +37,9 @@ def write_golden(case_name, steps, out):
         after = {k: [list(map(float, r)) if isinstance(r, list) else float(r) for r in v]
                  for k, v in (inputs[t]["params"].items() if t < len(inputs) else
                               _step(inp, case.lr).items())}
-        doc = {"format": FORMAT, "case": case.name, "step": t, "config": config_of(case),
-               "inputs": {"params": inp["params"], "X": inp["X"], "Y": inp["Y"], "masks": []},
+        doc = {"format": FORMAT, "case": case.name, "step": t, "config": config_of(case),  # masks: in inputs
+               "inputs": {"params": inp["params"], "X": inp["X"], "Y": inp["Y"],
+                          "masks": inp["config"].get("masks", [])},
                "expected": {"loss": inp["loss"], "grads": {k: v.tolist() for k, v in inp["grads"].items()},
                             "params_after": after}}
         path = os.path.join(out, "step-%03d.json" % t)
@@ -101,7 +102,8 @@ def check_answers(golden, answers):
         raise CheckError("%s: missing (one answer file per golden file)" % os.path.join(answers, missing[0]))
     inputs, mine, error = [], [], None
     for f, d in zip(files, docs):
-        inputs.append(dict(d["inputs"], config=d["config"], loss=d["expected"]["loss"],
+        config = dict(d["config"], masks=d["inputs"]["masks"]) if d["inputs"].get("masks") else d["config"]
+        inputs.append(dict(d["inputs"], config=config, loss=d["expected"]["loss"],
                            grads={k: np.array(v, dtype=np.float64) for k, v in d["expected"]["grads"].items()}))
         path = os.path.join(answers, f)
         a = _load(path, "answer")

@@ -73,6 +73,14 @@ def snapshot(value):
     return json.loads(json.dumps(value))
 
 
+def _plain(config):
+    """The config with its masks as lists (to compare before and after the call)."""
+    out = dict(config)
+    if isinstance(out.get("masks"), list):
+        out["masks"] = [snapshot(M) for M in out["masks"]]
+    return json.loads(json.dumps(out))
+
+
 def encode_output(result, intermediates):
     """The learner's (loss, grads[, intermediates]) as JSON-ready dicts, or raise TypeError/ValueError."""
     if not isinstance(result, tuple) or len(result) not in (2, 3):
@@ -153,8 +161,10 @@ def run_job(job):
             X = to_learner(inp["X"], arrays)
             Y = to_learner(inp["Y"], arrays, integer=case.loss == "cross_entropy")
             config = json.loads(json.dumps(inp["config"]))
+            if "masks" in config:
+                config["masks"] = [to_learner(M, arrays) for M in config["masks"]]
             before = {"params": {k: snapshot(v) for k, v in params.items()}, "X": snapshot(X),
-                      "Y": snapshot(Y), "config": json.loads(json.dumps(config))}
+                      "Y": snapshot(Y), "config": _plain(config)}
             try:
                 result = fn(params, X, Y, config)
                 answer = encode_output(result, supports["intermediates"])
@@ -166,7 +176,7 @@ def run_job(job):
                     entry["error"] = {"kind": "raised", "message": trimmed_traceback(exc, job["roots"])}
                 break
             after = {"params": {k: snapshot(v) for k, v in params.items()} if isinstance(params, dict) else None,
-                     "X": snapshot(X), "Y": snapshot(Y), "config": config}
+                     "X": snapshot(X), "Y": snapshot(Y), "config": _plain(config)}
             answer["mutated"] = [k for k in ("X", "Y", "config") if after[k] != before[k]]
             answer["mutated"] += ["params[%r]" % k for k in before["params"]
                                   if after["params"] is None or after["params"].get(k) != before["params"][k]]

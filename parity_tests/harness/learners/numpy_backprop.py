@@ -4,7 +4,7 @@ import numpy as np
 
 SUPPORTS = {"hidden": ["sigmoid", "tanh", "relu", "swish", "linear"],
             "pairs": [["linear", "mse"], ["sigmoid", "mse"], ["sigmoid", "bce"], ["softmax", "cross_entropy"]],
-            "l2": True, "intermediates": True}
+            "l2": True, "intermediates": True, "dropout": True}
 
 ACT = {
     "sigmoid": (lambda z: np.exp(-np.logaddexp(0.0, -z)),
@@ -26,7 +26,8 @@ def loss_and_grads(params, X, Y, config):
         pre.append(z)
         inter["Z%d" % k] = z
         if k < L:
-            acts.append(f(z))
+            keep = np.asarray(config["masks"][k - 1]) / (1 - config["dropout"]) if "masks" in config else 1.0
+            acts.append(f(z) * keep)
             inter["A%d" % k] = acts[-1]
     z = pre[-1]
     m = X.shape[0]
@@ -54,7 +55,8 @@ def loss_and_grads(params, X, Y, config):
         grads["W%d" % k] = np.einsum("mi,mj->ij", acts[k - 1], delta) + config["l2"] * params["W%d" % k]
         grads["b%d" % k] = np.einsum("mj->j", delta) + config["l2_bias"] * params["b%d" % k]
         if k > 1:
-            delta = np.einsum("mj,ij->mi", delta, params["W%d" % k]) * fp(pre[k - 2])
+            keep = np.asarray(config["masks"][k - 2]) / (1 - config["dropout"]) if "masks" in config else 1.0
+            delta = np.einsum("mj,ij->mi", delta, params["W%d" % k]) * keep * fp(pre[k - 2])
     return loss, grads, inter
 
 
