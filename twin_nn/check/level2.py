@@ -76,8 +76,14 @@ def inputs2(case2):
 
 
 def run_step_function(fn, arrays, encode, to_learner, roots, trimmed, names=None, steps=None):
-    """The runner's side: the level-2 cases (``names``, default all) through the learner's ``step``."""
+    """The runner's side: the level-2 cases (``names``, default all) through the learner's ``step``.
+
+    Updating ``params`` in place is fine at level 2 (twin-nn's optimizers do);
+    changing ``grads`` is reported.
+    """
     import copy
+
+    from .runner import snapshot
     report = []
     for case2 in [BY_NAME2[n] for n in names] if names else CASES2:
         case2 = case2._replace(steps=steps) if steps else case2
@@ -89,6 +95,7 @@ def run_step_function(fn, arrays, encode, to_learner, roots, trimmed, names=None
             params, grads = conv(inp["params"]), conv(inp["grads"])
             state = {"steps": inp["state"]["steps"]}
             state.update({kind: conv(per) for kind, per in inp["state"].items() if kind != "steps"})
+            seen = [{k: snapshot(v) for k, v in d.items()} for d in (params, grads)]
             try:
                 result = fn(params, grads, state, copy.deepcopy(inp["config"]))
                 if not isinstance(result, tuple) or len(result) != 2 or not isinstance(result[0], dict) \
@@ -102,6 +109,8 @@ def run_step_function(fn, arrays, encode, to_learner, roots, trimmed, names=None
                     else trimmed(exc, roots)
                 entry["error"] = {"message": msg}
                 break
+            answer["mutated"] = ["%s[%r]" % (what, k) for what, d, before in zip(("params", "grads"), (params, grads), seen)
+                                 for k in before if snapshot(d[k]) != before[k]]
             entry["steps"].append(answer)
     return report
 
@@ -127,6 +136,10 @@ def evaluate2(answer, level2):
                     answer.update(verdict="error", error="case %s, step %d: %s" % (case2.name, t, problem))
                 break
             records = _records((inp["after"], inp["state_after"]), _yours(ans), eps)
+            mutated = [m for m in ans.get("mutated", []) if m.startswith("grads")]
+            if mutated and answer["verdict"] == "agrees":
+                answer["diagnosis"].append({"id": "mutated-input", "kind": "finding", "where": ", ".join(mutated),
+                                            "message": "your step changed %s in place" % ", ".join(mutated)})
             if all(r["ok"] for r in records):
                 res["steps_agreed"] = t
                 continue
