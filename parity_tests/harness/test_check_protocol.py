@@ -89,6 +89,13 @@ def test_mutating_an_input_is_a_finding(tmp_path):
     assert "params['W1']" in finding["where"]
 
 
+def test_changing_an_input_after_computing_is_still_a_finding(tmp_path):
+    answer = check.run(learner(tmp_path, "    X[:] = 0.0"), cases=["lesson-221"])
+    assert answer["verdict"] == "diverges" and answer["first_divergence"]["quantity"] == "inputs changed in place"
+    assert [d["where"] for d in answer["diagnosis"] if d["id"] == "mutated-input"] == ["X"]
+    assert "first divergence: case lesson-221, step 1, inputs changed in place" in check.text(answer)
+
+
 def test_float32_gets_a_float32_bound_and_says_so(tmp_path):
     path = learner(tmp_path, "    grads = {k: v.astype(np.float32) for k, v in grads.items()}")
     answer = check.run(path, cases=["lesson-221"])

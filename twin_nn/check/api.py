@@ -130,11 +130,17 @@ def evaluate(answer, items):
     if diverging and answer["verdict"] == "agrees":
         answer["verdict"] = "diverges"
         case, inputs, answers, t, eps, records, mutated = diverging[0]
-        first = next((r for r in records if not r["ok"]), records[0])
-        answer["first_divergence"] = dict(
-            {k: first.get(k) for k in ("quantity", "index", "yours", "ours", "ratio", "ulps", "bound_ulps",
-                                       "allowed")}, case=case.name, step=t)
-        answer["localisation"] = localise(records, len(case.sizes) - 1)
+        first = next((r for r in records if not r["ok"]), None)
+        if first is None:                                 # the numbers agree; the inputs were changed
+            answer["first_divergence"] = {"case": case.name, "step": t, "quantity": "inputs changed in place",
+                                          "index": None, "yours": None, "ours": None, "ratio": None,
+                                          "ulps": None, "bound_ulps": None, "allowed": None}
+            answer["localisation"] = "the numbers agree; the function changed its inputs"
+        else:
+            answer["first_divergence"] = dict(
+                {k: first.get(k) for k in ("quantity", "index", "yours", "ours", "ratio", "ulps", "bound_ulps",
+                                           "allowed")}, case=case.name, step=t)
+            answer["localisation"] = localise(records, len(case.sizes) - 1)
         if mutated:
             answer["diagnosis"].append({"id": "mutated-input", "kind": "finding", "where": ", ".join(mutated),
                                         "message": "your function changed %s in place; it must leave its "

@@ -31,8 +31,9 @@ def text(answer, width=100):
     fd = answer["first_divergence"]
     if fd:
         idx = " index (%s)" % ", ".join(map(str, fd["index"])) if fd.get("index") else ""
-        out += ["", "first divergence: case %s, step %d, %s%s" % (fd["case"], fd["step"], fd["quantity"], idx),
-                "  yours    %s" % _num(fd["yours"]), "  twin-nn  %s" % _num(fd["ours"])]
+        out += ["", "first divergence: case %s, step %d, %s%s" % (fd["case"], fd["step"], fd["quantity"], idx)]
+    if fd and fd.get("ours") is not None:
+        out += ["  yours    %s" % _num(fd["yours"]), "  twin-nn  %s" % _num(fd["ours"])]
         ratio = "ratio %.6g (yours / twin-nn)" % fd["ratio"] if fd.get("ratio") is not None else "no ratio"
         ulps = fd.get("ulps")
         if ulps is None or ulps == float("inf"):
