@@ -171,3 +171,17 @@ def test_the_walk_through_of_docs_check_md(tmp_path):
     fixed = tmp_path / "fixed.py"
     fixed.write_text(open(path).read().replace("sigmoid_prime(A1)", "sigmoid_prime(Z1)"))
     assert check.run(str(fixed))["verdict"] == "agrees"
+
+
+def test_the_library_answers_by_lesson_function():
+    assert bugs.by_lesson("losses.output_delta") == ["missing-factor-2", "missing-mean", "mean-over-rows-only",
+                                                     "sign-flipped"]
+    assert bugs.by_lesson("activate_prime") == ["activation-derivative-of-output"]
+    loss, grads = bugs.mutant("missing-mean")({"W1": [[0.1], [0.2]], "b1": [0.0]},
+                                              [[1.0, 2.0], [3.0, 4.0]], [[1.0], [0.0]],
+                                              {"sizes": [2, 1], "hidden": "sigmoid", "output": "linear",
+                                               "loss": "mse", "l2": 0.0, "l2_bias": 0.0})
+    ref_loss, ref = bugs.compute({"W1": [[0.1], [0.2]], "b1": [0.0]}, [[1.0, 2.0], [3.0, 4.0]], [[1.0], [0.0]],
+                                 {"sizes": [2, 1], "hidden": "sigmoid", "output": "linear", "loss": "mse",
+                                  "l2": 0.0, "l2_bias": 0.0})
+    assert loss == pytest.approx(2 * ref_loss) and np.allclose(grads["W1"], 2 * ref["W1"])

@@ -71,6 +71,11 @@ LAYERED = ("activation-derivative-of-output", "missing-activation-derivative", "
            "l2-on-biases", "transposed-weight-gradient", "bias-gradient-not-summed")
 
 
+def by_lesson(function):
+    """The ids whose right form is the lesson ``function`` ("losses.output_delta"), for graders of one function."""
+    return [b.id for b in _B if b.lesson == function or b.lesson.endswith("." + function)]
+
+
 def variants(config, level=1):
     """Every (bug id, layer) that can show on ``config``: scoped variants (layer k) first, then whole-net."""
     L = len(config["sizes"]) - 1
