@@ -114,6 +114,15 @@ def test_supports_chooses_the_cases_and_name_picks_the_function(tmp_path):
         ("softmax-ce", "tanh", 0.0), ("softmax-big-logits", "tanh", 0.0)]
 
 
+def test_a_malformed_supports_is_one_message(tmp_path):
+    path = tmp_path / "bad_supports.py"
+    path.write_text('SUPPORTS = {"hidden": ["gelu"]}\ndef loss_and_grads(p, X, Y, c):\n    pass\n')
+    answer = check.run(str(path))
+    assert answer["verdict"] == "error"
+    assert answer["error"] == ("SUPPORTS is malformed: SUPPORTS['hidden'] lists ['gelu']; choose from sigmoid, "
+                               "tanh, relu, swish, linear")
+
+
 def test_cli_exit_statuses_json_and_list(tmp_path):
     status, text = cli("check", "--list-cases")
     lines = text.splitlines()

@@ -58,6 +58,16 @@ def supports_defaults(supports):
     for key in ("l2", "dropout", "intermediates"):
         s[key] = bool(s.get(key, False))
     s["pairs"] = [list(p) for p in s["pairs"]]
+    from scalar_nn.conventions import HIDDEN_ACTIVATIONS, OUTPUT_LOSS_PAIRS
+    if s["arrays"] not in ("numpy", "lists", "torch"):
+        raise ValueError("SUPPORTS['arrays'] must be 'numpy', 'lists' or 'torch', not %r" % (s["arrays"],))
+    bad = [h for h in s["hidden"] if h not in HIDDEN_ACTIVATIONS]
+    if bad or not s["hidden"]:
+        raise ValueError("SUPPORTS['hidden'] lists %s; choose from %s" % (bad or "nothing", ", ".join(HIDDEN_ACTIVATIONS)))
+    bad = [p for p in s["pairs"] if tuple(p) not in OUTPUT_LOSS_PAIRS]
+    if bad:
+        raise ValueError("SUPPORTS['pairs'] has %s; choose from %s" % (
+            bad, ", ".join("[%s, %s]" % p for p in OUTPUT_LOSS_PAIRS)))
     return s
 
 

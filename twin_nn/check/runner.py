@@ -144,6 +144,12 @@ def run_job(job):
         return report
     report["supports"] = supports
     arrays = supports["arrays"]
+    if arrays == "torch":
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            report["load_error"] = "SUPPORTS['arrays'] is 'torch' but torch is not installed here"
+            return report
     from .cases import BY_NAME
     from .level2 import BY_NAME2, run_step_function
     names = job.get("cases") or []
