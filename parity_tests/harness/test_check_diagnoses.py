@@ -185,3 +185,14 @@ def test_the_library_answers_by_lesson_function():
                                  {"sizes": [2, 1], "hidden": "sigmoid", "output": "linear", "loss": "mse",
                                   "l2": 0.0, "l2_bias": 0.0})
     assert loss == pytest.approx(2 * ref_loss) and np.allclose(grads["W1"], 2 * ref["W1"])
+
+
+def test_docs_check_md_shows_a_real_answer(tmp_path, monkeypatch):
+    """The walk-through's pasted answer is what check answers today (all but the timing line)."""
+    doc = open(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "docs", "CHECK.md"),
+               encoding="utf-8").read()
+    pasted = doc.split("`twin-nn check my_backprop.py` (exit status 1):\n\n```\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "my_backprop.py").write_text(open(os.path.join(LEARNERS, "first_try.py")).read())
+    monkeypatch.chdir(tmp_path)
+    fresh = check.text(check.run("my_backprop.py"))
+    assert fresh.splitlines()[:-1] == pasted.splitlines()[:-1]

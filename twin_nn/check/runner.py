@@ -133,6 +133,10 @@ def run_job(job):
         report["load_error"] = "%s defines no function %r (it defines: %s)" % (
             job["target"], job["name"], ", ".join(found) or "nothing callable")
         return report
+    if isinstance(fn, type):
+        report["load_error"] = ("%s is a class: a whole twin runs the parity suite with pytest parity_tests "
+                                "--twin %s:%s (docs/CHECK.md, level 3)" % (job["name"], job["target"], job["name"]))
+        return report
     supports = env.get("SUPPORTS")
     if supports is not None and not isinstance(supports, dict):
         report["load_error"] = "SUPPORTS must be a dict; it is %s" % _kind(supports)
