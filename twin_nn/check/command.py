@@ -3,6 +3,7 @@
 import argparse
 import json
 import sys
+import textwrap
 
 from twin_nn.argtypes import positive_int, positive_number
 
@@ -12,9 +13,12 @@ def register(sub):
     p = sub.add_parser(
         "check", help="check your own backprop (or a port) against twin-nn, step by step",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Run FILE.py's loss_and_grads(params, X, Y, config) (or the function NAME) on twin-nn's "
-                    "built-in cases, in lockstep with twin-nn, and name the first divergence and the likely "
-                    "mistake. The protocol, the JSON answer and the golden-file format: docs/CHECK.md.",
+        description=textwrap.fill(
+            "Run FILE.py's loss_and_grads(params, X, Y, config) (or the function NAME), and its "
+            "step(params, grads, state, config) if it has one, on twin-nn's built-in cases in lockstep with "
+            "twin-nn; name the first divergence, where it starts, and the likely mistake. Your code runs "
+            "in a subprocess, on copies. The protocol, the JSON answer and the golden-file format: "
+            "docs/CHECK.md.", 79),
         epilog="examples:\n  twin-nn check my_backprop.py\n  twin-nn check my_backprop.py:grads --case "
                "softmax-ce --json\n  twin-nn check --golden gold/ --answers mine/\n  twin-nn check --list-cases\n"
                "exit status: 0 agrees, 1 diverges, 2 error (your code raised, timed out, or returned wrong "
