@@ -35,3 +35,18 @@ def test_equal_traces_agree_and_a_one_ulp_difference_is_within_the_bound():
     assert P.first_divergence(ref, near, P.lockstep_tolerance([1, 2], 1)) is None
     far = _trace("vector", [1.0, 2.0 + 1e-9])
     assert "step 2, loss" in P.first_divergence(ref, far, P.lockstep_tolerance([1, 2], 1))
+
+
+def test_every_application_package_is_installed():
+    """pyproject lists every package folder, so twin_nn.parity and twin_nn.check ship with twin-nn."""
+    import os
+    tomllib = __import__("pytest").importorskip("tomllib")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "pyproject.toml"), "rb") as f:
+        listed = set(tomllib.load(f)["tool"]["setuptools"]["packages"])
+    found = set()
+    for top in ("scalar_nn", "vector_nn", "twin_nn"):
+        for folder, _, files in os.walk(os.path.join(root, top)):
+            if "__init__.py" in files:
+                found.add(os.path.relpath(folder, root).replace(os.sep, "."))
+    assert found == listed
