@@ -196,3 +196,16 @@ def test_docs_check_md_shows_a_real_answer(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     fresh = check.text(check.run("my_backprop.py"))
     assert fresh.splitlines()[:-1] == pasted.splitlines()[:-1]
+
+
+def test_a_real_torch_broadcast_is_named_target_shape(tmp_path):
+    """torch.mean((out - Y.view(-1)) ** 2): autograd's gradient of the (m, m) mistake, named; the
+    3-output case where the same line raises is reported too (exit status 2, the divergence kept)."""
+    pytest.importorskip("torch")
+    src = open(os.path.join(LEARNERS, "torch_autograd.py")).read()
+    path = tmp_path / "torch_broadcast.py"
+    path.write_text(src.replace("torch.mean((out - Y) ** 2)", "torch.mean((out - Y.view(-1)) ** 2)"))
+    answer = check.run(str(path), cases=["lesson-221", "sigmoid-mse-3out", "deep-tanh"])
+    assert named(answer) == ["target-shape"], check.text(answer)
+    assert answer["verdict"] == "error" and "RuntimeError" in answer["error"]
+    assert answer["first_divergence"]["quantity"] == "loss"

@@ -127,8 +127,9 @@ def evaluate(answer, items):
             if answer["verdict"] != "error":
                 answer.update(verdict="error", error="case %s, step %d: %s" % (
                     case.name, len(answers) + 1, error["message"]))
-    if diverging and answer["verdict"] == "agrees":
-        answer["verdict"] = "diverges"
+    if diverging:                     # also when another case raised: the divergence still says the most
+        if answer["verdict"] == "agrees":
+            answer["verdict"] = "diverges"
         case, inputs, answers, t, eps, records, mutated = diverging[0]
         first = next((r for r in records if not r["ok"]), None)
         if first is None:                                 # the numbers agree; the inputs were changed
