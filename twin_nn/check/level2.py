@@ -117,7 +117,6 @@ def run_step_function(fn, arrays, encode, to_learner, roots, trimmed, names=None
 
 def evaluate2(answer, level2):
     """Add the level-2 cases to ``answer`` (verdict, first divergence and diagnosis if none came before)."""
-    import numpy as np
     for rep in level2:
         case2 = BY_NAME2[rep["case"]]._replace(steps=rep["n_steps"])
         inputs = inputs2(case2)

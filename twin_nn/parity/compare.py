@@ -6,7 +6,7 @@ from collections import namedtuple
 
 from .cases import excluded_labels, structural_zero_grads
 from .record import group_of
-from .tolerance import ALLOWANCES, free_tolerance, lockstep_tolerance, update_allowance  # noqa: F401
+from .tolerance import free_tolerance, lockstep_tolerance, update_allowance
 from .ulp import ulp_distance
 
 
