@@ -100,7 +100,7 @@ def evaluate(answer, items):
     for case, inputs, answers, error in items:
         res = {"name": case.name, "sizes": case.sizes, "hidden": case.hidden, "output": case.output,
                "loss": case.loss, "m": case.m, "l2": case.l2, "steps": case.steps, "verdict": "agrees",
-               "steps_agreed": 0, "float32": False}
+               "steps_agreed": 0, "float32": False, "dropout": case.dropout}
         answer["cases"].append(res)
         for t, ans in enumerate(answers, start=1):
             problems, found = structure(case, ans, inputs[t - 1]["params"])

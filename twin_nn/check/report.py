@@ -18,7 +18,8 @@ def text(answer, width=100):
             desc = ("step(), %s, on %s's parameters" % (
                 ", ".join("%s %s" % kv for kv in c["optimizer"].items()), "-".join(map(str, c["sizes"])))
                 if c.get("level") == 2 else None) or "%s %s hidden, %s + %s, m = %d%s" % ("-".join(map(str, c["sizes"])), c["hidden"], c["output"],
-                                                       c["loss"], c["m"], ", l2 %g" % c["l2"] if c["l2"] else "")
+                                                       c["loss"], c["m"], (", l2 %g" % c["l2"] if c["l2"] else "") +
+                                                       (", dropout %g" % c["dropout"] if c.get("dropout") else ""))
             if c["verdict"] == "agrees":
                 state = "agrees (%d of %d steps)" % (c["steps_agreed"], c["steps"])
             elif c["verdict"] == "diverges":
