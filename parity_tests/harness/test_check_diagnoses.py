@@ -209,3 +209,12 @@ def test_a_real_torch_broadcast_is_named_target_shape(tmp_path):
     assert named(answer) == ["target-shape"], check.text(answer)
     assert answer["verdict"] == "error" and "RuntimeError" in answer["error"]
     assert answer["first_divergence"]["quantity"] == "loss"
+
+
+def test_two_candidates_for_the_same_numbers_are_both_said():
+    from twin_nn.check.diagnose import name_candidates
+    out = name_candidates([("missing-factor-2", None), ("half-mse", None), ("missing-factor-2", None)], 2)
+    assert [d["id"] for d in out] == ["missing-factor-2", "half-mse", "ambiguous"]
+    assert out[-1]["message"].startswith("2 candidates explain these numbers equally well: missing-factor-2, "
+                                         "half-mse")
+    assert name_candidates([("bias-gradient-averaged", 2)], 3)[0]["where"] == "layer 2 (hidden)"
