@@ -83,6 +83,12 @@ def test_a_planted_bug_is_named_exactly(tmp_path, bug):
     assert "docs/CONVENTIONS.md section" in [d for d in answer["diagnosis"] if d["id"] == bug][0]["message"]
 
 
+@pytest.mark.parametrize("bug, layer, case", [("transposed-weight-gradient", 1, "lesson-221")])
+def test_a_transposed_square_gradient_is_a_value_and_still_named(tmp_path, bug, layer, case):
+    answer = check.run(planted(tmp_path, bug, layer), cases=[case])
+    assert answer["verdict"] == "diverges" and named(answer) == [bug], check.text(answer)
+
+
 @pytest.mark.parametrize("bug, layer", [("activation-derivative-of-output", 1),
                                         ("missing-activation-derivative", 2),
                                         ("extra-mean-in-hidden-layer", 2),

@@ -1,4 +1,4 @@
-"""The built-in cases of ``twin-nn check``: small, non-square nets where every diagnosis can show.
+"""The built-in cases of ``twin-nn check``: small nets where every diagnosis can show.
 
 Each case fixes the layer sizes, the output/loss pair, the batch size m, the
 number of steps and the L2 strengths; the hidden activation is the case's own
@@ -10,8 +10,8 @@ choices, and what each one makes visible:
   a (m,) target broadcast against a (m, 1) output (only with one output);
 * three layers in ``deep-tanh``: a mistake scoped to one hidden layer, and
   1/m applied again below the output;
-* no square weight matrix: a transposed gradient is a shape error, not a
-  silent one;
+* no square weight matrix beyond the lesson net's 2 x 2 W1: a transposed
+  gradient is a shape error (in that W1 a wrong value, which the oracle names);
 * non-zero initial biases (0.1 x a uniform draw): bias mistakes show at step 1;
 * l2 > 0 with l2_bias = 0 (where ``SUPPORTS["l2"]``): L2 forgotten, doubled,
   or put on the biases;
