@@ -224,3 +224,39 @@ def test_two_candidates_for_the_same_numbers_are_both_said():
     assert out[-1]["message"].startswith("2 candidates explain these numbers equally well: missing-factor-2, "
                                          "half-mse")
     assert name_candidates([("bias-gradient-averaged", 2)], 3)[0]["where"] == "layer 2 (hidden)"
+
+
+def _answers(fn, inputs):
+    """Runner-style answers of an in-process ``fn`` (for sweeping the library without subprocesses)."""
+    out = []
+    for inp in inputs:
+        with np.errstate(all="ignore"):
+            loss, grads = fn(inp["params"], inp["X"], inp["Y"], inp["config"])
+        enc = lambda v: ([float(x) for x in np.ravel(v)], list(np.shape(v)), "float64")  # noqa: E731
+        out.append({"loss": enc(loss), "grads": {k: enc(v) for k, v in grads.items()}, "mutated": []})
+    return out
+
+
+def test_every_scoped_variant_on_every_case_is_named_with_its_layer():
+    """The whole library, scoped and not, on each built-in case where it shows: exactly its id (and layer)."""
+    from twin_nn.check.api import evaluate
+    full = {"hidden": ["sigmoid", "tanh", "swish"], "l2": True, "dropout": True,
+            "pairs": [["linear", "mse"], ["sigmoid", "mse"], ["sigmoid", "bce"], ["softmax", "cross_entropy"]]}
+    swept = 0
+    for case in CASES:
+        c = applicable(case, full)
+        inputs = lockstep_inputs(c, with_reference=True)
+        for bug, layer in bugs.variants(inputs[0]["config"]):
+            if bug in ("transposed-weight-gradient", "bias-gradient-not-summed", "gradient-accumulated"):
+                continue                  # shape errors and call history: the subprocess tests above
+            answer = evaluate({"verdict": "agrees", "cases": [], "first_divergence": None, "diagnosis": [],
+                               "localisation": None, "error": None},
+                              [(c, inputs, _answers(bugs.mutant(bug, layer), inputs), None)])
+            if answer["verdict"] == "agrees":
+                continue                  # this variant changes nothing on this case (e.g. b at 0)
+            entries = [d for d in answer["diagnosis"] if d["kind"] in ("bug", "convention")]
+            assert [d["id"] for d in entries] == [bug], (c.name, bug, layer, answer["diagnosis"])
+            if layer is not None:
+                assert entries[0]["where"].startswith("layer %d" % layer), (c.name, bug, layer)
+            swept += 1
+    assert swept >= 120       # 126 today: every (case, bug, layer) but softmax-unstable below 709
