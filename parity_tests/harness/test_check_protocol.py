@@ -190,3 +190,25 @@ def test_a_javascript_port_through_golden_files(tmp_path):
     assert status == 0 and "AGREES" in text
     status, text = cli("check", "--golden", gold, "--answers", str(tmp_path / "bad"), "--json")
     assert status == 1 and [d["id"] for d in json.loads(text)["diagnosis"]] == ["missing-mean"]
+
+
+def test_golden_files_for_an_optimizer(tmp_path):
+    """Level-2 golden files (params, grads, state in; params and state after out) check a port's optimizer."""
+    from twin_nn.check import optimizer_bugs
+    gold = tmp_path / "gold"
+    assert cli("golden", "--case", "sgd-momentum", "--steps", "3", "--out", str(gold))[0] == 0
+    for bug, status in ((None, 0), ("momentum-first-step-undampened", 1)):
+        mine = tmp_path / ("mine-%s" % bug)
+        mine.mkdir()
+        for name in sorted(os.listdir(gold)):
+            doc = json.loads((gold / name).read_text())
+            assert set(doc["inputs"]) == {"params", "grads", "state"}
+            P, S = optimizer_bugs.step(doc["inputs"]["params"], doc["inputs"]["grads"], doc["inputs"]["state"],
+                                       doc["config"], bug)
+            (mine / name).write_text(json.dumps({"params": {k: v.tolist() for k, v in P.items()},
+                                                 "state": {"v": {k: v.tolist() for k, v in S["v"].items()}}}))
+        got, text = cli("check", "--golden", str(gold), "--answers", str(mine), "--json")
+        answer = json.loads(text)
+        assert got == status, text
+        assert [d["id"] for d in answer["diagnosis"] if d["kind"] in ("bug", "convention")] == \
+            ([bug] if bug else [])

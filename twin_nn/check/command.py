@@ -39,7 +39,7 @@ def register(sub):
         description="Write, per step, JSON holding the inputs (params before, the batch) and twin-nn's "
                     "outputs (loss, grads, params after) with exact floats, for ports that are not Python "
                     "(docs/CHECK.md).")
-    p.add_argument("--case", required=True, metavar="CASE", help="a built-in case (twin-nn check --list-cases)")
+    p.add_argument("--case", required=True, metavar="CASE", help="a built-in case, level 1 or 2 (twin-nn check --list-cases)")
     p.add_argument("--steps", type=positive_int, default=3, help="steps (default 3)")
     p.add_argument("--out", required=True, metavar="DIR", help="the folder to write (created)")
     p.set_defaults(func=cmd_golden)
