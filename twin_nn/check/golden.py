@@ -14,6 +14,10 @@ JavaScript reader gets the exact bits.  A port answers with one file per
 step, of the same name, holding ``{"loss": ..., "grads": {...}}``
 (``params_after`` optional); ``check_answers(golden, answers)`` diagnoses it
 like ``twin-nn check`` does a Python function.
+
+A level-2 case (an optimizer: ``sgd-momentum``, ``adam``) writes ``"inputs":
+{"params", "grads", "state"}`` and ``"expected": {"params_after",
+"state_after"}``; its answers hold ``{"params": ..., "state": {...}}``.
 """
 
 import json
