@@ -69,7 +69,7 @@ is imported inside the functions, so importing this package does not need it.
 
 from .tolerance import (  # noqa: F401
     adam_allowance, ALLOWANCES, CONDITION_ALLOWANCE, FREE_GROWTH_ALLOWANCE, free_tolerance,
-    lockstep_tolerance, sgd_allowance, Tolerance, U, update_allowance)
+    lockstep_tolerance, sgd_allowance, Tolerance, U, U32, update_allowance)
 from .cases import (  # noqa: F401
     batch_indices, BN_MIN_BATCH, case_matrix, Config, excluded_labels, excluded_params, FAMILIES,
     HIDDEN, make_data, make_net, make_optimizer, NO_BN_SUBSTITUTES, OPTION_SETS, PAIRS,

@@ -81,7 +81,9 @@ def make_optimizer(package, cfg):
 
 def vector_package(engine):
     """The vector twin to run: "plain" (vector_nn's lesson modules), "fast" (vector_nn.fast) or
-    "exact" (vector_nn.exact: the plain twin in exact mode, bit-identical to the scalar twin)."""
+    "exact" (vector_nn.exact: the plain twin in exact mode, bit-identical to the scalar twin) or
+    "fast32" (the engine with dtype="float32"); a third twin's package (``third.load``) as it is."""
+    import functools
     import types
     if not isinstance(engine, str):       # a third twin's package (twin_nn.parity.third.load)
         return engine
@@ -94,8 +96,11 @@ def vector_package(engine):
     if engine == "plain":
         return types.SimpleNamespace(mlp=vector_nn.mlp, optim=vector_nn.optim)
     if engine == "exact":
-        import vector_nn.exact
-        return types.SimpleNamespace(mlp=vector_nn.exact, optim=vector_nn.optim)
+        exact_mlp = types.SimpleNamespace(MLP=functools.partial(vector_nn.mlp.MLP, exact=True))
+        return types.SimpleNamespace(mlp=exact_mlp, optim=vector_nn.optim)
+    if engine == "fast32":
+        fast32 = types.SimpleNamespace(MLP=functools.partial(vector_nn.fast.MLP, dtype="float32"))
+        return types.SimpleNamespace(mlp=fast32, optim=vector_nn.fast)
     raise ValueError("unknown engine %r" % (engine,))
 
 

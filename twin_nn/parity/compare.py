@@ -6,7 +6,7 @@ from collections import namedtuple
 
 from .cases import excluded_labels, structural_zero_grads
 from .record import group_of
-from .tolerance import free_tolerance, lockstep_tolerance, update_allowance
+from .tolerance import U, free_tolerance, lockstep_tolerance, update_allowance
 from .ulp import ulp_distance
 
 
@@ -236,13 +236,13 @@ def check_structural_zeros(trace, cfg, bound, before=None):
 ZERO_GRAD_BOUND = 1e-9
 
 
-def check_run(run):
+def check_run(run, u=U):
     """Every assertion of one run (both modes); returns {mode: Measure}.
 
     Structural-zero gradients ~0 in every trace; then the lockstep trace
     within ``lockstep_tolerance`` and the free trace within
     ``free_tolerance``, parameters with their update allowance, the
-    ``excluded_params`` left out.
+    ``excluded_params`` left out.  ``u`` is the vector twin's unit roundoff.
     """
     cfg = run.cfg
     exclude = excluded_labels(cfg)
@@ -252,9 +252,9 @@ def check_run(run):
         if trace is None:
             continue
         if mode == "lockstep":
-            tol = lockstep_tolerance(cfg.sizes, cfg.batch)
+            tol = lockstep_tolerance(cfg.sizes, cfg.batch, u)
         else:
-            tol = free_tolerance(cfg.sizes, cfg.batch, len(trace.steps))
+            tol = free_tolerance(cfg.sizes, cfg.batch, len(trace.steps), u)
         pinned = mode == "lockstep" or bool(exclude)      # structural zeros restart from the scalar value
         check_structural_zeros(trace, cfg, ZERO_GRAD_BOUND, before=run.scalar if pinned else trace)
         comp = Comparison(run.scalar, trace, exclude)

@@ -187,7 +187,7 @@ def run_twins(cfg, steps=None, modes=("lockstep", "free"), vector_hook=None, pub
     ``excluded_params`` are pinned to the scalar values after every step.
     ``vector_hook`` is passed to ``step_items`` for the vector twin (tests);
     ``public_api=True`` makes every vector step call ``loss_and_grads``;
-    ``engine`` picks the vector twin ("plain", "fast" or "exact", see ``vector_package``).
+    ``engine`` picks the vector twin ("plain", "fast", "exact" or "fast32", see ``vector_package``).
     Exact mode pins nothing: its structural zeros are the scalar twin's noise, bit for bit.
     """
     import numpy as np
@@ -239,6 +239,7 @@ def assert_identical_start(snet, vnet):
         if list(s) != list(v):
             raise AssertionError("%s names differ: %s vs %s" % (group, list(s), list(v)))
         for name in s:
-            a, b = np.array(s[name], dtype=np.float64), v[name]
+            b = v[name]
+            a = np.array(s[name], dtype=np.float64).astype(b.dtype)    # a float32 twin: rounded once
             if a.shape != b.shape or not np.array_equal(a, b):
                 raise AssertionError("initial %s differs between the twins" % name)

@@ -5,6 +5,7 @@ from collections import namedtuple
 
 
 U = 2.0 ** -53                       # unit roundoff of float64
+U32 = 2.0 ** -24                     # unit roundoff of float32 (the engine's dtype="float32")
 
 
 Tolerance = namedtuple("Tolerance", "rtol atol_scale")
@@ -32,7 +33,7 @@ CONDITION_ALLOWANCE = 64.0
 FREE_GROWTH_ALLOWANCE = 128.0
 
 
-def lockstep_tolerance(sizes, batch):
+def lockstep_tolerance(sizes, batch, u=U):
     """Per-step tolerance: one step's rounding, bounded a priori.
 
     One training step is a chain of 2L + 1 stages (L forward layers, L
@@ -51,18 +52,21 @@ def lockstep_tolerance(sizes, batch):
     group's scale, for entries that are the small result of cancellation).
     For [3, 32, 16, 1] with a batch of 4: 2 * 7 * 32 u * 64 ~ 3.2e-12; for
     [256, 4, 1]: 2 * 5 * 256 u * 64 ~ 1.8e-11; for the 2-2-1 net with a
-    batch of 4: ~ 2.8e-13.
+    batch of 4: ~ 2.8e-13.  A float32 vector twin (``u=U32``) is bounded the
+    same way with its own unit roundoff: the scalar twin's float64 rounding
+    is 2^-29 of it, and the inputs and initial weights rounded to float32 are
+    one more stage each, inside the allowance.
     """
     L = len(sizes) - 1
     n = max(max(sizes), batch)
-    gamma_n = n * U / (1.0 - n * U)
+    gamma_n = n * u / (1.0 - n * u)
     eps = 2.0 * (2 * L + 1) * gamma_n * CONDITION_ALLOWANCE
     return Tolerance(eps, eps)
 
 
-def free_tolerance(sizes, batch, steps):
+def free_tolerance(sizes, batch, steps, u=U):
     """Tolerance after ``steps`` free-running steps: steps * eps_step * FREE_GROWTH_ALLOWANCE."""
-    lock = lockstep_tolerance(sizes, batch)
+    lock = lockstep_tolerance(sizes, batch, u)
     eps = steps * lock.rtol * FREE_GROWTH_ALLOWANCE
     return Tolerance(eps, eps)
 
