@@ -60,6 +60,12 @@ _B = [
         "mlp.MLP.l2_penalty"),
     Bug("l2-on-biases", "bug", "L2 is applied to the biases too: with l2_bias = 0 only the weights are "
         "regularized", "db", 5, "mlp.MLP.backward"),
+    Bug("dropout-not-in-backward", "bug", "the dropout mask is not applied on the way back: a unit dropped in "
+        "the forward pass must pass no gradient, dA_k * M_k / (1 - p)", "dA of a hidden layer", 6,
+        "layers.dropout_backward"),
+    Bug("dropout-not-rescaled", "bug", "inverted dropout divides by 1 - p: A_k = act(Z_k) * M_k / (1 - p) "
+        "(and the same factor on the way back), so that inference needs no scaling", "A of a hidden layer", 6,
+        "layers.dropout_forward"),
     Bug("softmax-unstable", "bug", "softmax overflows at large logits: exp(z) is inf beyond 709; subtract "
         "each row's maximum first (twin-nn stays finite)", "softmax", 4, "losses.softmax_row"),
 ]
@@ -122,6 +128,8 @@ def applies(bug, config):
         return config["l2"] > 0.0 and (bug != "l2-on-biases" or config["l2_bias"] == 0.0)
     if bug == "softmax-unstable":
         return out == "softmax"
+    if bug.startswith("dropout-"):
+        return config.get("dropout", 0.0) > 0.0
     if bug in ("preactivation-instead-of-activation", "stale-or-updated-weights"):
         return L > 1
     return True
@@ -182,7 +190,8 @@ def compute(params, X, Y, config, bug=None, layer=None, intermediates=None):
     X = np.asarray(X, dtype=np.float64)
     m = X.shape[0]
     p = config.get("dropout", 0.0)
-    D = {k: np.asarray(M, dtype=np.float64) / (1.0 - p) for k, M in enumerate(config.get("masks") or [], 1)}
+    keep = 1.0 if bug == "dropout-not-rescaled" else 1.0 - p
+    D = {k: np.asarray(M, dtype=np.float64) / keep for k, M in enumerate(config.get("masks") or [], 1)}
     A, Z = {0: X}, {}
     for k in range(1, L + 1):
         Z[k] = A[k - 1] @ P["W%d" % k] + P["b%d" % k]
@@ -265,7 +274,7 @@ def compute(params, X, Y, config, bug=None, layer=None, intermediates=None):
         if _scope(bug, layer, "stale-or-updated-weights", k):
             W = W - config.get("lr", 0.1) * dW
         dA = dZ @ W.T
-        if k - 1 in D:
+        if k - 1 in D and bug != "dropout-not-in-backward":
             dA = dA * D[k - 1]
         if _scope(bug, layer, "missing-activation-derivative", k - 1):
             dZ = dA
