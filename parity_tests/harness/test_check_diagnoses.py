@@ -260,3 +260,12 @@ def test_every_scoped_variant_on_every_case_is_named_with_its_layer():
                 assert entries[0]["where"].startswith("layer %d" % layer), (c.name, bug, layer)
             swept += 1
     assert swept >= 120       # 126 today: every (case, bug, layer) but softmax-unstable below 709
+
+
+def test_the_built_in_cases_have_what_the_diagnoses_need():
+    from twin_nn.check.cases import BY_NAME, max_logit
+    assert max_logit(BY_NAME["softmax-big-logits"]) > 709
+    assert all(c.m > 1 and c.steps >= 3 for c in CASES)
+    outputs = {c.sizes[-1] for c in CASES if c.loss == "mse"}
+    assert 1 in outputs and max(outputs) >= 3
+    assert any(c.l2 > 0 and c.l2_bias == 0 for c in CASES)
