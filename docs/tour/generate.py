@@ -591,7 +591,7 @@ def _tour_cases(P):
 @block
 def parity_small_run():
     sys.path.insert(0, ROOT)
-    from parity_tests import parity as P
+    from twin_nn import parity as P
     rows = []
     for cfg in _tour_cases(P):
         run = P.run_twins(cfg)
@@ -609,7 +609,7 @@ def parity_small_run():
 
 @block
 def parity_divergence_message():
-    from parity_tests import parity as P
+    from twin_nn import parity as P
     cfg = P.Config("tour", [3, 8, 4, 1], "tanh", "linear", "mse", opt=("sgd", dict(lr=0.1)), batch=8, steps=6)
     calls = {"n": 0}
 
@@ -634,7 +634,7 @@ def exact_mode_run():
     the slow path depends on the machine's NumPy build, so the chapter says
     where to see it rather than printing this machine's answer.
     """
-    from parity_tests import parity as P
+    from twin_nn import parity as P
     rows = []
     for cfg in _tour_cases(P):
         run = P.run_twins(cfg, modes=("lockstep", "free"), engine="exact")
@@ -649,7 +649,7 @@ def exact_mode_run():
 
 @block
 def tolerance_formula_numbers():
-    from parity_tests import parity as P
+    from twin_nn import parity as P
     rows = []
     for sizes, batch in (([2, 2, 1], 4), ([3, 32, 16, 1], 4), ([256, 4, 1], 4)):
         rows.append([str(sizes), str(batch), "%.2g" % P.lockstep_tolerance(sizes, batch).rtol,
@@ -1238,7 +1238,7 @@ LINKS = {
     "link_datasets": ("scalar_nn/toolkit/splits.py", "train_val_split"),
     "link_overclock": ("scalar_nn/toolkit/callbacks.py", "Overclock"),
     "link_recipes_ab": ("twin_nn/recipes.py", "overclock_ab"),
-    "link_parity": ("parity_tests/parity.py", "run_twins, lockstep_tolerance, first_divergence"),
+    "link_parity": ("twin_nn/parity/", "run_twins, lockstep_tolerance, first_divergence"),
 }
 for _name, (_path, _func) in LINKS.items():
     BLOCKS[_name] = (lambda p, f: lambda: link(p, f))(_path, _func)
@@ -1265,7 +1265,7 @@ CHAPTER_LESSON = {
     "06-generalization.md": "scalar_nn/mlp.py",
     "07-overclock.md": "scalar_nn/toolkit/callbacks.py",
     "08-loops-against-vectors.md": "vector_nn/linalg.py",
-    "09-how-we-know-the-twins-agree.md": "parity_tests/parity.py",
+    "09-how-we-know-the-twins-agree.md": "twin_nn/parity/",
     "10-questions-and-answers.md": "scalar_nn/mlp.py",
 }
 
