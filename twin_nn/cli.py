@@ -17,6 +17,7 @@ import sys
 import time
 
 from . import cli_data, recipes
+from .exercises import command as exercises
 from .argtypes import non_negative_number as _nonnegative_float
 from .argtypes import number as _float
 from .argtypes import positive_int as _positive_int
@@ -371,6 +372,7 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.set_defaults(func=cmd_gradcheck)
     cli_data.add_commands(sub)
+    exercises.register(sub)
 
     from . import trace
     trace.add_parser(sub)

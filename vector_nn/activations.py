@@ -14,12 +14,14 @@ def sigmoid(z):
 
     Written without a branch: the numerator (1 or e) is max(e, [z >= 0]), since e <= 1.
     """
+    # exercise 2.1
     e = np.exp(-np.abs(z))
     return np.maximum(e, z >= 0.0) / (1.0 + e)
 
 
 def sigmoid_prime(z):
     """s'(z) = s(z) (1 - s(z))."""
+    # exercise 2.2
     s = sigmoid(z)
     return s * (1.0 - s)
 
@@ -31,27 +33,32 @@ def tanh(z):
 
 def tanh_prime(z):
     """tanh'(z) = 1 - tanh(z)^2."""
+    # exercise 2.3
     t = np.tanh(z)
     return 1.0 - t * t
 
 
 def relu(z):
     """relu(z) = max(z, 0)."""
+    # exercise 2.4
     return np.maximum(z, 0.0)
 
 
 def relu_prime(z):
     """relu'(z) = 1 for z > 0, else 0 (the kink at 0 gets 0, by convention)."""
+    # exercise 2.5
     return (z > 0.0).astype(np.float64)
 
 
 def swish(z):
     """swish(z) = z s(z) (also called SiLU)."""
+    # exercise 2.6
     return z * sigmoid(z)
 
 
 def swish_prime(z):
     """swish'(z) = s(z) + z s(z)(1 - s(z)) = s(z) (1 + z (1 - s(z)))."""
+    # exercise 2.7
     s = sigmoid(z)
     return s * (1.0 + z * (1.0 - s))
 
