@@ -77,7 +77,25 @@ def _describe(sig):
                      for p, k, v in sig[:4])
 
 
-def compare(ref, out, bound):
+def _locate(sig, i):
+    """Where the i-th number of a flattened output sits: 'result[0][2, 1]'."""
+    for path, kind, shape in sig:
+        if kind != "shape":
+            continue
+        size = 1
+        for d in shape:
+            size *= d
+        if i < size:
+            index = []
+            for d in reversed(shape):
+                index.append(i % d)
+                i //= d
+            return "%s%s" % (path or "result", "[%s]" % ", ".join(map(str, reversed(index))) if shape else "")
+        i -= size
+    return "result"
+
+
+def compare(ref, out, bound, case=None):
     """None if ``out`` is ``ref`` within ``bound`` (a list per number, or one float), else what differs."""
     sig_r, r = flatten(ref)
     sig_o, o = flatten(out)
@@ -87,8 +105,12 @@ def compare(ref, out, bound):
     for i, (a, b, e) in enumerate(zip(r, o, bounds)):
         same = a == b or (math.isnan(a) and math.isnan(b))
         if not same and not (math.isfinite(a) and math.isfinite(b) and abs(a - b) <= e):
-            return "entry %d of %d: yours %r, the reference %r (|difference| %.3g, allowed %.3g)" % (
-                i, len(r), b, a, abs(a - b) if math.isfinite(a - b) else float("inf"), e)
+            where = _locate(sig_r, i)
+            zs = [v for row in case["Z"] for v in row] if case and isinstance(case.get("Z"), list) else []
+            if len(zs) == len(r):                 # elementwise: name the input
+                where += " (z = %r)" % zs[i]
+            diff = abs(a - b) if math.isfinite(a - b) else float("inf")
+            return "%s: yours %r, the reference %r (|difference| %.3g, allowed %.3g)" % (where, b, a, diff, e)
     return None
 
 
@@ -132,6 +154,7 @@ class Grader:
         self.reference = markers.lesson_modules(twin)
         self.T = Twin(twin, self.reference)
         self.learner, self.load_errors, self.files = {}, {}, set()
+        self._found = {}
         self.results = {}                     # (module, name) -> status, for the assembled run
 
     def module(self, name):
@@ -144,6 +167,12 @@ class Grader:
             except Exception as exc:              # a syntax error, a failing import: the whole file is an error
                 self.load_errors[name] = trimmed(exc, self.files) or repr(exc)
         return self.learner.get(name)
+
+    def exercises(self, module):
+        """The reference module's exercises (parsed once)."""
+        if module not in self._found:
+            self._found[module] = markers.find_exercises(markers.module_source(self.reference[module]), module)
+        return self._found[module]
 
     def run(self, spec, module, case):
         try:
@@ -159,7 +188,7 @@ class Grader:
         got = self.run(spec, lmod, case)
         if got.error:
             return got, ref, "raised %s" % got.error[0]
-        return got, ref, compare(ref, got.value, bound_for(spec, case, ref, self.T))
+        return got, ref, compare(ref, got.value, bound_for(spec, case, ref, self.T), case)
 
     def grade(self, ex):
         """One function's result: {"module", "name", "number", "status", "diagnosis", "detail"}."""
@@ -170,8 +199,7 @@ class Grader:
             return dict(result, status="error", detail=self.load_errors[ex.module])
         if not _has(lmod, ex.name):
             return dict(result, status="error", detail="%s.py defines no %s" % (ex.module, ex.name))
-        others = [e.name for e in markers.find_exercises(markers.module_source(self.reference[ex.module]), ex.module)
-                  if "." not in e.name and e.name != ex.name]
+        others = [e.name for e in self.exercises(ex.module) if "." not in e.name and e.name != ex.name]
         own = {n: vars(lmod).get(n) for n in others}
         vars(lmod).update({n: getattr(self.reference[ex.module], n) for n in others})
         try:
@@ -267,7 +295,7 @@ def _show(case):
     parts = []
     for k, v in case.items():
         text = repr(v)
-        parts.append("%s=%s" % (k, text if len(text) <= 60 else text[:57] + "..."))
+        parts.append("%s=%s" % (k, text if len(text) <= 40 else text[:37] + "..."))
     return ", ".join(parts)
 
 

@@ -113,3 +113,28 @@ def fill(stub_text, ex, body):
     if len(pattern.findall(stub_text)) != 1:
         raise ValueError("the stub of %s is not in the file exactly once" % ex.name)
     return pattern.sub(lambda _: body, stub_text)
+
+
+def fill_workspace(folder, twin, plants=None):
+    """Fill every stub in ``folder`` with the reference's own body; ``plants`` ({name: Plant}) plants a bug
+    into that function's body (the proof of the grader, and the tour's worked case)."""
+    import os
+
+    from .mutants import plant_source
+    plants = plants or {}
+    for module, mod in lesson_modules(twin).items():
+        path = os.path.join(folder, module + ".py")
+        if not os.path.exists(path):
+            continue
+        source = module_source(mod)
+        found = find_exercises(source, module)
+        bodies = solution_bodies(source, found)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        for ex in found:
+            plant = plants.get(ex.name)
+            body = plant_source(bodies[ex.name], plant) if plant is not None and plant.module == module \
+                else bodies[ex.name]
+            text = fill(text, ex, body)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)

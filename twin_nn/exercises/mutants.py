@@ -73,6 +73,7 @@ BUGS = {b.id: b for b in [
     Bug("sum-over-wrong-axis", "sums over the wrong axis: the result is indexed by the other dimension", 1),
     Bug("divided-by-wrong-count", "divides the column sums by the number of columns n, not of rows m", 1),
     Bug("relu-prime-at-zero", "relu'(0) = 1 here; twin-nn's convention is relu'(0) = 0 (the kink gets 0)", 3),
+    Bug("sigmoid-overflow", "math.exp(-z) overflows for z < -709: for z < 0 use the equal form e^z / (1 + e^z)", 3),
     Bug("missing-product-rule-term", "(z s(z))' = s(z) + z s'(z): one term of the product rule is missing", 3),
     Bug("log-of-one-plus", "log(1 + x) loses x when x < 1e-16 (1 + x rounds to 1): use log1p(x)", 4),
     Bug("softplus-unstable", "log(1 + e^z) overflows for z beyond 709: use max(z, 0) + log1p(e^-|z|)", 4),
@@ -114,9 +115,12 @@ PLANTS = [
       "sigmoid gives s(-z) = 1 - s(z): the sign of the exponent is flipped (s(z) = 1 / (1 + e^-z))"),
     P("sign-flipped", "activations", "sigmoid", V, [(L("z >= 0.0)"), "z < 0.0)")],
       "sigmoid gives s(-z) = 1 - s(z): the sign of the exponent is flipped (s(z) = 1 / (1 + e^-z))"),
+    P("sigmoid-overflow", "activations", "sigmoid", S, [(L("if z >= 0.0:"), "if True:")]),
     P("activation-derivative-of-output", "activations", "sigmoid_prime", BOTH, [(L("return s * (1.0 - s)"), "return z * (1.0 - z)")],
       "sigmoid_prime(z) returns z (1 - z): the formula a (1 - a) is s'(z) only for a = s(z), the activation, "
       "and here it is applied to z itself"),
+    P("activation-derivative-of-output", "activations", "sigmoid_prime", BOTH, [(r"s = sigmoid\(z", "s = sigmoid(sigmoid(z)")],
+      "sigmoid_prime(z) returns s'(s(z)): the derivative is taken at the activation a = s(z), not at z"),
     P("activation-derivative-of-output", "activations", "tanh_prime", BOTH, [(L("return 1.0 - t * t"), "return 1.0 - z * z")],
       "tanh_prime(z) returns 1 - z^2: the formula 1 - a^2 is tanh'(z) only for a = tanh(z), and here it is "
       "applied to z itself"),
