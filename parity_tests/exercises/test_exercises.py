@@ -244,3 +244,12 @@ def test_the_assembled_run_reaches_the_network(tmp_path):
     import scalar_nn.mlp
     assert scalar_nn.mlp.output_delta is scalar_nn.losses.output_delta        # the package is restored
     assert "exercise_" not in scalar_nn.mlp.output_delta.__module__
+
+
+def test_the_guide_lists_every_exercise_and_every_diagnosis():
+    with open(os.path.join(ROOT, "docs", "EXERCISES.md"), encoding="utf-8") as f:
+        guide = f.read()
+    for bug in mutants.BUGS:
+        assert "`%s`" % bug in guide, bug
+    for ex in markers.exercises("scalar"):
+        assert "| %s | `%s.%s` |" % (ex.number, ex.module, ex.name) in guide, ex.name

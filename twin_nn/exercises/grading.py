@@ -90,7 +90,7 @@ def _locate(sig, i):
             for d in reversed(shape):
                 index.append(i % d)
                 i //= d
-            return "%s%s" % (path or "result", "[%s]" % ", ".join(map(str, reversed(index))) if shape else "")
+            return "result%s%s" % (path, "[%s]" % ", ".join(map(str, reversed(index))) if shape else "")
         i -= size
     return "result"
 

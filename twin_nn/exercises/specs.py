@@ -151,7 +151,7 @@ def _zs(c):
 
 
 def _elementwise(module, name, bound, fixed=None, size=40.0):
-    return S(module, name, fixed or [{"Z": EXTREMES}, {"Z": wave(3, 4)}],
+    return S(module, name, fixed or [{"Z": wave(3, 4)}, {"Z": EXTREMES}],
              lambda D: {"Z": D.matrix(D.int(1, 3), D.int(1, 5), size)},
              lambda mod, c, T: T.each(getattr(mod, name), c["Z"]), bound)
 
@@ -232,7 +232,7 @@ def output_delta_bound(c, r, x):
 LOSS_FIXED = [loss_case(o, l, wave(5, 3)) for o, l in PAIRS]
 LOSSES = [
     _elementwise("losses", "softplus", lambda c, r, x: plus(ulps(r, 8), 8 * SUB),
-                 [{"Z": [[-800.0, -40.0, -1.0, -1e-300, 0.0, 0.5, 40.0, 800.0]]}, {"Z": wave(3, 4)}], 800.0),
+                 [{"Z": wave(3, 4)}, {"Z": [[-800.0, -40.0, -1.0, -1e-300, 0.0, 0.5, 40.0, 800.0]]}], 800.0),
     S("losses", "softmax_row", [{"Z": [[1.0, 2.0, 3.0], [800.0, 799.0, -5.0], [-0.5, 0.0, 0.5]]}, {"Z": wave(2, 4)}],
       lambda D: {"Z": D.matrix(D.int(1, 4), D.int(1, 5), 800.0)},
       lambda mod, c, T: mod.softmax_row(T.arr(c["Z"])) if T.np is not None else [mod.softmax_row(z) for z in c["Z"]],
