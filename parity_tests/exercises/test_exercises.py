@@ -211,6 +211,7 @@ def test_todo_error_with_a_trimmed_traceback_and_a_timeout(tmp_path):
         text = f.read()
     text = text.replace("return z if z > 0.0 else 0.0", "return z / 0.0")                       # relu: an error
     text = text.replace("return 1.0 if z > 0.0 else 0.0", "while True:\n        pass")          # relu_prime: a loop
+    text = text.replace("return z * sigmoid(z)", "import os\n    os._exit(3)")                     # swish: the end
     stub = '    raise NotImplementedError("exercise 2.7: swish_prime")'
     text = text.replace(text[text.index("    # exercise 2.7"):].split("\n\n\n")[0], "    # exercise 2.7\n" + stub)
     with open(path, "w") as f:
@@ -224,6 +225,9 @@ def test_todo_error_with_a_trimmed_traceback_and_a_timeout(tmp_path):
     assert status["relu_prime"]["status"] == "error" and "timed out" in status["relu_prime"]["detail"]
     assert status["swish_prime"]["status"] == "error"            # the check stopped at the time limit
     assert [status[n]["status"] for n in ("sigmoid", "sigmoid_prime", "tanh_prime")] == ["pass"] * 3
+    r = cli("exercise", "check", folder, "--only", "swish", "--json")
+    swish = json.loads(r.stdout)["functions"][0]
+    assert r.returncode == 1 and swish["status"] == "error" and "ended while running it (status 3)" in swish["detail"]
     r = cli("exercise", "check", folder, "--only", "swish_prime")
     assert r.returncode == 1 and "todo  2.7 swish_prime" in r.stdout and "activations: 0 of 1 pass" in r.stdout
 

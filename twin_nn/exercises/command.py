@@ -165,19 +165,26 @@ def grade(folder, only=None, examples=25, timeout=300.0, python=None):
     records = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
     functions = [r for r in records if r["kind"] == "function"]
     assembled = next((r for r in records if r["kind"] == "assembled"), None)
-    if not timed_out and not any(r["kind"] == "done" for r in records):
-        raise RuntimeError("internal error: the grader stopped (status %s): %s" % (
-            proc.returncode, stderr.strip().splitlines()[-1] if stderr.strip() else "no message"))
+    ended = not timed_out and not any(r["kind"] == "done" for r in records)
+    if ended and len(functions) == len(expected):
+        raise ValueError("internal error: the grader stopped (status %s) after grading: %s" % (
+            proc.returncode, _last_line(stderr)))
+    why = "timed out after %g s (an endless loop?)" % timeout if timed_out else \
+        "the process running your code ended while running it (status %s): %s" % (proc.returncode, _last_line(stderr))
     for k, ex in enumerate(expected[len(functions):]):
         functions.append({"module": ex.module, "name": ex.name, "number": ex.number, "status": "error",
-                          "diagnosis": [], "detail": "timed out after %g s (an endless loop?)" % timeout if k == 0
-                          else "not graded: the check stopped at the time limit"})
+                          "diagnosis": [], "detail": why if k == 0 else "not graded: the check stopped there"})
     for r in functions + ([assembled] if assembled else []):
         for key in ("detail", "message"):
             if isinstance(r.get(key), str):
                 r[key] = r[key].replace(work + os.sep, os.path.join(folder, ""))
         r.pop("kind", None)
     return {"twin": twin, "functions": functions, "assembled": assembled}
+
+
+def _last_line(text):
+    lines = text.strip().splitlines()
+    return lines[-1] if lines else "no message"
 
 
 def render(answer, folder):
