@@ -36,7 +36,7 @@ def register(subparsers):
     s = sub.add_parser("start", help="write a workspace of stubs into DIR",
                        description="Write one stub file per lesson module into DIR, with a README giving the order, "
                                    "the commands and where the tour explains each exercise.")
-    s.add_argument("dir", metavar="DIR")
+    s.add_argument("dir", metavar="DIR", help="the folder to write (new, or empty)")
     s.add_argument("--twin", choices=("scalar", "vector"), default="scalar",
                    help="scalar: pure Python loops (default); vector: NumPy array code")
     s.add_argument("--chapter", type=int, action="append", choices=range(1, len(markers.MODULES) + 1),
@@ -48,7 +48,7 @@ def register(subparsers):
                        description="Grade every exercise in DIR on fixed and drawn inputs, each with the "
                                    "reference's other functions; name the mistake where the bug library knows it. "
                                    "Exit status 0 only when every graded function passes.")
-    c.add_argument("dir", metavar="DIR")
+    c.add_argument("dir", metavar="DIR", help="a folder written by twin-nn exercise start")
     c.add_argument("--only", metavar="NAME", help="grade one function (a name such as sigmoid_prime, or 2.2)")
     c.add_argument("--json", action="store_true", help="print the answer as JSON")
     c.add_argument("--examples", type=int, default=25, metavar="N", help="drawn inputs per function (default 25)")

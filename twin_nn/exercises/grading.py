@@ -196,7 +196,7 @@ class Grader:
         spec = SPECS[(ex.module, ex.name)]
         lmod = self.module(ex.module)
         if lmod is None:
-            return dict(result, status="error", detail=self.load_errors[ex.module])
+            return dict(result, status="error", detail="%s.py does not load:\n%s" % (ex.module, self.load_errors[ex.module]))
         if not _has(lmod, ex.name):
             return dict(result, status="error", detail="%s.py defines no %s" % (ex.module, ex.name))
         others = [e.name for e in self.exercises(ex.module) if "." not in e.name and e.name != ex.name]
