@@ -17,11 +17,15 @@ import tempfile
 from . import markers
 
 MANIFEST = "twin-nn-exercises.json"
-TOUR = {"linalg": "03-scalars-to-matrices.md", "activations": "02-backprop-by-hand.md",
+TOUR = {"linalg": "03-scalars-to-matrices.md", "activations": "10-questions-and-answers.md",
         "losses": "04-losses-and-shortcuts.md", "layers": "03-scalars-to-matrices.md", "optim": "05-training.md"}
-TOUR_OF = {"sigmoid": "01-neuron-and-forward.md", "dropout_forward": "06-generalization.md",
+TOUR_OF = {"sigmoid": "01-neuron-and-forward.md", "sigmoid_prime": "02-backprop-by-hand.md",
+           "swish": "07-overclock.md", "dropout_forward": "06-generalization.md",
            "dropout_backward": "06-generalization.md", "batchnorm_forward": "06-generalization.md",
-           "batchnorm_backward": "06-generalization.md", "relu_prime": "10-questions-and-answers.md"}
+           "batchnorm_backward": "06-generalization.md"}
+SECTION = {"linalg": 1, "activations": 3, "losses": 4, "layers": 7, "optim": 9}       # docs/CONVENTIONS.md
+SECTION_OF = {"affine_forward": 2, "dropout_forward": 6, "dropout_backward": 6, "batchnorm_forward": 12,
+              "batchnorm_backward": 12, "lr_at": 8}
 STATUS_ORDER = ("pass", "fail", "error", "todo")
 
 
@@ -69,14 +73,15 @@ def readme(twin, found):
              "A function is graded alone (the others come from the reference, so nothing cascades): `todo`, `pass`,",
              "`fail` with the mistake named when the bug library knows it, or `error` with your traceback. When a",
              "whole chapter passes, its functions are plugged into the reference network and trained in lockstep",
-             "with it. Work in this order:", ""]
+             "with it. Work in this order:"]
     chapter = None
     for ex in found:
         if ex.chapter != chapter:
             chapter = ex.chapter
             lines += ["", "## Chapter %d: %s.py" % (chapter, ex.module), ""]
         page = TOUR_OF.get(ex.name, TOUR[ex.module])
-        lines.append("- %s `%s` (the tour: docs/tour/%s)" % (ex.number, ex.name, page))
+        lines.append("- %s `%s`: the tour's docs/tour/%s; the math: docs/CONVENTIONS.md section %d" % (
+            ex.number, ex.name, page, SECTION_OF.get(ex.name, SECTION[ex.module])))
     lines += ["", "The lesson itself: `%s/` in the installed package; docs/EXERCISES.md explains the grader." %
               markers.PACKAGES[twin], ""]
     return "\n".join(lines)
