@@ -78,7 +78,8 @@ def test_ids_shared_with_the_check_diagnoses_are_spelled_as_issue_15_spells_them
     shared = {"missing-factor-2", "mean-over-rows-only", "half-mse", "sign-flipped", "activation-derivative-of-output",
               "missing-activation-derivative", "transposed-weight-gradient", "bias-gradient-not-summed",
               "bias-gradient-averaged", "softmax-unstable", "update-sign-flipped", "decay-counted-from-one",
-              "adam-no-bias-correction", "adam-eps-inside-sqrt"}
+              "adam-no-bias-correction", "adam-eps-inside-sqrt", "l2-missing", "l2-without-half", "l2-on-biases",
+              "extra-mean-in-hidden-layer"}
     assert shared <= set(mutants.BUGS)
     assert shared <= {p.id for p in mutants.PLANTS}
 

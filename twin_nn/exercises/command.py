@@ -18,14 +18,15 @@ from . import markers
 
 MANIFEST = "twin-nn-exercises.json"
 TOUR = {"linalg": "03-scalars-to-matrices.md", "activations": "10-questions-and-answers.md",
-        "losses": "04-losses-and-shortcuts.md", "layers": "03-scalars-to-matrices.md", "optim": "05-training.md"}
+        "losses": "04-losses-and-shortcuts.md", "layers": "03-scalars-to-matrices.md", "optim": "05-training.md",
+        "mlp": "03-scalars-to-matrices.md"}
 TOUR_OF = {"sigmoid": "01-neuron-and-forward.md", "sigmoid_prime": "02-backprop-by-hand.md",
            "swish": "07-overclock.md", "dropout_forward": "06-generalization.md",
            "dropout_backward": "06-generalization.md", "batchnorm_forward": "06-generalization.md",
-           "batchnorm_backward": "06-generalization.md"}
-SECTION = {"linalg": 1, "activations": 3, "losses": 4, "layers": 7, "optim": 9}       # docs/CONVENTIONS.md
+           "batchnorm_backward": "06-generalization.md", "MLP.l2_penalty": "06-generalization.md"}
+SECTION = {"linalg": 1, "activations": 3, "losses": 4, "layers": 7, "optim": 9, "mlp": 7}       # docs/CONVENTIONS.md
 SECTION_OF = {"affine_forward": 2, "dropout_forward": 6, "dropout_backward": 6, "batchnorm_forward": 12,
-              "batchnorm_backward": 12, "lr_at": 8}
+              "batchnorm_backward": 12, "lr_at": 8, "MLP.l2_penalty": 5}
 STATUS_ORDER = ("pass", "fail", "error", "todo")
 
 

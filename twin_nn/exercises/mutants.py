@@ -8,7 +8,8 @@ docs/CONVENTIONS.md that says what is right.  The ids are those of the
 ``bias-gradient-not-summed``, ``bias-gradient-averaged``, ``half-mse``,
 ``mean-over-rows-only``, ``softmax-unstable``, ``update-sign-flipped``,
 ``decay-counted-from-one``, ``adam-no-bias-correction``,
-``adam-eps-inside-sqrt``); the others are new and scoped to one function.
+``adam-eps-inside-sqrt``, ``l2-missing``, ``l2-without-half``, ``l2-on-biases``,
+``extra-mean-in-hidden-layer``); the others are new and scoped to one function.
 
 A ``Plant`` says how to put a bug into one function of one twin: regular
 expression substitutions on the reference function's source, each of which
@@ -86,6 +87,14 @@ BUGS = {b.id: b for b in [
     Bug("bn-eps-outside-sqrt", "eps is outside the square root: std = sqrt(var + eps)", 12),
     Bug("batchnorm-statistics-treated-as-constants", "in training mu and var depend on every row of the batch, "
         "so dZ has the two sums of the full formula; dZ = dZhat / std holds only with the running statistics", 12),
+    Bug("l2-missing", "the L2 term is missing from dW: d/dW of (l2/2) ||W||^2 is l2 W", 5),
+    Bug("l2-without-half", "the L2 term is 2 l2 W (the nnfs form, a convention): twin-nn's penalty is "
+        "(l2/2) ||W||^2, whose gradient is l2 W", 5),
+    Bug("l2-on-biases", "the biases are regularized with l2; they have their own l2_bias", 5),
+    Bug("extra-mean-in-hidden-layer", "1/m is applied again below the output: dZ_L already holds the 1/m of the "
+        "mean, and dA_prev = dZ W^T adds none", 7),
+    Bug("dropout-not-in-backward", "the dropout mask is not applied on the way back: a dropped unit passed "
+        "nothing forward, so dA * M / (1 - p)", 6),
     Bug("dampening-ignored", "the dampening d is ignored: v <- mu v + (1 - d) g", 9),
 ]}
 
@@ -199,6 +208,25 @@ PLANTS = [
     P("adam-no-bias-correction", "optim", "Adam.step", V, [(L("(m / c1) / (np.sqrt(v / c2) + eps)"), "m / (np.sqrt(v) + eps)")]),
     P("adam-eps-inside-sqrt", "optim", "Adam.step", S, [(L("(math.sqrt(vhat) + eps)"), "math.sqrt(vhat + eps)")]),
     P("adam-eps-inside-sqrt", "optim", "Adam.step", V, [(L("(np.sqrt(v / c2) + eps)"), "np.sqrt(v / c2 + eps)")]),
+
+
+
+    P("l2-without-half", "mlp", "MLP.l2_penalty", BOTH, [(L("self.l2 / 2.0 * sum("), "self.l2 * sum(")],
+      "the penalty is l2 ||W||^2, twice twin-nn's (l2/2) ||W||^2 (a convention: nnfs writes l2 ||W||^2 with "
+      "gradient 2 l2 W)"),
+    P("l2-missing", "mlp", "MLP.backward", S, [(L("g + self.l2 * w"), "g")]),
+    P("l2-missing", "mlp", "MLP.backward", V, [(L("dW = dW + self.l2 * W"), "dW = dW")]),
+    P("l2-without-half", "mlp", "MLP.backward", S, [(L("self.l2 * w"), "2.0 * self.l2 * w")]),
+    P("l2-without-half", "mlp", "MLP.backward", V, [(L("self.l2 * W"), "2.0 * self.l2 * W")]),
+    P("l2-on-biases", "mlp", "MLP.backward", S, [(L("self.l2_bias * bj"), "self.l2 * bj")]),
+    P("l2-on-biases", "mlp", "MLP.backward", V, [(L("self.l2_bias * b"), "self.l2 * b")]),
+    P("missing-activation-derivative", "mlp", "MLP.backward", BOTH, [(r"dZ = activation_backward\(dA, .*\)[ \t]*$", "dZ = dA")],
+      "dZ = dA: the hidden layer's act'(Z) is missing on the way back (dZ = dA * act'(Z))"),
+    P("extra-mean-in-hidden-layer", "mlp", "MLP.backward", S,
+      [(r"dA = (affine_backward_input\(.*\))[ \t]*$", r"dA = [[v / len(dZ) for v in row] for row in \1]")]),
+    P("extra-mean-in-hidden-layer", "mlp", "MLP.backward", V,
+      [(r"dA = (affine_backward_input\(.*\))[ \t]*$", r"dA = \1 / dZ.shape[0]")]),
+    P("dropout-not-in-backward", "mlp", "MLP.backward", BOTH, [(L('dA = dropout_backward(dA, below["drop"])'), "pass")]),
 ]
 
 

@@ -421,4 +421,64 @@ OPTIM = [
       lambda D: _opt_case(D, {"lr": 0.01, "decay": 0.1}), _steps("Adam"), _opt_bound),
 ]
 
-SPECS = {(s.module, s.name): s for s in LINALG + ACTIVATIONS + LOSSES + LAYERS + OPTIM}
+
+
+# ------------------------------------------------------------------ chapter 6: the network's backward pass
+def _net_case(D):
+    output, loss = D.choice(PAIRS)
+    sizes = [D.int(1, 3)] + [D.int(1, 4) for _ in range(D.int(1, 2))] + [D.int(2 if output == "softmax" else 1, 3)]
+    m, n_L = D.int(2, 5), sizes[-1]
+    if loss == "cross_entropy":
+        Y = [D.int(0, n_L - 1) for _ in range(m)]
+    elif loss == "bce":
+        Y = [[float(D.int(0, 1)) for _ in range(n_L)] for _ in range(m)]
+    else:
+        Y = D.matrix(m, n_L, 1.0)
+    return {"output": output, "loss": loss, "Y": Y, "sizes": sizes, "X": D.matrix(m, sizes[0], 2.0),
+            "hidden": D.choice(["sigmoid", "tanh", "relu", "swish", "linear"]), "l2": D.choice([0.0, 0.1]),
+            "l2_bias": D.choice([0.0, 0.05]), "dropout": D.choice([0.0, 0.25]), "batchnorm": D.choice([False, True]),
+            "seed": D.int(0, 100)}
+
+
+def _net(c, T):
+    """The reference network of a case, with non-zero biases (so that their L2 terms show)."""
+    net = T.ref["mlp"].MLP(c["sizes"], c["hidden"], c["output"], c["loss"], seed=c["seed"], l2=c["l2"],
+                           l2_bias=c["l2_bias"], dropout=c["dropout"], batchnorm=c["batchnorm"])
+    for k in range(1, len(c["sizes"])):
+        net.params["b%d" % k] = T.arr(wave(1, c["sizes"][k], 0.5, float(k))[0])
+    return net
+
+
+def _backward(mod, c, T):
+    net = _net(c, T)
+    masks = net.draw_masks(len(c["X"])) if c["dropout"] > 0.0 else None
+    Z, Yhat, caches = net.forward_with_cache(T.arr(c["X"]), training=True, masks=masks)
+    dZ = T.ref["losses"].output_delta(c["output"], c["loss"], Z, Yhat, T.targets(c["loss"], c["Y"]))
+    return mod.MLP.backward(net, dZ, caches)
+
+
+def _lockstep_bound(c, r, x):
+    """The parity suite's lockstep bound (parity.lockstep_tolerance): 2 (2L + 1) gamma_n 64, n the widest
+    sum, times each entry and the gradients' scale (every gradient comes out of the same sums)."""
+    L, n = len(c["sizes"]) - 1, max(c["sizes"] + [len(c["X"])])
+    eps = 2.0 * (2 * L + 1) * (n * EPS / 2) / (1.0 - n * EPS / 2) * 64.0
+    scale = max([abs(v) for v in r] + [0.0])
+    return [eps * (abs(v) + scale) + SUB for v in r]
+
+
+NET_FIXED = [
+    dict(loss_case("softmax", "cross_entropy", wave(5, 3)), sizes=[3, 4, 3], hidden="tanh", X=wave(5, 3, 1.5, 0.9),
+         l2=0.1, l2_bias=0.05, dropout=0.25, batchnorm=False, seed=3),
+    dict(loss_case("sigmoid", "mse", wave(5, 2)), sizes=[3, 4, 3, 2], hidden="sigmoid", X=wave(5, 3, 1.5, 0.3),
+         l2=0.1, l2_bias=0.0, dropout=0.0, batchnorm=False, seed=1),
+    dict(loss_case("linear", "mse", wave(4, 1)), sizes=[2, 3, 3, 1], hidden="swish", X=wave(4, 2, 1.5, 1.3),
+         l2=0.0, l2_bias=0.0, dropout=0.0, batchnorm=True, seed=2),
+]
+MLP_SPECS = [
+    S("mlp", "MLP.l2_penalty", NET_FIXED, _net_case, lambda mod, c, T: mod.MLP.l2_penalty(_net(c, T)),
+      lambda c, r, x: [(sum(a * b for a, b in zip(c["sizes"], c["sizes"][1:])) + sum(c["sizes"]) + 4) * EPS * abs(v)
+                       + SUB for v in r]),
+    S("mlp", "MLP.backward", NET_FIXED, _net_case, _backward, _lockstep_bound),
+]
+
+SPECS = {(s.module, s.name): s for s in LINALG + ACTIVATIONS + LOSSES + LAYERS + OPTIM + MLP_SPECS}
