@@ -372,12 +372,12 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.set_defaults(func=cmd_gradcheck)
     cli_data.add_commands(sub)
-    exercises.register(sub)
 
     from . import trace
     trace.add_parser(sub)
 
     pictures.add_lr_schedule_parser(sub, _positive_float, _positive_int, _nonnegative_float)
+    exercises.register(sub)
     return parser
 
 
