@@ -98,7 +98,7 @@ def test_start_writes_stubs_that_keep_signature_and_docstring_and_drop_the_solut
         assert ast.dump(node.args) == ast.dump(ref.args)
         assert ast.get_docstring(node) == ast.get_docstring(ref)
         assert len(node.body) == 2 and isinstance(node.body[1], ast.Raise)       # docstring, raise: no solution
-        assert "exercise %s: %s" % (ex.number, ex.name.split(".")[-1]) in ast.unparse(node.body[1])
+        assert "exercise %s: %s" % (ex.number, ex.name) in ast.unparse(node.body[1])
     for m, mod in reference.items():                     # the installed package is never edited
         assert markers.module_source(mod) == before[m]
     with open(os.path.join(folder, "README.md")) as f:

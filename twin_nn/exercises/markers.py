@@ -87,8 +87,9 @@ def _absolute_imports(source, package):
 
 
 def stub_message(ex):
-    """What a stub raises: 'exercise 2.2: sigmoid_prime'."""
-    return "exercise %s: %s" % (ex.number, ex.name.split(".")[-1])
+    """What a stub raises: 'exercise 2.2:
+    sigmoid_prime' (methods: 'exercise 5.2: SGD.step')."""
+    return "exercise %s: %s" % (ex.number, ex.name)
 
 
 def stub_source(source, found, package, header=""):
