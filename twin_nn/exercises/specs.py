@@ -92,16 +92,6 @@ def sum_bound(n):
     return lambda case, ref, ctx: [n(case) * (EPS * a + SUB) for a in ctx.abs_flat]
 
 
-def absolute(x):
-    if isinstance(x, list):
-        return [absolute(v) for v in x]
-    return abs(x) if isinstance(x, float) else x
-
-
-def abs_case(case):
-    return {k: absolute(v) for k, v in case.items()}
-
-
 def S(module, name, fixed, draw, run, bound, abs_run=False):
     return Spec(module, name, fixed, draw, run, bound, abs_run)
 
@@ -393,18 +383,6 @@ def _opt_bound(c, r, x):
     G = max(abs(v) for gW, gb in c["grads"] for v in flat(gW) + gb)
     lr = c["hyper"]["lr"]
     return [8 * EPS * (abs(v) + G * (1.0 + lr) + G * G + lr) + SUB for v in r]
-
-
-def flat_values(x):
-    """Every number of a nested structure of dicts (sorted keys), tuples, lists and arrays, in the grader's order."""
-    if isinstance(x, dict):
-        return [v for k in sorted(x, key=str) for v in flat_values(x[k])]
-    if isinstance(x, (str, bool)) or x is None:
-        return []
-    x = tolist(x)
-    if isinstance(x, (list, tuple)):
-        return [v for item in x for v in flat_values(item)]
-    return [float(x)]
 
 
 SGD_HYPER = [{"lr": 0.1}, {"lr": 0.1, "momentum": 0.9, "dampening": 0.5, "decay": 0.01}]
