@@ -47,6 +47,8 @@ def complete_chapters(grader):
     """The modules whose every exercise was graded and passes."""
     out = []
     for module in markers.MODULES:
+        if module == "network221":          # its own small class: the MLP's runs do not use it
+            continue
         names = [e.name for e in markers.exercises(grader.twin) if e.module == module]
         status = [grader.results.get((module, n)) for n in names]
         if names and all(s == "pass" for s in status):
@@ -152,7 +154,7 @@ def assembled_run(grader):
     chapters = complete_chapters(grader)
     if not chapters:
         return {"verdict": "skipped", "chapters": [], "cases": [],
-                "message": "no chapter passes in full yet: the assembled run comes when one does"}
+                "message": "no chapter the MLP runs on (1 to 6) passes in full yet: the assembled run comes when one does"}
     try:
         import numpy  # noqa: F401  (the harness compares traces as arrays)
         parity = _parity()

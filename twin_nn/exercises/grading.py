@@ -20,7 +20,10 @@ import types
 from collections import namedtuple
 
 from . import markers, mutants
-from .specs import SPECS, Twin
+from . import networks, specs
+from .specs import Twin
+
+SPECS = {**specs.SPECS, **networks.SPECS}
 
 Outcome = namedtuple("Outcome", "value error")          # error: (type name, trimmed traceback) or None
 Ctx = namedtuple("Ctx", "T out abs_flat")
@@ -318,6 +321,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     channel, sys.stdout = sys.stdout, sys.stderr          # the learner's prints (and Hypothesis's) go to stderr
     grader = Grader(os.path.abspath(args.workdir), args.twin, args.examples)
+    channel.write(json.dumps({"kind": "start"}) + "\n")       # set up: what ends the process now is the learner's
+    channel.flush()
     for ex in markers.exercises(args.twin, args.chapters):
         if args.only and args.only not in (ex.name, ex.name.split(".")[-1], ex.number):
             continue

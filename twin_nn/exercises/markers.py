@@ -18,7 +18,7 @@ import inspect
 import re
 from collections import namedtuple
 
-MODULES = ("linalg", "activations", "losses", "layers", "optim", "mlp")      # chapter 1, 2, ... in this order
+MODULES = ("network221", "linalg", "activations", "losses", "layers", "optim", "mlp")  # chapters 0, 1, 2, ...
 PACKAGES = {"scalar": "scalar_nn", "vector": "vector_nn"}
 MARKER = re.compile(r"^(\s*)# exercise (\d+)\.(\d+)\s*$")
 
@@ -29,13 +29,13 @@ Exercise.chapter = property(lambda self: int(self.number.split(".")[0]))
 def lesson_modules(twin):
     """{name: module} of the twin's lesson modules that hold exercises (imported plainly, here)."""
     if twin == "scalar":
-        from scalar_nn import activations, layers, linalg, losses, mlp, optim
+        from scalar_nn import activations, layers, linalg, losses, mlp, network221, optim
     elif twin == "vector":
-        from vector_nn import activations, layers, linalg, losses, mlp, optim   # only when asked: twin-nn runs without NumPy
+        from vector_nn import activations, layers, linalg, losses, mlp, network221, optim   # only when asked: twin-nn runs without NumPy
     else:
         raise ValueError("unknown twin %r: scalar or vector" % (twin,))
     found = {"linalg": linalg, "activations": activations, "losses": losses, "layers": layers, "optim": optim,
-             "mlp": mlp}
+             "mlp": mlp, "network221": network221}
     return {name: found[name] for name in MODULES}
 
 

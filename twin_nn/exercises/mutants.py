@@ -13,7 +13,8 @@ docs/CONVENTIONS.md that says what is right.  The ids are those of the
 
 A ``Plant`` says how to put a bug into one function of one twin: regular
 expression substitutions on the reference function's source, each of which
-must match exactly once.  The same plant serves two purposes:
+must match exactly once (or, marked "all", at least once, every match
+replaced).  The same plant serves two purposes:
 
 * the grader's *mutant oracle*: the reference function with the plant, run on
   the learner's inputs; a plant whose numbers are the learner's (within the
@@ -95,6 +96,10 @@ BUGS = {b.id: b for b in [
         "mean, and dA_prev = dZ W^T adds none", 7),
     Bug("dropout-not-in-backward", "the dropout mask is not applied on the way back: a dropped unit passed "
         "nothing forward, so dA * M / (1 - p)", 6),
+    Bug("preactivation-instead-of-activation", "Z in place of A in dW: dL/dw5 = dL/dsum_o1 * h1, the hidden "
+        "unit's output h1 = s(sum_h1), not its sum", 7),
+    Bug("stale-or-updated-weights", "backprop went through weights already updated: every partial derivative "
+        "is taken at the weights before the step", 7),
     Bug("dampening-ignored", "the dampening d is ignored: v <- mu v + (1 - d) g", 9),
 ]}
 
@@ -211,6 +216,37 @@ PLANTS = [
 
 
 
+    P("missing-bias", "network221", "Network221._forward", S, [(L(" + self.b3)"), ")")],
+      "the output neuron's bias b3 is not added: o1 = s(w5 h1 + w6 h2 + b3)"),
+    P("missing-bias", "network221", "Network221._forward", V, [(L(' + p["b2"])'), ")")],
+      "the output neuron's bias b3 (b2 in the arrays) is not added: o1 = s(w5 h1 + w6 h2 + b3)"),
+    P("missing-factor-2", "network221", "Network221._sgd_step", S, [(L("-2.0 * (y_true - y_pred)"), "-(y_true - y_pred)")],
+      "dL/dy_pred = -(y_true - y_pred): the 2 of d(y_true - y_pred)^2 is missing"),
+    P("missing-factor-2", "network221", "Network221._sgd_step", V, [(L("(-2.0 * error)"), "(-error)")],
+      "dL/dy_pred = -(y_true - y_pred): the 2 of d(y_true - y_pred)^2 is missing"),
+    P("sign-flipped", "network221", "Network221._sgd_step", S, [(L("= -2.0 * (y_true - y_pred)"), "= 2.0 * (y_true - y_pred)")],
+      "dL/dy_pred has the wrong sign: it is -2 (y_true - y_pred), so every weight climbs the loss"),
+    P("sign-flipped", "network221", "Network221._sgd_step", V, [(L("(-2.0 * error)"), "(2.0 * error)")],
+      "dL/dy_pred has the wrong sign: it is -2 (y_true - y_pred), so every weight climbs the loss"),
+    P("activation-derivative-of-output", "network221", "Network221._sgd_step", S,
+      [(r"deriv_sigmoid\(sum_(h1|h2|o1)\)", r"deriv_sigmoid(\1)", "all")],
+      "s' is taken at the neurons' outputs (deriv_sigmoid(o1)) where it must be taken at their sums "
+      "(deriv_sigmoid(sum_o1))"),
+    P("activation-derivative-of-output", "network221", "Network221._sgd_step", V,
+      [(r"\((A[12]) \* \(1\.0 - \1\)\)", r"(sigmoid(\1) * (1.0 - sigmoid(\1)))", "all")],
+      "s' is taken at the neurons' outputs, s'(A) = s(A) (1 - s(A)), where it is s'(Z) = A (1 - A)"),
+    P("preactivation-instead-of-activation", "network221", "Network221._sgd_step", S,
+      [(L("d_ypred_d_w5 = h1 *"), "d_ypred_d_w5 = sum_h1 *"), (L("d_ypred_d_w6 = h2 *"), "d_ypred_d_w6 = sum_h2 *")]),
+    P("preactivation-instead-of-activation", "network221", "Network221._sgd_step", V,
+      [(L("(A1[:, None] * dZ2)"), "(Z1[:, None] * dZ2)")]),
+    P("stale-or-updated-weights", "network221", "Network221._sgd_step", S,
+      [(L("d_ypred_d_h1 = self.w5 *"), "d_ypred_d_h1 = (self.w5 - learn_rate * d_L_d_ypred * d_ypred_d_w5) *"),
+       (L("d_ypred_d_h2 = self.w6 *"), "d_ypred_d_h2 = (self.w6 - learn_rate * d_L_d_ypred * d_ypred_d_w6) *")],
+      "w5 and w6 were updated before dL/dh1 and dL/dh2 used them: backprop goes through the weights "
+      "before the step"),
+    P("stale-or-updated-weights", "network221", "Network221._sgd_step", V,
+      [(L("dA1 = W2[:, 0] * dZ2"), "dA1 = (W2[:, 0] - learn_rate * A1 * dZ2) * dZ2")],
+      "W2 was updated before dA1 used it: backprop goes through the weights before the step"),
     P("l2-without-half", "mlp", "MLP.l2_penalty", BOTH, [(L("self.l2 / 2.0 * sum("), "self.l2 * sum(")],
       "the penalty is l2 ||W||^2, twice twin-nn's (l2/2) ||W||^2 (a convention: nnfs writes l2 ||W||^2 with "
       "gradient 2 l2 W)"),
@@ -237,13 +273,14 @@ def plants_for(twin, module, function):
 
 def plant_source(source, plant):
     """A function body's ``source`` (below its marker) with the plant's substitutions; each must match exactly once (else a ValueError naming it)."""
-    for pattern, replacement in plant.subs:
+    for sub in plant.subs:
+        pattern, replacement, every = sub[0], sub[1], len(sub) > 2     # (pattern, replacement, "all")
         found = len(re.findall(pattern, source, flags=re.M))
-        if found != 1:
+        if found != 1 and not (every and found):
             raise ValueError("plant %s of %s.%s matches %d times, not once: %r (the lesson source changed: "
                              "update twin_nn/exercises/mutants.py)" % (plant.id, plant.module, plant.function,
                                                                        found, pattern))
-        source = re.sub(pattern, replacement, source, count=1, flags=re.M)
+        source = re.sub(pattern, replacement, source, count=0 if every else 1, flags=re.M)
     return source
 
 
