@@ -17,7 +17,6 @@ import sys
 import time
 
 from . import cli_data, recipes
-from .exercises import command as exercises
 from .argtypes import non_negative_number as _nonnegative_float
 from .argtypes import number as _float
 from .argtypes import positive_int as _positive_int
@@ -377,6 +376,7 @@ def build_parser():
     trace.add_parser(sub)
 
     pictures.add_lr_schedule_parser(sub, _positive_float, _positive_int, _nonnegative_float)
+    from .exercises import command as exercises
     exercises.register(sub)
     return parser
 
