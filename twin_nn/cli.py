@@ -374,10 +374,10 @@ def build_parser():
 
     from . import trace
     trace.add_parser(sub)
-
-    pictures.add_lr_schedule_parser(sub, _positive_float, _positive_int, _nonnegative_float)
     from .exercises import command as exercises
     exercises.register(sub)
+
+    pictures.add_lr_schedule_parser(sub, _positive_float, _positive_int, _nonnegative_float)
     return parser
 
 
