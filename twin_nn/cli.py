@@ -372,10 +372,10 @@ def build_parser():
     p.set_defaults(func=cmd_gradcheck)
     cli_data.add_commands(sub)
 
-    from . import trace
-    trace.add_parser(sub)
     from .exercises import command as exercises
     exercises.register(sub)
+    from . import trace
+    trace.add_parser(sub)
 
     pictures.add_lr_schedule_parser(sub, _positive_float, _positive_int, _nonnegative_float)
     return parser
