@@ -1308,8 +1308,7 @@ CHAPTER_SUMMARY = {
     "07-overclock.md": "the oscillation rule on made-up curves; the A/B run from the same weights",
     "08-loops-against-vectors.md": "the measured speedups, the crossover, why NumPy loses at batch 1",
     "09-how-we-know-the-twins-agree.md": "lockstep and free-running parity, a-priori tolerances, the first-divergence report",
-    "10-questions-and-answers.md": "perceptron vs network, activations, vanishing gradients, lr, batch vs online, overfitting; "
-                                   "writing the lesson yourself, a wrong sigmoid_prime diagnosed",
+    "10-questions-and-answers.md": "perceptron vs network, activations, vanishing gradients, lr, batch vs online, overfitting",
 }
 
 CHAPTER_LESSON = {

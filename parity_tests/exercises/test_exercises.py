@@ -314,3 +314,13 @@ def test_correct_functions_written_another_way_pass(tmp_path, twin):
     answer = json.loads(r.stdout)
     assert r.returncode == 0 and {f["status"] for f in answer["functions"]} == {"pass"}, r.stdout
     assert answer["assembled"]["verdict"] == "agrees"
+
+
+def test_the_vector_twin_is_marked_like_the_scalar_twin():
+    """``python -m twin_nn.exercises.markers`` would change nothing: the markers agree (and it can redo them)."""
+    scalar, vector = markers.lesson_modules("scalar"), markers.lesson_modules("vector")
+    for name in markers.MODULES:
+        source = markers.module_source(vector[name])
+        assert markers.synced(markers.module_source(scalar[name]), source, name) == source, name
+        bare = "".join(line for line in source.splitlines(keepends=True) if "# exercise " not in line)
+        assert markers.synced(markers.module_source(scalar[name]), bare, name) == source, name

@@ -140,3 +140,36 @@ def fill_workspace(folder, twin, plants=None):
             text = fill(text, ex, body)
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
+
+
+def synced(scalar_source, vector_source, module):
+    """The vector module's source marked like the scalar one: a ``# exercise N.M`` line after the docstring of
+    every function the scalar module marks (same number), and no other marker line.
+
+    For maintainers: after a merge or a refactor of the vector twin,
+    ``python -m twin_nn.exercises.markers`` rewrites vector_nn's lesson files so (the tests require
+    both twins to mark the same exercises).
+    """
+    numbers = {e.name: e.number for e in find_exercises(scalar_source, module)}
+    lines = [line for line in vector_source.splitlines(keepends=True) if not MARKER.match(line.rstrip("\n"))]
+    inserts = []
+    for qualname, node in _functions(ast.parse("".join(lines))):
+        if qualname in numbers and len(node.body) > 1:
+            body = node.body[1]
+            inserts.append((node.body[0].end_lineno, "%s# exercise %s\n" % (" " * body.col_offset, numbers[qualname])))
+    for at, text in sorted(inserts, reverse=True):
+        lines.insert(at, text)
+    return "".join(lines)
+
+
+if __name__ == "__main__":                     # python -m twin_nn.exercises.markers: mark vector_nn like scalar_nn
+    import os
+    scalar, vector = lesson_modules("scalar"), lesson_modules("vector")
+    for name in MODULES:
+        path = inspect.getsourcefile(vector[name])
+        new = synced(module_source(scalar[name]), module_source(vector[name]), name)
+        if new != module_source(vector[name]):
+            with open(path + ".tmp", "w", encoding="utf-8") as f:
+                f.write(new)
+            os.replace(path + ".tmp", path)
+            print("marked", os.path.relpath(path))
