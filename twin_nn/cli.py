@@ -391,6 +391,8 @@ def build_parser():
     from .check.command import register as add_check_commands
     add_check_commands(sub)
 
+    from .exercises import command as exercises
+    exercises.register(sub)
     from . import trace
     trace.add_parser(sub)
     from . import cli_docs
