@@ -376,6 +376,8 @@ def build_parser():
     trace.add_parser(sub)
 
     pictures.add_lr_schedule_parser(sub, _positive_float, _positive_int, _nonnegative_float)
+    from .bench import cli as bench
+    bench.register(sub)
     return parser
 
 
