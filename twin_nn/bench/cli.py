@@ -170,6 +170,7 @@ def measure(keys, rungs, widths, quick=True, scale=1.0, pypy=True, say=None):
     for key in keys:
         w = WORKLOADS[key]
         say("%s %s: %s, batch %s" % (key, w.name, w.arch, w.batch_size or "full %d" % w.n_rows))
+        t0 = time.perf_counter()
         out = run_ladder(key, rungs or CPYTHON_RUNGS, budget=profile["budget"][key] * scale,
                          warmup=profile["warmup"] * scale, warmup_steps=profile["warmup_steps"],
                          block_seconds=profile["block_seconds"], log=lambda m: say("  " + m.split(" ", 1)[1]))
@@ -177,7 +178,7 @@ def measure(keys, rungs, widths, quick=True, scale=1.0, pypy=True, say=None):
             say("  %-18s skipped: %s" % (rung, why))
         result["ladder"].append(out)
         clear_cache()                                     # W4's data is 250 MB
-        say("  %d rounds: %s" % (out["rounds"], summary_line(out)))
+        say("  %d rounds, %.0f s: %s" % (out["rounds"], time.perf_counter() - t0, summary_line(out)))
     if pypy:
         result["pypy_ladder"] = _pypy_ladder(keys, profile, scale, say)
     if widths:
