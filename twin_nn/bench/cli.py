@@ -216,7 +216,9 @@ def summary_line(out):
 def fmt_ratio(r):
     if r is None:
         return "—"
-    return "%d×" % round(r) if r >= 100 else ("%.1f×" % r if r >= 10 else "%.2f×" % r)
+    if r >= 100:
+        return "%d×" % round(r)
+    return "%.1f×" % r if r >= 10 else ("%.2f×" % r if r >= 0.1 else "%.2g×" % r)
 
 
 def report(result):
