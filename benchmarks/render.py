@@ -60,6 +60,7 @@ def load(out):
          "paired": {(r["a"], r["b"], r["workload"]): r for r in _read(out, "paired.json", [])},
          "threads": _read(out, "threads.json", []), "memory": _read(out, "memory.json"),
          "ladder": {r["workload"]: r for r in _read(out, "ladder.json", [])},
+         "threads_ladder": {r["workload"]: r for r in _read(out, "threads_ladder.json", [])},
          "pypy_ladder": {r["workload"]: r for r in _read(out, "pypy_ladder.json", [])},
          "pypy_crossover": _read(out, "pypy_crossover.json"),
          "step": {}, "epoch": {}, "crossover": {}, "skipped": []}
@@ -655,7 +656,7 @@ def render(d, png=False):
              "means b is faster.", "",
              render_speed.section_how_much_faster(d, rung_median, rung_ratio), "",
              section_machine(d), "", section_headline(d), "",
-             render_speed.section_threads(d, rung_median, rung_ratio, title), "", section_targets(d), "",
+             render_speed.section_threads(d, title), "", section_targets(d), "",
              "## Workloads", ""]
     for key in sorted(WORKLOADS):
         parts += [section_workload(d, key), ""]

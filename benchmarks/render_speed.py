@@ -64,23 +64,36 @@ def readme_block(d, rung_median, rung_ratio):
                       "", README_END])
 
 
-def section_threads(d, rung_median, rung_ratio, title):
+def thread_median(d, key, rung):
+    r = d.get("threads_ladder", {}).get(key, {}).get("rungs", {}).get(rung)
+    return None if r is None else r["median"]
+
+
+def thread_ratio(d, key, a, b):
+    """median(b) / median(a) over the Threads ladder's rounds, or None."""
+    from twin_nn.bench.ladder import paired_ratio
+    r = d.get("threads_ladder", {}).get(key)
+    return None if r is None else paired_ratio(r, a, b)
+
+
+def section_threads(d, title):
     """One thread against every core, for the engine and PyTorch at both precisions, from the same rounds."""
     rows = []
     for key in sorted(WORKLOADS):
-        cores = d["ladder"].get(key, {}).get("cores")
+        cores = d.get("threads_ladder", {}).get(key, {}).get("cores")
         for base in THREADED:
-            one, every = rung_median(d, key, base), rung_median(d, key, base + "@all")
+            one, every = thread_median(d, key, base), thread_median(d, key, base + "@all")
             if one is None and every is None:
                 continue
             rows.append([key, title(base), cores or "—", _fmt_time(one), _fmt_time(every),
-                         _fmt_ratio(rung_ratio(d, key, base + "@all", base))])
+                         _fmt_ratio(thread_ratio(d, key, base + "@all", base))])
     if not rows:
         return ""
-    skipped = sorted(set(why for r in d["ladder"].values() for rung, why in r.get("skipped", {}).items()
-                         if rung.endswith("@all")))
+    skipped = sorted(set(why for r in d["threads_ladder"].values() for rung, why in r.get("skipped", {}).items()))
     lines = ["## Threads: one thread against every core", "",
-             "The `@all` rungs ran in the ladder's own rounds: before each of their blocks the thread count "
+             "Each of these rungs ran at one thread and, as `R@all`, at every core, taking turns in a ladder of "
+             "their own (`python -m twin_nn.bench.ladder W --rungs fast,fast@all,...`; kept out of the main "
+             "ladder, whose steps a two-thread block would disturb): before each `@all` block the thread count "
              "of NumPy's BLAS (threadpoolctl), of PyTorch (`torch.set_num_threads`) and of the engine (where it "
              "offers `set_num_threads`) went up to every core, and back to one after it. *1 ÷ all* above 1 "
              "means every core is faster. On a machine whose cores are busy with other work a many-thread "
@@ -101,11 +114,11 @@ def thread_and_f32_targets(d, rung_ratio, title):
                      None if r is None else r <= 1.0))
     for key in ("W4", "W5"):
         for fast, torch in (("fast@all", "torch64@all"), ("fast32@all", "torch32@all")):
-            r = rung_ratio(d, key, torch, fast)
-            rows.append(("at every core, %s no slower than %s on %s" % (title(fast), title(torch), key),
+            r = thread_ratio(d, key, torch, fast)
+            rows.append(("at every core, %s no slower than %s on %s" % (title(fast[:-4]), title(torch[:-4]), key),
                          "%s ÷ %s = %s" % (fast, torch, _fmt_ratio(r)) if r else "not run",
                          None if r is None else r <= 1.0))
-    r = rung_ratio(d, "W5", "fast@all", "fast")
+    r = thread_ratio(d, "W5", "fast@all", "fast")
     rows.append(("W5: the engine's all-cores step faster than its one-thread step",
                  "1 thread ÷ all cores = %s" % _fmt_ratio(r) if r else "not run", None if r is None else r > 1.0))
     quick = d.get("env", {}).get("quick_seconds")

@@ -5,10 +5,12 @@
    -> ``out/benchmarks.json``;
 2. the ladder: for each workload, every rung (the hand-written floors, the
    twins, Network221 at W1, the fast engine in float64 and, where it has
-   one, float32, the peers, and the engine and PyTorch again at every core)
+   one, float32, the peers, all at one thread)
    taking turns in one process (``python -m twin_nn.bench.ladder``, the
    code ``twin-nn bench`` runs too) -> ``out/ladder.json``; the headline
-   table, the Threads table and the targets' ratios come from here;
+   table and the targets' ratios come from here; then the Threads ladder,
+   the engine and PyTorch at one thread and at every core taking turns
+   (a process of its own per workload) -> ``out/threads_ladder.json``;
 3. under ``pypy3`` when it is on the PATH: the loop floor, the scalar twin
    and Network221 taking turns on W1-W5, and the crossover sweep (timed
    inside the PyPy process) -> ``out/pypy_ladder.json``, ``out/pypy_crossover.json``;
@@ -28,9 +30,9 @@ Threads: by default every contestant runs with one BLAS/OpenMP thread
 (``OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=MKL_NUM_THREADS=1``).  The scalar
 twin is single-threaded, so the ratios measure what vectorizing buys, not
 what a second core buys; and on a busy two-core machine a two-thread BLAS
-can lose tens of times on small matrices.  The ladder's ``@all`` rungs raise
-the count to every core for their own blocks (threadpoolctl, torch), so the
-all-cores steps are timed in the same rounds as the one-thread ones.
+can lose tens of times on small matrices.  The Threads ladder's ``@all`` rungs
+raise the count to every core for their own blocks (threadpoolctl, torch), so
+the all-cores steps are timed in the same rounds as the one-thread ones.
 ``--threads 0`` keeps the libraries' defaults.
 
     python benchmarks/run.py [--threads N] [--skip-pytest] [--skip-pypy] [--skip-quick] [--render-only]
@@ -53,11 +55,13 @@ OUT = os.path.join(HERE, "out")
 sys.path.insert(0, ROOT)
 
 from benchmarks import render  # noqa: E402
+from twin_nn.bench.ladder import THREAD_RUNGS  # noqa: E402
 from twin_nn.bench.workloads import WORKLOADS  # noqa: E402
 
 # seconds of interleaved rounds per workload in the ladder (at least 3 rounds; W4's
 # scalar rungs take seconds per step, so its rounds are few and long anyway)
 LADDER_BUDGET = {"W1": 6, "W2": 6, "W3": 6, "W4": 4, "W5": 5}
+THREAD_BUDGET = {"W1": 2, "W2": 2, "W3": 2, "W4": 3, "W5": 3}
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 PEER_MODULES = {"torch64": "torch", "sklearn": "sklearn", "micrograd": "micrograd"}
 
@@ -235,6 +239,16 @@ def main(argv=None):
     with open(os.path.join(OUT, "ladder.json"), "w") as f:
         json.dump(ladder, f, indent=1)
 
+    # 2b. the Threads ladder: the engine and PyTorch at one thread and at every core, taking turns
+    threads_ladder = []
+    for key in sorted(WORKLOADS):
+        data = run_json([sys.executable, "-m", "twin_nn.bench.ladder", key, "--rungs", ",".join(THREAD_RUNGS),
+                         "--budget", str(THREAD_BUDGET[key])], env, "threads ladder %s" % key)
+        if data is not None:
+            threads_ladder += data
+    with open(os.path.join(OUT, "threads_ladder.json"), "w") as f:
+        json.dump(threads_ladder, f, indent=1)
+
     # 3. PyPy
     pypy = shutil.which("pypy3")
     for name in ("pypy_ladder.json", "pypy_crossover.json"):
@@ -244,7 +258,7 @@ def main(argv=None):
     if pypy and not args.skip_pypy:
         pypy_ladder = []
         for key in sorted(WORKLOADS):
-            log("pypy3: loop floor and scalar twin on %s ..." % key)
+            log("pypy3: loop floor, scalar twin and Network221 on %s ..." % key)
             data = run_json([pypy, "-m", "twin_nn.bench.ladder", key, "--warmup", "2",
                              "--budget", "3"], env, "pypy3 ladder %s" % key)
             if data is not None:

@@ -45,19 +45,20 @@ def test_a_short_run_reports_every_rung_and_writes_the_figures(tmp_path, keep_en
     assert code == 0, text
     result = json.loads(path.read_text())
     (ladder,) = result["ladder"]
-    assert set(ladder["rungs"]) | set(ladder["skipped"]) == set(rungs)
-    for rung in ladder["rungs"]:
-        assert "  %-18s warm:" % rung in text                     # the progress line of each rung
-        assert ladder["rungs"][rung]["steps"] >= 3 and len(ladder["rungs"][rung]["block_medians"]) == ladder["rounds"]
-    for rung, why in ladder["skipped"].items():
-        assert "%s skipped: %s" % (rung.ljust(18), why) in text
+    (threads,) = result["threads_ladder"]
+    assert set(ladder["rungs"]) | set(ladder["skipped"]) == {"loop", "scalar", "net221", "fast", "torch64"}
+    assert set(threads["rungs"]) | set(threads["skipped"]) == {"fast", "fast@all"}
+    for out in (ladder, threads):
+        for rung, r in out["rungs"].items():
+            assert "  %-18s warm:" % rung in text                 # the progress line of each rung
+            assert r["steps"] >= 3 and len(r["block_medians"]) == out["rounds"]
+            assert r["threads"] == (out["cores"] if rung.endswith("@all") else 1)
+        for rung, why in out["skipped"].items():
+            assert "%s skipped: %s" % (rung.ljust(18), why) in text
     assert "Network221" in text and "scalar_nn ÷ rung" in text           # the table at the end
     points = result["crossover"]["points"]
     assert [(p["n"], p["m"]) for p in points] == [(1, 1), (4, 1), (1, 32), (4, 32)]
     assert all(p["ratios"]["vector"] > 0 and p["ratios"]["fast"] > 0 for p in points)
-    if "fast@all" in ladder["rungs"]:
-        assert ladder["rungs"]["fast@all"]["threads"] == ladder["cores"] > 1
-        assert ladder["rungs"]["fast"]["threads"] == 1
     assert "figures written to %s" % path in text
 
 

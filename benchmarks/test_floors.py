@@ -13,7 +13,7 @@ import math
 import pytest
 
 from twin_nn.bench.floors import gemm_stepper, loop_stepper, numpy_stepper
-from twin_nn.bench.ladder import CPYTHON_RUNGS, paired_ratio, run_ladder
+from twin_nn.bench.ladder import CPYTHON_RUNGS, THREAD_RUNGS, paired_ratio, run_ladder
 from twin_nn.bench.workloads import WORKLOADS, twin_stepper
 
 KEYS = sorted(WORKLOADS)
@@ -56,3 +56,13 @@ def test_ladder_runs_every_rung_once():
     for r in out["rungs"].values():
         assert r["steps"] >= 1 and all(math.isfinite(v) for v in r["first_losses"])
     assert paired_ratio(out, "loop", "scalar") > 0.0
+
+
+def test_threads_ladder_runs_each_rung_at_one_thread_and_at_every_core():
+    out = run_ladder("W5", THREAD_RUNGS, smoke=True)
+    assert set(out["rungs"]) | set(out["skipped"]) == set(THREAD_RUNGS)
+    for rung, r in out["rungs"].items():
+        assert r["threads"] == (out["cores"] if rung.endswith("@all") else 1)
+        base = out["rungs"].get(rung[:-4]) if rung.endswith("@all") else None
+        if base is not None:             # the same step at another thread count: the same losses, to rounding
+            assert r["first_losses"][0] == pytest.approx(base["first_losses"][0], rel=1e-5)

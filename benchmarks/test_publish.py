@@ -27,7 +27,7 @@ SKIP = shutil.ignore_patterns(".git", ".venv", "__pycache__", "out", "*.egg-info
 def _smoke_measurements(out):
     """out/*.json as run.py writes them, from one step of every rung and of the small crossover points."""
     from twin_nn.bench.crossover import SMOKE_BATCHES, SMOKE_WIDTHS, crossover_stepper, time_per_call
-    from twin_nn.bench.ladder import CPYTHON_RUNGS, run_ladder
+    from twin_nn.bench.ladder import CPYTHON_RUNGS, THREAD_RUNGS, run_ladder
     from twin_nn.bench.workloads import WORKLOADS
     os.makedirs(out)
     ladder = [run_ladder(key, CPYTHON_RUNGS, smoke=True) for key in sorted(WORKLOADS)]
@@ -38,7 +38,8 @@ def _smoke_measurements(out):
                 med, best = time_per_call(crossover_stepper(twin, n, m), budget=0.0, warmup=0.0, max_calls=1)
                 points.append({"extra_info": {"kind": "crossover", "n": n, "m": m, "contestant": twin},
                                "stats": {"median": med, "min": best, "max": med, "mean": med, "rounds": 1}})
-    files = {"ladder.json": ladder, "benchmarks.json": {"benchmarks": points},
+    threads = [run_ladder(key, THREAD_RUNGS, smoke=True) for key in ("W4", "W5")]
+    files = {"ladder.json": ladder, "threads_ladder.json": threads, "benchmarks.json": {"benchmarks": points},
              "env.json": {"date": "a smoke run", "commit": "test", "cpu": "this test's CPU", "cpu_count": 1,
                           "platform": "test", "python": "test", "threads": 1}}
     for name, data in files.items():
@@ -63,6 +64,7 @@ def test_make_bench_rewrites_what_quotes_results(tmp_path):
     results = _read(os.path.join(copy, "benchmarks", "RESULTS.md"))
     assert results != _read(os.path.join(ROOT, "benchmarks", "RESULTS.md"))      # new figures ...
     assert "a smoke run" in results and render_speed.HOW_MUCH_FASTER in results
+    assert "## Threads: one thread against every core" in results
     chapter = "08-loops-against-vectors.md"
     assert _read(os.path.join(copy, "docs", "tour", chapter)) != _read(os.path.join(ROOT, "docs", "tour", chapter))
     readme = _read(os.path.join(copy, "README.md"))

@@ -4,8 +4,9 @@ The method is ``make bench``'s (``ladder.py``): on each workload W1-W5 every
 installed rung runs in one process, the rungs taking turns a block of steps
 at a time; times are medians, and every ratio is the median over the rounds
 of the ratio of two rungs' block medians (so both saw the same moments of the
-machine's load).  Every rung runs at one thread except the ``@all`` rungs,
-which run at every core in the same rounds (``threads.py``).  ``--quick``
+machine's load).  Every rung runs at one thread; then, in a ladder of their
+own, the engine and PyTorch take turns at one thread and at every core (the
+``@all`` rungs, ``threads.py``).  ``--quick``
 keeps the rounds short (about a minute on two cores); without it the ladder
 runs ``make bench``'s budgets.  ``make bench`` is still the full run (the
 pytest-benchmark tables, fresh processes, memory, the whole crossover).
@@ -26,9 +27,11 @@ import time
 from ..argtypes import positive_number
 
 # seconds of interleaved rounds per workload: make bench's budgets, and --quick's
-FULL = dict(budget={"W1": 6, "W2": 6, "W3": 6, "W4": 4, "W5": 5}, warmup=0.5, warmup_steps=3, block_seconds=0.02,
+FULL = dict(budget={"W1": 6, "W2": 6, "W3": 6, "W4": 4, "W5": 5}, thread_budget={"W1": 2, "W2": 2, "W3": 2, "W4": 3,
+            "W5": 3}, warmup=0.5, warmup_steps=3, block_seconds=0.02,
             pypy_budget=3.0, pypy_warmup=2.0, crossover_budget=0.5)
-QUICK = dict(budget={"W1": 1.5, "W2": 1.5, "W3": 1.5, "W4": 1.0, "W5": 1.5}, warmup=0.1, warmup_steps=1,
+QUICK = dict(budget={"W1": 1.5, "W2": 1.5, "W3": 1.5, "W4": 1.0, "W5": 1.5}, thread_budget={"W1": 0.5, "W2": 0.5,
+             "W3": 0.5, "W4": 1.0, "W5": 1.0}, warmup=0.1, warmup_steps=1,
              block_seconds=0.01, pypy_budget=0.6, pypy_warmup=0.6, crossover_budget=0.25)
 # PyPy draws the data without NumPy; W4's shuffled batches reach rows across all 10000
 SLOW_WITHOUT_NUMPY = {"W4": "drawing its 10000 x 3072 rows without NumPy takes about 30 s (make bench runs it)"}
@@ -37,7 +40,9 @@ SUMMARY = [("scalar_nn ÷ vector_nn.fast", "scalar", "fast"),
            ("vector_nn.fast ÷ PyTorch f64", "fast", "torch64"),
            ("vector_nn.fast f32 ÷ PyTorch f32", "fast32", "torch32"),
            ("fast 1 thread ÷ all cores", "fast", "fast@all"),
-           ("PyTorch f64 1 thread ÷ all cores", "torch64", "torch64@all")]
+           ("fast f32 1 thread ÷ all cores", "fast32", "fast32@all"),
+           ("PyTorch f64 1 thread ÷ all cores", "torch64", "torch64@all"),
+           ("PyTorch f32 1 thread ÷ all cores", "torch32", "torch32@all")]
 
 
 def register(subparsers):
@@ -55,7 +60,8 @@ def register(subparsers):
     p.add_argument("--workloads", default="W1,W2,W3,W4,W5", metavar="W1,W2,...",
                    help="which workloads (default: all five)")
     p.add_argument("--rungs", default="", metavar="R1,R2,...",
-                   help="only these rungs (default: every one installed; e.g. scalar,fast,torch64,fast@all)")
+                   help="only these rungs (default: every one installed; e.g. scalar,fast,torch64,fast@all; "
+                        "R@all runs R at every core beside R at one thread)")
     p.add_argument("--widths", default="", metavar="N1,N2,...",
                    help="crossover widths (default 1,4,16,64,128; 'none' skips the crossover)")
     p.add_argument("--budget-scale", type=positive_number, default=1.0, metavar="X",
@@ -168,25 +174,39 @@ def measure(keys, rungs, widths, quick=True, scale=1.0, pypy=True, say=None):
     started = time.perf_counter()
     pinned = start_at_one_thread()
     profile = QUICK if quick else FULL
-    from .ladder import CPYTHON_RUNGS, run_ladder
+    from .ladder import CPYTHON_RUNGS, THREAD_RUNGS, run_ladder
     from .workloads import WORKLOADS, clear_cache
+    main_rungs = [r for r in (rungs or CPYTHON_RUNGS) if not r.endswith("@all")]
+    thread_rungs = list(THREAD_RUNGS) if rungs is None else [
+        r for base in [r[:-4] for r in rungs if r.endswith("@all")] for r in (base, base + "@all")]
     result = {"environment": environment(), "quick": quick, "budget_scale": scale, "ladder": [],
-              "pypy_ladder": [], "crossover": None,
+              "threads_ladder": [], "pypy_ladder": [], "crossover": None,
               "threads": "one thread (OPENBLAS/OMP/MKL_NUM_THREADS=1 set before NumPy loaded; "
-                         "torch.set_num_threads(1)) except the @all rungs" if pinned else
+                         "torch.set_num_threads(1)) except the @all rungs of threads_ladder" if pinned else
                          "NumPy was loaded before the variables could be set: threadpoolctl sets the threads"}
     for key in keys:
         w = WORKLOADS[key]
         say("%s %s: %s, batch %s" % (key, w.name, w.arch, w.batch_size or "full %d" % w.n_rows))
         t0 = time.perf_counter()
-        out = run_ladder(key, rungs or CPYTHON_RUNGS, budget=profile["budget"][key] * scale,
+        out = run_ladder(key, main_rungs, budget=profile["budget"][key] * scale,
                          warmup=profile["warmup"] * scale, warmup_steps=profile["warmup_steps"],
                          block_seconds=profile["block_seconds"], log=lambda m: say("  " + m.split(" ", 1)[1]))
         for rung, why in sorted(out["skipped"].items()):
             say("  %-18s skipped: %s" % (rung, why))
         result["ladder"].append(out)
-        clear_cache()                                     # W4's data is 250 MB
         say("  %d rounds, %.0f s: %s" % (out["rounds"], time.perf_counter() - t0, summary_line(out)))
+        if thread_rungs:
+            t0 = time.perf_counter()
+            say("%s at 1 thread and at all %d cores, taking turns:" % (key, out["cores"]))
+            out = run_ladder(key, thread_rungs, budget=profile["thread_budget"][key] * scale,
+                             warmup=profile["warmup"] * scale, warmup_steps=profile["warmup_steps"],
+                             block_seconds=profile["block_seconds"], log=lambda m: say("  " + m.split(" ", 1)[1]))
+            for rung, why in sorted(out["skipped"].items()):
+                if not rung.endswith("@all") or rung[:-4] not in out["skipped"]:
+                    say("  %-18s skipped: %s" % (rung, why))
+            result["threads_ladder"].append(out)
+            say("  %d rounds, %.0f s: %s" % (out["rounds"], time.perf_counter() - t0, summary_line(out)))
+        clear_cache()                                     # W4's data is 250 MB
     if pypy:
         pypy_keys = [k for k in keys if not (quick and k in SLOW_WITHOUT_NUMPY)]
         for key in sorted(set(keys) - set(pypy_keys)):
@@ -237,6 +257,17 @@ def report(result):
         for rung, r in pypy.get(key, {}).get("rungs", {}).items():
             lines.append("  %-32s %10s %16s" % (title(rung) + " (PyPy)", fmt_time(r["median"]),
                                                  "(own process)"))
+    threads = result.get("threads_ladder") or []
+    if any(out["rungs"] for out in threads):
+        lines += ["", "Threads (each rung at 1 thread and at every core, taking turns; 1 ÷ all > 1: every core "
+                      "is faster):", "  %-4s %-22s %10s %10s %10s" % ("", "rung", "1 thread", "all cores", "1 ÷ all")]
+        for out in threads:
+            for rung, r in out["rungs"].items():
+                if rung.endswith("@all"):
+                    one = out["rungs"][rung[:-4]]
+                    lines.append("  %-4s %-22s %10s %10s %10s" % (
+                        out["workload"], title(rung[:-4]), fmt_time(one["median"]), fmt_time(r["median"]),
+                        fmt_ratio(paired_ratio(out, rung, rung[:-4]))))
     cross = result.get("crossover")
     if cross:
         lines += ["", "Crossover (scalar_nn ÷ twin, one SGD step of [n, n, 1] tanh; > 1: NumPy wins):"]
@@ -254,27 +285,36 @@ def report(result):
 
 def cmd_bench(args, out):
     """``twin-nn bench``: measure, print the tables, and write --json / --plot."""
-    from .ladder import CPYTHON_RUNGS
+    from .ladder import CPYTHON_RUNGS, THREAD_RUNGS
     from .workloads import WORKLOADS
     keys = _names(args.workloads, sorted(WORKLOADS), "workloads")
-    rungs = _names(args.rungs, list(CPYTHON_RUNGS), "rungs") if args.rungs else None
+    known = list(CPYTHON_RUNGS) + [r for r in THREAD_RUNGS if r.endswith("@all")]
+    rungs = _names(args.rungs, known, "rungs") if args.rungs else None
     if rungs is not None and "scalar" not in rungs:
         rungs = ["scalar"] + rungs                     # every ratio is taken against scalar_nn
     widths = _widths(args.widths)
     _check_outputs(args)
-    try:
-        import numpy  # noqa: F401
-    except ImportError:
-        raise ImportError("twin-nn bench needs NumPy (pip install numpy): the ladder's upper rungs are NumPy") from None
 
     def say(text):
         out.write(text + "\n")
         out.flush()
 
+    try:
+        import numpy  # noqa: F401
+    except ImportError:                 # PyPy, or a Python without NumPy: the pure-Python rungs still run
+        say("NumPy is not installed here: only the pure-Python rungs run, and no crossover (pip install numpy)")
+        widths = []
+        if args.quick:
+            for key in [k for k in keys if k in SLOW_WITHOUT_NUMPY]:
+                say("%s left out of --quick: %s" % (key, SLOW_WITHOUT_NUMPY[key]))
+            keys = [k for k in keys if k not in SLOW_WITHOUT_NUMPY]
+    import platform
+    pypy = not args.no_pypy and platform.python_implementation() != "PyPy"    # PyPy's column is this run
+
     say("twin-nn bench%s: rungs take turns in one process; medians per optimizer step" % (
         " --quick" if args.quick else ""))
     result = measure(keys, rungs, widths, quick=args.quick, scale=args.budget_scale,
-                     pypy=not args.no_pypy, say=say)
+                     pypy=pypy, say=say)
     say(report(result))
     if args.json is not None:
         from scalar_nn.toolkit.serialize import write_atomically

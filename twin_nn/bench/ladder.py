@@ -14,7 +14,12 @@ Rungs (CPython), from the bottom up::
     gemm       W4 only: the two bare GEMMs of the step (floors.gemm_stepper)
     R@all      rung R (fast, fast32, torch64, torch32) at every core; every other rung runs at one thread
 
-Under PyPy only ``loop``, ``scalar`` and ``net221`` run (no NumPy).
+Under PyPy only ``loop``, ``scalar`` and ``net221`` run (no NumPy).  The
+``@all`` rungs take turns with their one-thread selves in a ladder of their
+own (``THREAD_RUNGS``), not in the main one: measured here on W4, a block at
+two threads left the next rungs' steps slower (the minimal NumPy step went
+from 2.6 to 6.5 ms while the others held), so the main ladder stays at one
+thread throughout.
 
 Why one process, taking turns: the machine is shared, and its load moves by
 tens of percent within seconds.  Timed in separate runs, a ratio of two
@@ -53,7 +58,8 @@ from .workloads import WORKLOADS, make_net, twin_inputs, twin_stepper
 
 THREADED = ("fast", "fast32", "torch64", "torch32")      # the rungs that also run at every core
 CPYTHON_RUNGS = ("loop", "scalar", "net221", "numpy", "vector", "fast", "fast32", "torch64", "torch32",
-                 "sklearn", "micrograd", "gemm") + tuple(r + "@all" for r in THREADED)
+                 "sklearn", "micrograd", "gemm")
+THREAD_RUNGS = tuple(r for base in THREADED for r in (base, base + "@all"))   # the Threads ladder
 PYPY_RUNGS = ("loop", "scalar", "net221")
 LIST_RUNGS = ("loop", "scalar", "net221", "micrograd")     # rungs that hold their batches as Python lists
 TITLES = {"loop": "minimal loop step", "scalar": "scalar_nn", "net221": "Network221",

@@ -17,26 +17,32 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 
 def _rungs_in_order(result):
-    """Every rung measured, in the ladder's order, PyPy rungs next to their CPython rung."""
-    from .ladder import CPYTHON_RUNGS
+    """Every rung measured, in the ladder's order, PyPy rungs next to their CPython rung, all-cores rungs last."""
+    from .ladder import CPYTHON_RUNGS, THREAD_RUNGS
     seen = []
     for rung in CPYTHON_RUNGS:
         if any(rung in out["rungs"] for out in result["ladder"]):
             seen.append(rung)
         if rung in ("loop", "scalar", "net221") and any(rung in out.get("rungs", {}) for out in result["pypy_ladder"]):
             seen.append(rung + " (PyPy)")
+    for rung in THREAD_RUNGS:
+        if rung.endswith("@all") and any(rung in out["rungs"] for out in result.get("threads_ladder", [])):
+            seen.append(rung)
     return seen
 
 
 def _ladder(ax, result):
     rows = _rungs_in_order(result)
     pypy = {out["workload"]: out for out in result["pypy_ladder"]}
+    threads = {out["workload"]: out for out in result.get("threads_ladder", [])}
     for i, out in enumerate(result["ladder"]):
         key = out["workload"]
         xs, ys = [], []
         for y, rung in enumerate(rows):
             if rung.endswith(" (PyPy)"):
                 r = pypy.get(key, {}).get("rungs", {}).get(rung[:-len(" (PyPy)")])
+            elif rung.endswith("@all"):
+                r = threads.get(key, {}).get("rungs", {}).get(rung)
             else:
                 r = out["rungs"].get(rung)
             if r is not None:
