@@ -47,13 +47,17 @@ SUMMARY = [("scalar_nn ÷ vector_nn.fast", "scalar", "fast"),
 
 def register(subparsers):
     """Add ``bench`` to the ``twin-nn`` command (``cli.build_parser`` calls this)."""
+    import argparse
+    import textwrap
     p = subparsers.add_parser(
         "bench", help="measure the speed ladder (loops, NumPy, the engine, the peers) on this machine",
-        description="Time one optimizer step of workloads W1-W5 in every installed rung: the minimal loop "
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.fill("Time one optimizer step of workloads W1-W5 in every installed rung: the minimal loop "
                     "and NumPy steps, scalar_nn (and Network221 at W1), vector_nn, the vector_nn.fast "
                     "engine, PyTorch, scikit-learn, micrograd, PyPy when pypy3 is on the PATH; then the "
                     "crossover of the twins at a few widths. The rungs take turns in one process (medians; "
-                    "ratios from the same rounds), at 1 thread and, for the engine and PyTorch, at every core.",
+                    "ratios from the same rounds), at 1 thread and, for the engine and PyTorch, at every core. "
+                    "Without --quick the rounds are make bench's (a few minutes).", 79),
         epilog="examples:\n  twin-nn bench --quick\n  twin-nn bench --quick --plot ladder.png --json ladder.json\n"
                "  twin-nn bench --workloads W1,W4 --no-pypy")
     p.add_argument("--quick", action="store_true", help="short rounds: about a minute on two cores")
