@@ -202,7 +202,9 @@ def _reset_rss_peak():
 def cmd_memory(args):
     """Peak memory of training W4 in vector_nn, next to the size of X and Y.
 
-    tracemalloc sees every NumPy buffer (NumPy reports its allocations to it),
+    ``--dtype float32``: the engine in float32 on the data cast to float32 (the
+    float64 arrays are dropped before the fit), where ``vector_nn.fast.MLP``
+    takes a dtype; otherwise ``{"skipped": why}``.  tracemalloc sees every NumPy buffer (NumPy reports its allocations to it),
     so its peak during ``fit`` is the data plus everything training allocated.
     The RSS peak (reset just before ``fit``) also holds the interpreter and
     the libraries, and whatever the allocator kept from building the data.
@@ -211,12 +213,21 @@ def cmd_memory(args):
 
     import numpy as np  # noqa: F401
 
-    from twin_nn.bench.workloads import WORKLOADS, load_data, make_net, make_optimizer
+    from twin_nn.bench.ladder import engine_dtype_missing
+    from twin_nn.bench.workloads import WORKLOADS, clear_cache, load_data, make_net, make_optimizer
     w = WORKLOADS["W4"]
+    twin = "vector" if args.dtype == "float64" else "fast"
+    if twin == "fast" and engine_dtype_missing(args.dtype):
+        json.dump({"dtype": args.dtype, "skipped": engine_dtype_missing(args.dtype)}, sys.stdout)
+        return
     rss_start, _ = _rss_now_and_peak()
     tracemalloc.start()
     X, Y = load_data(w, "vector")
-    net, opt = make_net(w, "vector"), make_optimizer(w, "vector")
+    if twin == "fast":
+        X, Y = X.astype(args.dtype), Y.astype(args.dtype)
+        clear_cache()
+    net = make_net(w, twin, None if twin == "vector" else args.dtype)
+    opt = make_optimizer(w, twin)
     data_bytes = X.nbytes + Y.nbytes
     traced_before, traced_peak_building = tracemalloc.get_traced_memory()
     tracemalloc.reset_peak()
@@ -229,7 +240,8 @@ def cmd_memory(args):
     tracemalloc.stop()
     rss_after, rss_peak = _rss_now_and_peak()
     json.dump({
-        "interpreter": _interpreter(), "epochs": args.epochs, "fit_seconds": seconds,
+        "interpreter": _interpreter(), "dtype": args.dtype, "twin": twin, "epochs": args.epochs,
+        "fit_seconds": seconds,
         "final_loss": history.loss[-1],
         "data_bytes": data_bytes, "budget_bytes": data_bytes + 100 * 2 ** 20,
         "traced_before_fit": traced_before, "traced_peak_building_data": traced_peak_building,
@@ -273,6 +285,7 @@ def main(argv=None):
     p.set_defaults(fn=cmd_paired)
     p = sub.add_parser("memory", help="peak memory of training W4 in vector_nn")
     p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     p.set_defaults(fn=cmd_memory)
     args = parser.parse_args(argv)
     args.fn(args)

@@ -59,6 +59,7 @@ def load(out):
     d = {"env": _read(out, "env.json", {}), "fresh": _read(out, "fresh.json", []),
          "paired": {(r["a"], r["b"], r["workload"]): r for r in _read(out, "paired.json", [])},
          "threads": _read(out, "threads.json", []), "memory": _read(out, "memory.json"),
+         "memory32": _read(out, "memory32.json"),
          "ladder": {r["workload"]: r for r in _read(out, "ladder.json", [])},
          "threads_ladder": {r["workload"]: r for r in _read(out, "threads_ladder.json", [])},
          "pypy_ladder": {r["workload"]: r for r in _read(out, "pypy_ladder.json", [])},

@@ -121,6 +121,17 @@ def thread_and_f32_targets(d, rung_ratio, title):
     r = thread_ratio(d, "W5", "fast@all", "fast")
     rows.append(("W5: the engine's all-cores step faster than its one-thread step",
                  "1 thread ÷ all cores = %s" % _fmt_ratio(r) if r else "not run", None if r is None else r > 1.0))
+    m64, m32 = d.get("memory"), d.get("memory32")
+    if m32 and "skipped" not in m32:
+        peak = m32["traced_peak_during_fit"]
+        rows.append(("training W4 in the engine at float32 peaks below X+Y + 100 MB, and X+Y is half of float64's",
+                     "traced peak %.1f MB; X+Y %.1f MB (float64 %s)" % (
+                         peak / 2 ** 20, m32["data_bytes"] / 2 ** 20,
+                         "%.1f MB" % (m64["data_bytes"] / 2 ** 20) if m64 else "not measured"),
+                     peak < m32["budget_bytes"] and (m64 is None or 2 * m32["data_bytes"] <= m64["data_bytes"] + 16)))
+    else:
+        rows.append(("training W4 in the engine at float32 peaks below X+Y + 100 MB, and X+Y is half of float64's",
+                     (m32 or {}).get("skipped", "not run"), None))
     quick = d.get("env", {}).get("quick_seconds")
     rows.append(("`twin-nn bench --quick` within 90 s of wall time",
                  "%.0f s" % quick if quick else "not run", None if quick is None else quick <= 90.0))

@@ -18,7 +18,8 @@
 5. BLAS/OpenMP threads 1 vs 2 on W4/W5, one process per count (the
    environment variables; a cross-check of the ladder's in-process thread
    rungs) -> ``out/threads.json``;
-6. the peak memory of training W4 in vector_nn -> ``out/memory.json``;
+6. the peak memory of training W4 in vector_nn -> ``out/memory.json``, and
+   in the engine at float32 where it has it -> ``out/memory32.json``;
 7. ``twin-nn bench --quick``, what a user runs, timed from outside (its target is 90 s);
 8. ``publish``: ``render.py`` writes ``RESULTS.md`` and, with matplotlib,
    ``speedup.png``; the README's "how much faster" table is replaced by this
@@ -302,6 +303,10 @@ def main(argv=None):
     # 6. memory
     data = run_json([sys.executable, "-m", "benchmarks.measure", "memory"], env, "W4 memory")
     with open(os.path.join(OUT, "memory.json"), "w") as f:
+        json.dump(data, f, indent=1)
+    data = run_json([sys.executable, "-m", "benchmarks.measure", "memory", "--dtype", "float32"], env,
+                    "W4 memory, the engine in float32")
+    with open(os.path.join(OUT, "memory32.json"), "w") as f:
         json.dump(data, f, indent=1)
 
     # 8. what a user runs: twin-nn bench --quick, timed from the outside (its target: 90 s)
