@@ -39,11 +39,10 @@ def make_net(w, contestant):
     """The workload's network (seed 0) for a contestant."""
     if contestant == "scalar":
         from scalar_nn.mlp import MLP
-    elif contestant == "plain":
-        from vector_nn.mlp import MLP
     else:
-        from vector_nn.exact import MLP
-    return MLP(w.sizes, hidden=w.hidden, output=w.output, loss=w.loss, seed=SEED)
+        from vector_nn.mlp import MLP
+    options = {"exact": True} if contestant == "exact" else {}    # exact mode: the public switch
+    return MLP(w.sizes, hidden=w.hidden, output=w.output, loss=w.loss, seed=SEED, **options)
 
 
 def stepper(w, contestant, steps, quick=False):
