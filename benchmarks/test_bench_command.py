@@ -62,6 +62,18 @@ def test_a_short_run_reports_every_rung_and_writes_the_figures(tmp_path, keep_en
     assert "figures written to %s" % path in text
 
 
+def test_dtype_keeps_one_precision_of_the_engine_and_pytorch(tmp_path, keep_env):
+    path = tmp_path / "f32.json"
+    code, text = run(["--quick", "--workloads", "W1", "--dtype", "float32", "--rungs", "loop,fast,fast32,torch64,"
+                      "torch32,fast@all,fast32@all", "--widths", "none", "--json", str(path)] + TINY)
+    assert code == 0, text
+    result = json.loads(path.read_text())
+    (ladder,), (threads,) = result["ladder"], result["threads_ladder"]
+    assert set(ladder["rungs"]) | set(ladder["skipped"]) == {"loop", "scalar", "fast32", "torch32"}
+    assert set(threads["rungs"]) | set(threads["skipped"]) == {"fast32", "fast32@all"}
+    assert result["crossover"] is None
+
+
 def test_plot_draws_the_ladder_and_the_crossover(tmp_path, keep_env):
     pytest.importorskip("matplotlib")
     path = tmp_path / "ladder.png"

@@ -66,6 +66,9 @@ def register(subparsers):
     p.add_argument("--rungs", default="", metavar="R1,R2,...",
                    help="only these rungs (default: every one installed; e.g. scalar,fast,torch64,fast@all; "
                         "R@all runs R at every core beside R at one thread)")
+    p.add_argument("--dtype", choices=("both", "float64", "float32"), default="both",
+                   help="the engine and PyTorch at this precision only (default: both; every other rung is "
+                        "float64; the engine's float32 needs a vector_nn.fast.MLP that takes dtype)")
     p.add_argument("--widths", default="", metavar="N1,N2,...",
                    help="crossover widths (default 1,4,16,64,128; 'none' skips the crossover)")
     p.add_argument("--budget-scale", type=positive_number, default=1.0, metavar="X",
@@ -294,6 +297,9 @@ def cmd_bench(args, out):
     keys = _names(args.workloads, sorted(WORKLOADS), "workloads")
     known = list(CPYTHON_RUNGS) + [r for r in THREAD_RUNGS if r.endswith("@all")]
     rungs = _names(args.rungs, known, "rungs") if args.rungs else None
+    if args.dtype != "both":                           # drop the other precision's engine and PyTorch rungs
+        other = {"float64": ("fast32", "torch32"), "float32": ("fast", "torch64")}[args.dtype]
+        rungs = [r for r in (rungs or known) if r.partition("@")[0] not in other]
     if rungs is not None and "scalar" not in rungs:
         rungs = ["scalar"] + rungs                     # every ratio is taken against scalar_nn
     widths = _widths(args.widths)

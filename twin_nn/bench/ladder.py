@@ -193,6 +193,8 @@ def interleave(steppers, threads=None, budget=6.0, warmup=0.5, block_seconds=0.0
     {name: thread count} set before each block of that rung (``Threads``).
     ``smoke``: one step of warm-up and one round of one step each.
     """
+    if not steppers:
+        return {}, 0, None
     control = Threads() if threads else None
     info = {}
     for name, step in steppers.items():            # warm-up, and the first losses
