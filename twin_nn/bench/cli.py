@@ -186,6 +186,10 @@ def measure(keys, rungs, widths, quick=True, scale=1.0, pypy=True, say=None):
     main_rungs = [r for r in (rungs or CPYTHON_RUNGS) if not r.endswith("@all")]
     thread_rungs = list(THREAD_RUNGS) if rungs is None else [
         r for base in [r[:-4] for r in rungs if r.endswith("@all")] for r in (base, base + "@all")]
+    from .threads import all_cores
+    if thread_rungs and all_cores() < 2:
+        say("one core here: no Threads ladder (every core is one thread)")
+        thread_rungs = []
     result = {"environment": environment(), "quick": quick, "budget_scale": scale, "ladder": [],
               "threads_ladder": [], "pypy_ladder": [], "crossover": None,
               "threads": "one thread (OPENBLAS/OMP/MKL_NUM_THREADS=1 set before NumPy loaded; "
