@@ -1,9 +1,9 @@
 """Thread counts of the ladder's rungs, switched inside one process between blocks of steps.
 
-The ladder times every rung at one thread, and the thread rungs (``fast@all``,
-``torch64@all``, ...) at every core, all in the same rounds of one process, so
-that a ratio of "1 thread" to "all cores" comes from the same moments of the
-machine's load (the ladder's method).  That needs the thread count switched
+The ladder times every rung at one thread; the Threads ladder times the engine
+and PyTorch at one thread and (``fast@all``, ``torch64@all``, ...) at every
+core, in the same rounds of one process, so that a ratio of "1 thread" to "all
+cores" comes from the same moments of the machine's load (the ladder's method).  That needs the thread count switched
 *at run time*, between two blocks, and two libraries do that:
 
 * **threadpoolctl** (the library scikit-learn uses for the same job) sets the
@@ -16,8 +16,14 @@ machine's load (the ladder's method).  That needs the thread count switched
 The environment variables (``OPENBLAS_NUM_THREADS`` ...) are read once, when a
 library loads, so with them each thread count needs a process of its own and
 the two counts are never timed side by side; ``make bench`` still measures
-that way as a cross-check (its *Threads* table, one process per count), and
+that way as a cross-check (RESULTS.md, "Threads in separate processes"), and
 without threadpoolctl the ladder says so and skips NumPy's thread rungs.
+
+On a machine whose cores are busy with other work, a step on every core waits
+for the busiest one: measured here at a load average of 3-4 on two cores, W4's
+engine step took 2 ms at one thread and anywhere from 1.5 to 100 ms at two,
+whether the two threads came from threadpoolctl or from the variables in a
+fresh process.
 
 The engine's own elementwise threads, where ``vector_nn.fast`` offers
 ``set_num_threads(n)``, are switched with the rest.
