@@ -40,6 +40,8 @@ PYPY_RUNG = {"pypy": "scalar", "loop_pypy": "loop", "net221_pypy": "net221"}   #
 def title(rung):
     """The column title of a rung: the table's own names, the ladder's for the rest ('fast@all')."""
     return TITLES.get(rung) or rung_title(rung)
+
+
 SPEEDUP_TARGETS = {"W2": 50.0, "W3": 100.0, "W4": 400.0, "W5": 150.0}
 LOSS_STEPS = 5
 
