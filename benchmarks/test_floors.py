@@ -66,3 +66,21 @@ def test_threads_ladder_runs_each_rung_at_one_thread_and_at_every_core():
         base = out["rungs"].get(rung[:-4]) if rung.endswith("@all") else None
         if base is not None:             # the same step at another thread count: the same losses, to rounding
             assert r["first_losses"][0] == pytest.approx(base["first_losses"][0], rel=1e-5)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_engine_float32_rung_takes_the_float64_rungs_steps(key):
+    """Where vector_nn.fast.MLP takes dtype="float32", its rung does the same work as the float64 one.
+
+    A sanity check that the rung is the same step (data, weights, batches), not the engine's float32
+    parity bound (parity_tests has that): float32's unit roundoff is 2^-24 = 6e-8, and three smoke
+    steps on a few rows stay far inside 1e-5 (measured about 2e-7).
+    """
+    from twin_nn.bench.ladder import engine_dtype_missing, make_rung
+    reason = engine_dtype_missing("float32")
+    if reason:
+        pytest.skip(reason)
+    w = WORKLOADS[key]
+    f64, f32 = make_rung("fast", w, smoke=True), make_rung("fast32", w, smoke=True)
+    for _ in range(STEPS):
+        assert f32() == pytest.approx(f64(), rel=1e-5)
