@@ -32,7 +32,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider parity_tests benchmarks --benchmark-disable
 
-## make bench: real timings, JSON and benchmarks/RESULTS.md
+## make bench: real timings, JSON and benchmarks/RESULTS.md, and what quotes it
+## (the README's speed table, the tour's chapter 8); `twin-nn bench --quick` is the one-minute version
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 

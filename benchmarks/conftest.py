@@ -17,7 +17,7 @@ the peers side by side.
 
 import pytest
 
-from benchmarks.crossover import BATCHES, QUICK_BATCHES, QUICK_WIDTHS, WIDTHS
+from twin_nn.bench.crossover import BATCHES, SMOKE_BATCHES, SMOKE_WIDTHS, WIDTHS
 
 
 def _quick(config):
@@ -34,8 +34,8 @@ def pytest_generate_tests(metafunc):
     """The crossover grid: the full sweep when timing, four points in the smoke run."""
     if "width" in metafunc.fixturenames and "batch" in metafunc.fixturenames:
         quick = _quick(metafunc.config)
-        widths = QUICK_WIDTHS if quick else WIDTHS
-        batches = QUICK_BATCHES if quick else BATCHES
+        widths = SMOKE_WIDTHS if quick else WIDTHS
+        batches = SMOKE_BATCHES if quick else BATCHES
         metafunc.parametrize("batch", batches, ids=lambda b: "b%d" % b)
         metafunc.parametrize("width", widths, ids=lambda n: "n%d" % n)
 

@@ -28,7 +28,7 @@ import time
 if __name__ == "__main__" and __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.workloads import SEED, WORKLOADS, make_optimizer, twin_inputs  # noqa: E402
+from twin_nn.bench.workloads import SEED, WORKLOADS, make_optimizer, twin_inputs  # noqa: E402
 
 CONTESTANTS = ("scalar", "plain", "exact")
 # timed steps per contestant: (scalar, plain and exact); the scalar twin's W4 step takes ~1.5 s

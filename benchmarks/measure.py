@@ -6,10 +6,11 @@
     python -m benchmarks.measure steady CONTESTANT WORKLOAD             steady-state time per step
     python -m benchmarks.measure paired A B WORKLOAD                    A and B taking turns, ratio B / A
     python -m benchmarks.measure memory [--epochs N]                    W4 peak memory in vector_nn
-    python -m benchmarks.measure ladder W1 [--rungs loop,scalar] [--budget S]  every rung, taking turns
 
 ``benchmarks/run.py`` starts these with ``PYTHONPATH`` set to the repository
-root.  PyPy runs ``scalar_nn`` unchanged; its times are taken here, inside the
+root; the workloads, floors, peers and the ladder are the installed package's
+(``twin_nn/bench/``; the ladder runs as ``python -m twin_nn.bench.ladder W1``).
+PyPy runs ``scalar_nn`` unchanged; its times are taken here, inside the
 PyPy process, with ``time.perf_counter`` over repeated steps after a JIT
 warm-up.  Python 3.9 syntax, no NumPy at import time.
 """
@@ -58,7 +59,7 @@ def _median(xs):
 
 
 def cmd_workloads(args):
-    from .workloads import WORKLOADS, twin_stepper
+    from twin_nn.bench.workloads import WORKLOADS, twin_stepper
     keys = args.keys.split(",") if args.keys else list(WORKLOADS)
     out = {"interpreter": _interpreter(), "workloads": {}}
     for key in keys:
@@ -76,7 +77,7 @@ def cmd_workloads(args):
 
 
 def cmd_crossover(args):
-    from .crossover import BATCHES, WIDTHS, crossover_stepper, time_per_call
+    from twin_nn.bench.crossover import BATCHES, WIDTHS, crossover_stepper, time_per_call
     out = {"interpreter": _interpreter(), "twin": args.twin, "points": []}
     for m in BATCHES:
         for n in WIDTHS:
@@ -95,13 +96,13 @@ def cmd_fresh(args):
     elif args.contestant.startswith("torch"):
         import torch  # noqa: F401
     import_seconds = time.perf_counter() - t_start
-    from .workloads import WORKLOADS, twin_stepper
+    from twin_nn.bench.workloads import WORKLOADS, twin_stepper
     w = WORKLOADS[args.workload]
     t0 = time.perf_counter()
     if args.contestant in ("scalar", "vector", "fast"):
         step, _ = twin_stepper(w, args.contestant, args.steps)
     else:
-        from .peers import peer_stepper
+        from twin_nn.bench.peers import peer_stepper
         step, _ = peer_stepper(w, args.contestant, args.steps)
     setup_seconds = time.perf_counter() - t0
     times = []
@@ -116,13 +117,13 @@ def cmd_fresh(args):
 
 def cmd_steady(args):
     """Steady-state time per step of one contestant on one workload (after a warm-up)."""
-    from .crossover import time_per_call
-    from .workloads import WORKLOADS, twin_stepper
+    from twin_nn.bench.crossover import time_per_call
+    from twin_nn.bench.workloads import WORKLOADS, twin_stepper
     w = WORKLOADS[args.workload]
     if args.contestant in ("scalar", "vector", "fast"):
         step, _ = twin_stepper(w, args.contestant, 64)
     else:
-        from .peers import peer_stepper
+        from twin_nn.bench.peers import peer_stepper
         step, _ = peer_stepper(w, args.contestant, 64)
     median, best = time_per_call(step, budget=args.budget, warmup=0.2)
     threads = None
@@ -134,10 +135,10 @@ def cmd_steady(args):
 
 
 def _stepper(contestant, w, steps=64):
-    from .workloads import twin_stepper
+    from twin_nn.bench.workloads import twin_stepper
     if contestant in ("scalar", "vector", "fast"):
         return twin_stepper(w, contestant, steps)[0]
-    from .peers import peer_stepper
+    from twin_nn.bench.peers import peer_stepper
     return peer_stepper(w, contestant, steps)[0]
 
 
@@ -150,7 +151,7 @@ def cmd_paired(args):
     steady steps of the separate benchmarks, but interleaved in time.  Reports
     each one's median and the median over block pairs of median(B) / median(A).
     """
-    from .workloads import WORKLOADS
+    from twin_nn.bench.workloads import WORKLOADS
     w = WORKLOADS[args.workload]
     a, b = _stepper(args.a, w), _stepper(args.b, w)
     t0 = time.perf_counter()
@@ -201,7 +202,9 @@ def _reset_rss_peak():
 def cmd_memory(args):
     """Peak memory of training W4 in vector_nn, next to the size of X and Y.
 
-    tracemalloc sees every NumPy buffer (NumPy reports its allocations to it),
+    ``--dtype float32``: the engine in float32 on the data cast to float32 (the
+    float64 arrays are dropped before the fit), where ``vector_nn.fast.MLP``
+    takes a dtype; otherwise ``{"skipped": why}``.  tracemalloc sees every NumPy buffer (NumPy reports its allocations to it),
     so its peak during ``fit`` is the data plus everything training allocated.
     The RSS peak (reset just before ``fit``) also holds the interpreter and
     the libraries, and whatever the allocator kept from building the data.
@@ -210,12 +213,21 @@ def cmd_memory(args):
 
     import numpy as np  # noqa: F401
 
-    from .workloads import WORKLOADS, load_data, make_net, make_optimizer
+    from twin_nn.bench.ladder import engine_dtype_missing
+    from twin_nn.bench.workloads import WORKLOADS, clear_cache, load_data, make_net, make_optimizer
     w = WORKLOADS["W4"]
+    twin = "vector" if args.dtype == "float64" else "fast"
+    if twin == "fast" and engine_dtype_missing(args.dtype):
+        json.dump({"dtype": args.dtype, "skipped": engine_dtype_missing(args.dtype)}, sys.stdout)
+        return
     rss_start, _ = _rss_now_and_peak()
     tracemalloc.start()
     X, Y = load_data(w, "vector")
-    net, opt = make_net(w, "vector"), make_optimizer(w, "vector")
+    if twin == "fast":
+        X, Y = X.astype(args.dtype), Y.astype(args.dtype)
+        clear_cache()
+    net = make_net(w, twin, None if twin == "vector" else args.dtype)
+    opt = make_optimizer(w, twin)
     data_bytes = X.nbytes + Y.nbytes
     traced_before, traced_peak_building = tracemalloc.get_traced_memory()
     tracemalloc.reset_peak()
@@ -228,7 +240,8 @@ def cmd_memory(args):
     tracemalloc.stop()
     rss_after, rss_peak = _rss_now_and_peak()
     json.dump({
-        "interpreter": _interpreter(), "epochs": args.epochs, "fit_seconds": seconds,
+        "interpreter": _interpreter(), "dtype": args.dtype, "twin": twin, "epochs": args.epochs,
+        "fit_seconds": seconds,
         "final_loss": history.loss[-1],
         "data_bytes": data_bytes, "budget_bytes": data_bytes + 100 * 2 ** 20,
         "traced_before_fit": traced_before, "traced_peak_building_data": traced_peak_building,
@@ -236,17 +249,6 @@ def cmd_memory(args):
         "rss_at_start": rss_start, "rss_before_fit": rss_before,
         "rss_peak_during_fit": rss_peak if reset else None, "rss_after_fit": rss_after,
     }, sys.stdout)
-
-
-def cmd_ladder(args):
-    """Every rung of the ladder on one workload, interleaved in this process (benchmarks/ladder.py)."""
-    from .ladder import CPYTHON_RUNGS, PYPY_RUNGS, run_ladder
-    default = PYPY_RUNGS if platform.python_implementation() == "PyPy" else CPYTHON_RUNGS
-    rungs = args.rungs.split(",") if args.rungs else list(default)
-    out = run_ladder(args.workload, rungs, budget=args.budget, warmup=args.warmup,
-                     block_seconds=args.block_seconds, log=lambda m: print(m, file=sys.stderr))
-    out["interpreter"] = _interpreter()
-    json.dump(out, sys.stdout)
 
 
 def main(argv=None):
@@ -283,14 +285,8 @@ def main(argv=None):
     p.set_defaults(fn=cmd_paired)
     p = sub.add_parser("memory", help="peak memory of training W4 in vector_nn")
     p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     p.set_defaults(fn=cmd_memory)
-    p = sub.add_parser("ladder", help="every rung of the ladder on one workload, taking turns")
-    p.add_argument("workload")
-    p.add_argument("--rungs", default="")
-    p.add_argument("--budget", type=float, default=6.0)
-    p.add_argument("--warmup", type=float, default=0.5)
-    p.add_argument("--block-seconds", type=float, default=0.02)
-    p.set_defaults(fn=cmd_ladder)
     args = parser.parse_args(argv)
     args.fn(args)
 

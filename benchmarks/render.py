@@ -16,19 +16,32 @@ ROOT = os.path.dirname(HERE)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from benchmarks.crossover import BATCHES, WIDTHS  # noqa: E402
-from benchmarks.ladder import paired_ratio  # noqa: E402
-from benchmarks.peers import SKLEARN_NOTES  # noqa: E402
-from benchmarks.workloads import WARMUP_STEPS, WORKLOADS, data_source  # noqa: E402
+from benchmarks import render_speed  # noqa: E402
+from twin_nn.bench.crossover import BATCHES, WIDTHS  # noqa: E402
+from twin_nn.bench.ladder import paired_ratio  # noqa: E402
+from twin_nn.bench.ladder import title as rung_title  # noqa: E402
+from twin_nn.bench.peers import SKLEARN_NOTES  # noqa: E402
+from twin_nn.bench.workloads import WARMUP_STEPS, WORKLOADS, data_source  # noqa: E402
 
 CONTESTANTS = ["scalar", "pypy", "vector", "fast", "torch64", "torch32", "sklearn", "micrograd"]
 TITLES = {"scalar": "scalar_nn (CPython)", "pypy": "scalar_nn (PyPy)", "vector": "vector_nn",
           "fast": "vector_nn.fast", "torch64": "PyTorch f64", "torch32": "PyTorch f32",
           "sklearn": "scikit-learn", "micrograd": "micrograd", "loop": "minimal loop step",
           "loop_pypy": "minimal loop step (PyPy)", "numpy": "minimal NumPy step",
-          "gemm": "two bare GEMMs (W4)"}
-# the ladder's rungs, bottom up, as the headline shows them (pypy: scalar_nn's PyPy rung)
-LADDER = ["loop", "scalar", "pypy", "numpy", "vector", "fast", "torch64", "torch32", "sklearn", "micrograd"]
+          "gemm": "two bare GEMMs (W4)", "net221": "Network221 (CPython)", "net221_pypy": "Network221 (PyPy)",
+          "fast32": "vector_nn.fast f32"}
+# the ladder's rungs, bottom up, as the headline shows them (pypy: scalar_nn's PyPy rung); the
+# all-cores rungs are in the Threads table
+LADDER = ["loop", "scalar", "pypy", "net221", "net221_pypy", "numpy", "vector", "fast", "fast32", "torch64",
+          "torch32", "sklearn", "micrograd"]
+PYPY_RUNG = {"pypy": "scalar", "loop_pypy": "loop", "net221_pypy": "net221"}   # render name -> PyPy ladder rung
+
+
+def title(rung):
+    """The column title of a rung: the table's own names, the ladder's for the rest ('fast@all')."""
+    return TITLES.get(rung) or rung_title(rung)
+
+
 SPEEDUP_TARGETS = {"W2": 50.0, "W3": 100.0, "W4": 400.0, "W5": 150.0}
 LOSS_STEPS = 5
 
@@ -48,7 +61,9 @@ def load(out):
     d = {"env": _read(out, "env.json", {}), "fresh": _read(out, "fresh.json", []),
          "paired": {(r["a"], r["b"], r["workload"]): r for r in _read(out, "paired.json", [])},
          "threads": _read(out, "threads.json", []), "memory": _read(out, "memory.json"),
+         "memory32": _read(out, "memory32.json"),
          "ladder": {r["workload"]: r for r in _read(out, "ladder.json", [])},
+         "threads_ladder": {r["workload"]: r for r in _read(out, "threads_ladder.json", [])},
          "pypy_ladder": {r["workload"]: r for r in _read(out, "pypy_ladder.json", [])},
          "pypy_crossover": _read(out, "pypy_crossover.json"),
          "step": {}, "epoch": {}, "crossover": {}, "skipped": []}
@@ -157,8 +172,8 @@ def section_machine(d):
 
 def rung_median(d, key, rung):
     """Median step time of a ladder rung (``pypy``: scalar_nn under PyPy), or None."""
-    if rung in ("pypy", "loop_pypy"):
-        r = d["pypy_ladder"].get(key, {}).get("rungs", {}).get("scalar" if rung == "pypy" else "loop")
+    if rung in PYPY_RUNG:
+        r = d["pypy_ladder"].get(key, {}).get("rungs", {}).get(PYPY_RUNG[rung])
     else:
         r = d["ladder"].get(key, {}).get("rungs", {}).get(rung)
     return None if r is None else r["median"]
@@ -166,10 +181,9 @@ def rung_median(d, key, rung):
 
 def rung_ratio(d, key, a, b):
     """median(b) / median(a) over the interleaved rounds of the ladder (PyPy rungs: their own run)."""
-    if a in ("pypy", "loop_pypy") and b in ("pypy", "loop_pypy"):
+    if a in PYPY_RUNG and b in PYPY_RUNG:
         r = d["pypy_ladder"].get(key)
-        return None if r is None else paired_ratio(r, "loop" if a == "loop_pypy" else "scalar",
-                                                   "loop" if b == "loop_pypy" else "scalar")
+        return None if r is None else paired_ratio(r, PYPY_RUNG[a], PYPY_RUNG[b])
     r = d["ladder"].get(key)
     return None if r is None else paired_ratio(r, a, b)
 
@@ -182,17 +196,19 @@ def _batch_label(w):
 LADDER_RATIOS = [
     ("scalar_nn ÷ loop floor", "loop", "scalar"),
     ("micrograd ÷ scalar_nn", "scalar", "micrograd"),
+    ("micrograd ÷ Network221", "net221", "micrograd"),
     ("scalar_nn ÷ vector_nn (vectorizing)", "vector", "scalar"),
     ("vector_nn ÷ NumPy floor", "numpy", "vector"),
     ("fast ÷ NumPy floor", "numpy", "fast"),
     ("vector_nn ÷ fast (tuning)", "fast", "vector"),
     ("fast ÷ PyTorch f64", "torch64", "fast"),
+    ("fast f32 ÷ PyTorch f32", "torch32", "fast32"),
     ("fast ÷ two GEMMs", "gemm", "fast"),
 ]
 
 
 def section_headline(d):
-    header = ["workload"] + [TITLES[c] if c != "pypy" else "scalar_nn (PyPy)" for c in LADDER]
+    header = ["workload"] + [title(c) for c in LADDER]
     rows = []
     for key in sorted(WORKLOADS):
         w = WORKLOADS[key]
@@ -206,14 +222,18 @@ def section_headline(d):
         "Every rung takes the same step: the same initial weights, the same batches, the same "
         "output/loss pair and SGD rule (scikit-learn differs where noted below). From the bottom: "
         "the **minimal loop step** and the **minimal NumPy step** are the floors, the step written "
-        "as directly as possible in `benchmarks/floors.py` (no validation, no caches, no layers: "
+        "as directly as possible in `twin_nn/bench/floors.py` (no validation, no caches, no layers: "
         "`benchmarks/test_floors.py` checks that they take the twins' steps); `scalar_nn` and "
         "`vector_nn` are the twins' public `loss_and_grads` + `step`; `vector_nn.fast` is the tuned "
         "engine; then the peers. **micrograd is measured at its best: with the garbage collector off "
         "during its step** (`gc.disable()`; its graph is freed by a collection between blocks, outside "
-        "the timing). — means not run (not installed, or too slow: see the workload's notes).", "",
+        "the timing). **Network221** is the lesson's own 2-2-1 system (W1 only), nine named numbers and one "
+        "line per partial derivative (`scalar_nn/network221.py`), the rung that belongs beside micrograd. "
+        "**f32** is float32 (the engine's where `vector_nn.fast.MLP` takes `dtype=\"float32\"`). "
+        "Every rung here runs at one thread; the engine and PyTorch at every core are in *Threads* below. "
+        "— means not run (not installed, not offered, or too slow: see the workload's notes).", "",
         "All CPython rungs of a workload ran in one process, taking turns a block of steps at a time "
-        "(`benchmarks/ladder.py`; rounds: %s), so that a change of the machine's load hits all of them "
+        "(`twin_nn/bench/ladder.py`; rounds: %s), so that a change of the machine's load hits all of them "
         "alike; the PyPy rungs ran the same way in a PyPy process." % (rounds or "—"), "",
         table(header, rows), "",
         "Ratios between rungs (median over the rounds of the ratio of the two rungs' block medians; "
@@ -304,8 +324,7 @@ def _targets(d):
                      "the first %d steps (~1e-12)" % LOSS_STEPS,
                      "largest relative difference %.1e (%s, %s)" % (worst[0], TITLES[worst[2]], worst[1]),
                      worst[0] <= 1e-12))
-    rows.append(("optional dtype=\"float32\" in vector_nn",
-                 "not implemented; PyTorch float32 is shown beside float64 instead", None))
+    rows += render_speed.thread_and_f32_targets(d, rung_ratio, title)
     env = d["env"]
     if env.get("run_seconds"):
         rows.append(("`make bench` under 10 minutes", "run.py took %.0f s (plus the venv set-up on a fresh clone)"
@@ -364,7 +383,7 @@ def section_targets(d):
     lines = ["## Targets (measured in this run)", "",
              "Every ratio between CPython contestants comes from the ladder: both ran in one process, "
              "taking turns a block of steps at a time, and the ratio is the median over the rounds of "
-             "the two block medians' ratio (`benchmarks/ladder.py`). The PyPy ratios compare two "
+             "the two block medians' ratio (`twin_nn/bench/ladder.py`). The PyPy ratios compare two "
              "processes.", "", table(["target", "measured", ""], rows, ["l", "l", "c"])]
     notes = []
     for t, m, ok in targets:
@@ -403,14 +422,15 @@ def section_workload(d, key):
         runs = [(r, lad["rungs"][r]) for r in lad["rungs"]]
         plad = d["pypy_ladder"].get(key)
         if plad:
-            runs += [({"loop": "loop_pypy", "scalar": "pypy"}[r], e) for r, e in plad["rungs"].items()]
+            back = {v: k for k, v in PYPY_RUNG.items()}
+            runs += [(back[r], e) for r, e in plad["rungs"].items()]
         for rung, e in runs:
             fl = e.get("first_losses") or []
             k = min(len(fl), len(ref or []), LOSS_STEPS)
             agree_r = max(abs(a - b) / max(abs(b), 1e-300) for a, b in zip(fl[:k], ref[:k])) if k and rung != "gemm" else None
-            rows.append([TITLES[rung], e["block"], e["steps"], fmt_time(e["median"]), fmt_time(e["min"]),
+            rows.append([title(rung), e["block"], e["steps"], fmt_time(e["median"]), fmt_time(e["min"]),
                          fmt_time(e["max"]), "%.1e" % agree_r if agree_r is not None else "—"])
-        skipped = "; ".join("%s: %s" % (TITLES.get(r, r), why) for r, why in sorted(lad.get("skipped", {}).items()))
+        skipped = "; ".join("%s: %s" % (title(r), why) for r, why in sorted(lad.get("skipped", {}).items()))
         lines += ["The ladder (%d interleaved rounds; *block*: steps per turn):" % lad["rounds"], "",
                   table(["rung", "block", "steps timed", "median", "min", "max",
                          "loss vs vector_nn, first %d steps (max rel. diff.)" % LOSS_STEPS], rows)]
@@ -495,8 +515,9 @@ def section_threads(d):
                 continue
             rows.append([key, TITLES[c], fmt_time(one), fmt_time(two), fmt_ratio(ratio(one, two))])
     return "\n".join([
-        "## Threads", "",
-        "Steady-state median step with 1 and 2 BLAS/OpenMP threads (a process each). "
+        "## Threads in separate processes", "",
+        "A cross-check of the ladder's in-process thread switch: steady-state median step with 1 and 2 "
+        "BLAS/OpenMP threads set by the environment variables, a process each (so not interleaved). "
         "The tables above use %s." % ("%d" % d["env"]["threads"] if d["env"].get("threads") else "the defaults"),
         "", table(["workload", "contestant", "1 thread", "2 threads", "1 ÷ 2"], rows)])
 
@@ -636,7 +657,9 @@ def render(d, png=False):
              "Generated by `make bench` (`benchmarks/run.py`, then `benchmarks/render.py`) from the JSON in "
              "`benchmarks/out/`. Times are medians unless a column says otherwise; a ratio a ÷ b above 1 "
              "means b is faster.", "",
-             section_machine(d), "", section_headline(d), "", section_targets(d), "",
+             render_speed.section_how_much_faster(d, rung_median, rung_ratio), "",
+             section_machine(d), "", section_headline(d), "",
+             render_speed.section_threads(d, title), "", section_targets(d), "",
              "## Workloads", ""]
     for key in sorted(WORKLOADS):
         parts += [section_workload(d, key), ""]

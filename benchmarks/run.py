@@ -4,25 +4,41 @@
    the fast engine and the installed peers, the crossover sweep)
    -> ``out/benchmarks.json``;
 2. the ladder: for each workload, every rung (the hand-written floors, the
-   twins, the fast engine, the peers) taking turns in one process
-   (``measure.py ladder``, see ``ladder.py``) -> ``out/ladder.json``; the
-   headline table and the targets' ratios come from here;
-3. under ``pypy3`` when it is on the PATH: the loop floor and the scalar twin
-   taking turns on W1-W5, and the crossover sweep (timed inside the PyPy
-   process) -> ``out/pypy_ladder.json``, ``out/pypy_crossover.json``;
+   twins, Network221 at W1, the fast engine in float64 and, where it has
+   one, float32, the peers, all at one thread)
+   taking turns in one process (``python -m twin_nn.bench.ladder``, the
+   code ``twin-nn bench`` runs too) -> ``out/ladder.json``; the headline
+   table and the targets' ratios come from here; then the Threads ladder,
+   the engine and PyTorch at one thread and at every core taking turns
+   (a process of its own per workload) -> ``out/threads_ladder.json``;
+3. under ``pypy3`` when it is on the PATH: the loop floor, the scalar twin
+   and Network221 taking turns on W1-W5, and the crossover sweep (timed
+   inside the PyPy process) -> ``out/pypy_ladder.json``, ``out/pypy_crossover.json``;
 4. the first steps of a fresh process (the fast engine, PyTorch) -> ``out/fresh.json``;
-5. BLAS/OpenMP threads 1 vs 2 on W4/W5 -> ``out/threads.json``;
-6. the peak memory of training W4 in vector_nn -> ``out/memory.json``;
-7. ``render.py``: ``RESULTS.md`` and, with matplotlib, ``speedup.png``.
+5. BLAS/OpenMP threads 1 vs 2 on W4/W5, one process per count (the
+   environment variables; a cross-check of the ladder's in-process thread
+   rungs) -> ``out/threads.json``;
+6. the peak memory of training W4 in vector_nn -> ``out/memory.json``, and
+   in the engine at float32 where it has it -> ``out/memory32.json``;
+7. ``twin-nn bench --quick``, what a user runs, timed from outside (its target is 90 s);
+8. ``publish``: ``render.py`` writes ``RESULTS.md`` and, with matplotlib,
+   ``speedup.png``; the README's "how much faster" table is replaced by this
+   run's; then ``docs/tour/generate.py`` rewrites the tour, whose chapter 8
+   copies the headline and the crossover from RESULTS.md (so
+   ``make bench && make test`` passes).
 
 Threads: by default every contestant runs with one BLAS/OpenMP thread
 (``OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=MKL_NUM_THREADS=1``).  The scalar
 twin is single-threaded, so the ratios measure what vectorizing buys, not
 what a second core buys; and on a busy two-core machine a two-thread BLAS
-can lose tens of times on small matrices (step 5 shows both).
+can lose tens of times on small matrices.  The Threads ladder's ``@all`` rungs
+raise the count to every core for their own blocks (threadpoolctl, torch), so
+the all-cores steps are timed in the same rounds as the one-thread ones.
 ``--threads 0`` keeps the libraries' defaults.
 
-    python benchmarks/run.py [--threads N] [--skip-pytest] [--skip-pypy] [--render-only]
+    python benchmarks/run.py [--threads N] [--skip-pytest] [--skip-pypy] [--skip-quick] [--render-only]
+
+``--render-only`` redoes step 8 from ``out/`` (RESULTS.md, the picture, the README table, the tour).
 """
 
 import argparse
@@ -40,11 +56,13 @@ OUT = os.path.join(HERE, "out")
 sys.path.insert(0, ROOT)
 
 from benchmarks import render  # noqa: E402
-from benchmarks.workloads import WORKLOADS  # noqa: E402
+from twin_nn.bench.ladder import THREAD_RUNGS  # noqa: E402
+from twin_nn.bench.workloads import WORKLOADS  # noqa: E402
 
 # seconds of interleaved rounds per workload in the ladder (at least 3 rounds; W4's
 # scalar rungs take seconds per step, so its rounds are few and long anyway)
 LADDER_BUDGET = {"W1": 6, "W2": 6, "W3": 6, "W4": 4, "W5": 5}
+THREAD_BUDGET = {"W1": 2, "W2": 2, "W3": 2, "W4": 3, "W5": 3}
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 PEER_MODULES = {"torch64": "torch", "sklearn": "sklearn", "micrograd": "micrograd"}
 
@@ -141,18 +159,52 @@ def load_average():
         return None
 
 
+def update_readme(out, path):
+    """Replace the README's "how much faster" table (between render_speed's markers) by this run's."""
+    from benchmarks import render_speed
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    start, end = text.find(render_speed.README_START), text.find(render_speed.README_END)
+    if start < 0 or end < start:
+        log("README.md has no markers for the speed table: left as it is")
+        return False
+    d = render.load(out)
+    block = render_speed.readme_block(d, render.rung_median, render.rung_ratio)
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text[:start] + block + text[end + len(render_speed.README_END):])
+    return True
+
+
+def publish(out, root=ROOT):
+    """Render ``RESULTS.md`` from the JSON in ``out``, then the tour chapters that copy its figures.
+
+    The tour's chapter 8 quotes RESULTS.md's headline and crossover tables, and
+    ``parity_tests/app/test_tour.py`` fails when a committed chapter differs from
+    what the generator writes now: so whatever rewrites RESULTS.md rewrites the
+    tour too (the generator is deterministic; only chapter 8 reads RESULTS.md), and
+    so does the README's short table.
+    """
+    render.main(out, os.path.join(root, "benchmarks"))
+    update_readme(out, os.path.join(root, "README.md"))
+    code = subprocess.call([sys.executable, os.path.join(root, "docs", "tour", "generate.py")], cwd=root)
+    if code != 0:
+        log("docs/tour/generate.py exited with %d: the tour may be stale" % code)
+    return code
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Run the benchmarks and render benchmarks/RESULTS.md.")
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS/OpenMP threads for every contestant (0: the libraries' defaults)")
     parser.add_argument("--skip-pytest", action="store_true", help="reuse out/benchmarks.json")
     parser.add_argument("--skip-pypy", action="store_true", help="do not run pypy3 even when present")
-    parser.add_argument("--render-only", action="store_true", help="only re-render RESULTS.md from out/")
+    parser.add_argument("--render-only", action="store_true",
+                        help="only re-render RESULTS.md (and the README table and the tour) from out/")
+    parser.add_argument("--skip-quick", action="store_true", help="do not time twin-nn bench --quick")
     args = parser.parse_args(argv)
     os.makedirs(OUT, exist_ok=True)
     if args.render_only:
-        render.main(OUT, HERE)
-        return 0
+        return publish(OUT)
 
     started = time.perf_counter()
     env = child_env(args.threads)
@@ -181,12 +233,22 @@ def main(argv=None):
     # 2. the ladder, every rung taking turns in one process per workload
     ladder = []
     for key in sorted(WORKLOADS):
-        data = run_json([sys.executable, "-m", "benchmarks.measure", "ladder", key,
+        data = run_json([sys.executable, "-m", "twin_nn.bench.ladder", key,
                          "--budget", str(LADDER_BUDGET[key])], env, "ladder %s" % key)
         if data is not None:
-            ladder.append(data)
+            ladder += data
     with open(os.path.join(OUT, "ladder.json"), "w") as f:
         json.dump(ladder, f, indent=1)
+
+    # 2b. the Threads ladder: the engine and PyTorch at one thread and at every core, taking turns
+    threads_ladder = []
+    for key in sorted(WORKLOADS):
+        data = run_json([sys.executable, "-m", "twin_nn.bench.ladder", key, "--rungs", ",".join(THREAD_RUNGS),
+                         "--budget", str(THREAD_BUDGET[key])], env, "threads ladder %s" % key)
+        if data is not None:
+            threads_ladder += data
+    with open(os.path.join(OUT, "threads_ladder.json"), "w") as f:
+        json.dump(threads_ladder, f, indent=1)
 
     # 3. PyPy
     pypy = shutil.which("pypy3")
@@ -197,11 +259,11 @@ def main(argv=None):
     if pypy and not args.skip_pypy:
         pypy_ladder = []
         for key in sorted(WORKLOADS):
-            log("pypy3: loop floor and scalar twin on %s ..." % key)
-            data = run_json([pypy, "-m", "benchmarks.measure", "ladder", key, "--warmup", "2",
+            log("pypy3: loop floor, scalar twin and Network221 on %s ..." % key)
+            data = run_json([pypy, "-m", "twin_nn.bench.ladder", key, "--warmup", "2",
                              "--budget", "3"], env, "pypy3 ladder %s" % key)
             if data is not None:
-                pypy_ladder.append(data)
+                pypy_ladder += data
         with open(os.path.join(OUT, "pypy_ladder.json"), "w") as f:
             json.dump(pypy_ladder, f, indent=1)
         log("pypy3: scalar twin, crossover ...")
@@ -242,14 +304,27 @@ def main(argv=None):
     data = run_json([sys.executable, "-m", "benchmarks.measure", "memory"], env, "W4 memory")
     with open(os.path.join(OUT, "memory.json"), "w") as f:
         json.dump(data, f, indent=1)
+    data = run_json([sys.executable, "-m", "benchmarks.measure", "memory", "--dtype", "float32"], env,
+                    "W4 memory, the engine in float32")
+    with open(os.path.join(OUT, "memory32.json"), "w") as f:
+        json.dump(data, f, indent=1)
+
+    # 8. what a user runs: twin-nn bench --quick, timed from the outside (its target: 90 s)
+    if not args.skip_quick:
+        t0 = time.perf_counter()
+        code = subprocess.call([sys.executable, "-m", "twin_nn", "bench", "--quick", "--json",
+                                os.path.join(OUT, "quick.json")], cwd=ROOT, env=child_env(0),
+                               stdout=subprocess.DEVNULL)
+        info["quick_seconds"] = time.perf_counter() - t0 if code == 0 else None
+        log("twin-nn bench --quick: %s" % ("%.0f s" % info["quick_seconds"] if code == 0 else "FAILED (%d)" % code))
 
     info["load_average_end"] = load_average()
     info["run_seconds"] = time.perf_counter() - started
     with open(os.path.join(OUT, "env.json"), "w") as f:
         json.dump(info, f, indent=1)
-    render.main(OUT, HERE)
+    code = publish(OUT)
     log("all done in %.0f s: benchmarks/RESULTS.md" % info["run_seconds"])
-    return 0
+    return code
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from benchmarks.crossover import crossover_stepper
+from twin_nn.bench.crossover import crossover_stepper
 
 
 @pytest.mark.parametrize("twin", ["scalar", "vector"])

@@ -1,7 +1,7 @@
 """Smoke run of the exact-mode cost table (``exact_cost.py``) on the quick inputs: no time is asserted."""
 
 from benchmarks import exact_cost
-from benchmarks.workloads import WORKLOADS
+from twin_nn.bench.workloads import WORKLOADS
 
 
 def test_exact_cost_table_runs_every_workload_and_exact_losses_equal_the_scalar_twins(capsys):

@@ -1,6 +1,6 @@
 """The floors compute the twins' step, and the ladder runs every rung (smoke tests, no timing).
 
-``benchmarks/floors.py`` writes each workload's step by hand as the floor of
+``twin_nn/bench/floors.py`` writes each workload's step by hand as the floor of
 the ladder.  A floor that computed something else would make every ratio
 against it meaningless, so: from the same weights on the same batches,
 three steps of the loop floor follow scalar_nn and three steps of the NumPy
@@ -12,9 +12,9 @@ import math
 
 import pytest
 
-from benchmarks.floors import gemm_stepper, loop_stepper, numpy_stepper
-from benchmarks.ladder import CPYTHON_RUNGS, paired_ratio, run_ladder
-from benchmarks.workloads import WORKLOADS, twin_stepper
+from twin_nn.bench.floors import gemm_stepper, loop_stepper, numpy_stepper
+from twin_nn.bench.ladder import CPYTHON_RUNGS, THREAD_RUNGS, paired_ratio, run_ladder
+from twin_nn.bench.workloads import WORKLOADS, twin_stepper
 
 KEYS = sorted(WORKLOADS)
 STEPS = 3
@@ -34,8 +34,8 @@ def _flat(x):
 @pytest.mark.parametrize("key", KEYS)
 def test_floor_takes_the_twins_step(key, twin, floor):
     w = WORKLOADS[key]
-    step, net = twin_stepper(w, twin, STEPS, quick=True)
-    floor_step, Ws, bs = floor(w, STEPS, quick=True)
+    step, net = twin_stepper(w, twin, STEPS, smoke=True)
+    floor_step, Ws, bs = floor(w, STEPS, smoke=True)
     for _ in range(STEPS):
         assert floor_step() == pytest.approx(step(), rel=1e-12, abs=1e-15)
     for k in range(1, len(w.sizes)):
@@ -44,15 +44,43 @@ def test_floor_takes_the_twins_step(key, twin, floor):
 
 
 def test_gemm_floor_runs():
-    step, description = gemm_stepper(WORKLOADS["W4"], 2, quick=True)
+    step, description = gemm_stepper(WORKLOADS["W4"], 2, smoke=True)
     assert step() == 0.0 and "X_b @ W1" in description
 
 
 def test_ladder_runs_every_rung_once():
     """One round of every rung of W1 (peers that are not installed are skipped, with the reason)."""
-    out = run_ladder("W1", CPYTHON_RUNGS, quick=True)
+    out = run_ladder("W1", CPYTHON_RUNGS, smoke=True)
     assert set(out["rungs"]) | set(out["skipped"]) == set(CPYTHON_RUNGS)
     assert {"loop", "scalar", "numpy", "vector", "fast"} <= set(out["rungs"])
     for r in out["rungs"].values():
         assert r["steps"] >= 1 and all(math.isfinite(v) for v in r["first_losses"])
     assert paired_ratio(out, "loop", "scalar") > 0.0
+
+
+def test_threads_ladder_runs_each_rung_at_one_thread_and_at_every_core():
+    out = run_ladder("W5", THREAD_RUNGS, smoke=True)
+    assert set(out["rungs"]) | set(out["skipped"]) == set(THREAD_RUNGS)
+    for rung, r in out["rungs"].items():
+        assert r["threads"] == (out["cores"] if rung.endswith("@all") else 1)
+        base = out["rungs"].get(rung[:-4]) if rung.endswith("@all") else None
+        if base is not None:             # the same step at another thread count: the same losses, to rounding
+            assert r["first_losses"][0] == pytest.approx(base["first_losses"][0], rel=1e-5)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_engine_float32_rung_takes_the_float64_rungs_steps(key):
+    """Where vector_nn.fast.MLP takes dtype="float32", its rung does the same work as the float64 one.
+
+    A sanity check that the rung is the same step (data, weights, batches), not the engine's float32
+    parity bound (parity_tests has that): float32's unit roundoff is 2^-24 = 6e-8, and three smoke
+    steps on a few rows stay far inside 1e-5 (measured about 2e-7).
+    """
+    from twin_nn.bench.ladder import engine_dtype_missing, make_rung
+    reason = engine_dtype_missing("float32")
+    if reason:
+        pytest.skip(reason)
+    w = WORKLOADS[key]
+    f64, f32 = make_rung("fast", w, smoke=True), make_rung("fast32", w, smoke=True)
+    for _ in range(STEPS):
+        assert f32() == pytest.approx(f64(), rel=1e-5)

@@ -1,7 +1,7 @@
 """W1-W5 in the peers: PyTorch (float64, float32), scikit-learn, micrograd.
 
 Each peer starts from the vector twin's initial weights and takes the same
-steps on the same batches (see ``benchmarks/peers.py`` for what differs in
+steps on the same batches (see ``twin_nn/bench/peers.py`` for what differs in
 scikit-learn).  The groups are the twins' (``"W2 sine3d · per step"``), so
 pytest-benchmark prints every contestant of a workload in one table.
 Peers that are not installed (the optional extra ``compare``) are skipped.
@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from benchmarks.peers import PEERS, peer_stepper, peer_supports
-from benchmarks.workloads import WARMUP_STEPS, WORKLOADS
+from twin_nn.bench.peers import PEERS, peer_stepper, peer_supports
+from twin_nn.bench.workloads import WARMUP_STEPS, WORKLOADS
 
 KEYS = sorted(WORKLOADS)
 MODULES = {"torch64": "torch", "torch32": "torch", "sklearn": "sklearn", "micrograd": "micrograd"}

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from benchmarks.workloads import WARMUP_STEPS, WORKLOADS, twin_epoch, twin_stepper
+from twin_nn.bench.workloads import WARMUP_STEPS, WORKLOADS, twin_epoch, twin_stepper
 
 KEYS = sorted(WORKLOADS)
 TWINS = ["scalar", "vector", "fast"]    # "fast": the tuned engine vector_nn.fast
@@ -30,7 +30,7 @@ def test_twins_take_the_same_steps(key):
     w = WORKLOADS[key]
     losses = {}
     for twin in TWINS:
-        step, _ = twin_stepper(w, twin, 2, quick=True)
+        step, _ = twin_stepper(w, twin, 2, smoke=True)
         losses[twin] = [step(), step()]
     for twin in TWINS[1:]:
         for a, b in zip(losses["scalar"], losses[twin]):

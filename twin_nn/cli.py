@@ -399,6 +399,8 @@ def build_parser():
     cli_docs.add_parser(sub)
 
     pictures.add_lr_schedule_parser(sub, _positive_float, _positive_int, _nonnegative_float)
+    from .bench import cli as bench
+    bench.register(sub)
     return parser
 
 

@@ -510,8 +510,9 @@ def _section_table(text, heading):
 @block
 def headline_from_results():
     rows = _section_table(_results(), "## Headline")
-    wanted = ["workload", "scalar_nn (CPython)", "scalar_nn (PyPy)", "vector_nn", "vector_nn.fast"]
-    keep = [rows[0].index(name) for name in wanted]          # by name: RESULTS.md may add rungs
+    wanted = ["workload", "scalar_nn (CPython)", "scalar_nn (PyPy)", "Network221 (CPython)", "vector_nn",
+              "vector_nn.fast"]
+    keep = [rows[0].index(name) for name in wanted if name in rows[0]]   # by name: RESULTS.md may add rungs
     out = [[r[i] for i in keep] for r in rows]
     ratios = _section_table(_results(), "Ratios between rungs")
     col = ratios[0].index("scalar_nn ÷ vector_nn (vectorizing)")
@@ -1078,10 +1079,14 @@ def _c8():
 
 Lesson: {{link_linalg}} against {{link_vlinalg}}; the figures:
 [`benchmarks/RESULTS.md`](../../benchmarks/RESULTS.md), {{results_machine}}
-(this chapter copies them from there; `make bench` measures them anew).
+(this chapter copies them from there; `make bench` measures them anew and
+rewrites this chapter with them; `twin-nn bench --quick` measures your own
+machine in about a minute, with [`twin_nn/bench/ladder.py`](../../twin_nn/bench/ladder.py)).
 
 The scalar twin does one multiply-add per Python bytecode loop turn; the
-vector twin hands whole matrices to BLAS. Median time per optimizer step:
+vector twin hands whole matrices to BLAS. Median time per optimizer step
+(at W1, where it ran, the lesson's own `Network221` too: nine named numbers,
+no layers, no matrices):
 
 {{headline_from_results}}
 

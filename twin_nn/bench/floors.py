@@ -124,10 +124,10 @@ def _loop_output(output, loss, Z, Y):
     return total / N, dZ
 
 
-def loop_stepper(w, steps, quick=False):
+def loop_stepper(w, steps, smoke=False):
     """(step function returning the loss, [W_1..W_L], [b_1..b_L]) of the minimal pure-Python step."""
     lr, mu, d = _check_supported(w)
-    X, Y, batches = twin_inputs(w, "scalar", steps, quick)
+    X, Y, batches = twin_inputs(w, "scalar", steps, smoke)
     Ws, bs = _copy_params(w, "scalar")
     vW = [[[0.0] * len(row) for row in W] for W in Ws]
     vb = [[0.0] * len(b) for b in bs]
@@ -213,11 +213,11 @@ def _numpy_activations():
                 "swish": (lambda z: z * sigmoid(z), swish_prime)}
 
 
-def numpy_stepper(w, steps, quick=False):
+def numpy_stepper(w, steps, smoke=False):
     """(step function returning the loss, [W_1..W_L], [b_1..b_L]) of the minimal NumPy step."""
     lr, mu, d = _check_supported(w)
     np, acts = _numpy_activations()
-    X, Y, batches = twin_inputs(w, "vector", steps, quick)
+    X, Y, batches = twin_inputs(w, "vector", steps, smoke)
     if w.loss != "cross_entropy" and Y.ndim == 1:
         Y = Y.reshape(-1, 1)
     Ws, bs = _copy_params(w, "vector")
@@ -276,7 +276,7 @@ def numpy_stepper(w, steps, quick=False):
     return step, Ws, bs
 
 
-def gemm_stepper(w, steps, quick=False):
+def gemm_stepper(w, steps, smoke=False):
     """The bare two big matrix products of a step: Z_1 = X_b @ W_1 and dW_1^T = dZ_1^T @ X_b.
 
     Into kept arrays, on batches gathered once in advance: only the
@@ -286,7 +286,7 @@ def gemm_stepper(w, steps, quick=False):
     Returns (step function returning 0.0, description).
     """
     import numpy as np
-    X, _, batches = twin_inputs(w, "vector", steps, quick)
+    X, _, batches = twin_inputs(w, "vector", steps, smoke)
     W1 = make_net(w, "vector").params["W1"]
     gathered = [X if idx is None else X[idx] for idx in batches[:4]]
     m, n0, n1 = gathered[0].shape[0], W1.shape[0], W1.shape[1]

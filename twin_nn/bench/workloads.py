@@ -11,8 +11,10 @@ set and a batch schedule.  "Identical work" means:
 * the same number of optimizer steps (``Workload.step_rounds``).
 
 This module must import under PyPy without NumPy (the PyPy runner uses it),
-so NumPy is only imported inside the functions that build vector data, and
-the syntax is Python 3.9.
+so NumPy and the twins are only imported inside the functions that need
+them (``twin-nn`` starts without NumPy), and the syntax is Python 3.9.
+``smoke=True`` (the ``--benchmark-disable`` smoke run) builds a few rows only:
+it checks the code paths, not the sizes.
 
 | key | name             | net           | hidden  | output/loss           | optimizer                   | batch           |
 |-----|------------------|---------------|---------|-----------------------|-----------------------------|-----------------|
@@ -23,7 +25,6 @@ the syntax is Python 3.9.
 | W5  | swish-regression | [8, 64, 1]    | swish   | linear + mse          | SGD lr 0.05                 | full (2000)     |
 """
 
-import importlib
 import itertools
 
 from scalar_nn import rng
@@ -39,12 +40,12 @@ class Workload:
     benchmark (one step per round).  ``epoch_rounds``: epochs timed per twin
     in the per-epoch benchmark; ``None`` for the scalar twin means one epoch
     is too slow to time repeatedly (it is then timed per step only).
-    ``quick_rows``/``quick_batch``: rows and batch size of the
+    ``smoke_rows``/``smoke_batch``: rows and batch size of the
     ``--benchmark-disable`` smoke run (it checks the code paths, not the sizes).
     """
 
     def __init__(self, key, name, sizes, hidden, output, loss, optimizer, batch_size, shuffle,
-                 data, n_rows, step_rounds, epoch_rounds, quick_rows, quick_batch=None,
+                 data, n_rows, step_rounds, epoch_rounds, smoke_rows, smoke_batch=None,
                  micrograd_rounds=None, notes=""):
         self.key, self.name = key, name
         self.sizes, self.hidden, self.output, self.loss = sizes, hidden, output, loss
@@ -55,8 +56,8 @@ class Workload:
         self.n_rows = n_rows
         self.step_rounds = step_rounds
         self.epoch_rounds = epoch_rounds      # {"scalar": int or None, "vector": int}
-        self.quick_rows = quick_rows
-        self.quick_batch = quick_batch        # smaller batches in the smoke run (None: the same)
+        self.smoke_rows = smoke_rows
+        self.smoke_batch = smoke_batch        # smaller batches in the smoke run (None: the same)
         self.micrograd_rounds = micrograd_rounds  # None: micrograd not run (see notes)
         self.notes = notes
 
@@ -70,20 +71,20 @@ class Workload:
         """'[3, 32, 16, 1] tanh, linear+mse' for tables."""
         return "%s %s, %s+%s" % (self.sizes, self.hidden, self.output, self.loss)
 
-    def rows(self, quick=False):
+    def rows(self, smoke=False):
         """Rows of the data set (fewer in the smoke run)."""
-        return self.quick_rows if quick else self.n_rows
+        return self.smoke_rows if smoke else self.n_rows
 
-    def batch(self, quick=False):
+    def batch(self, smoke=False):
         """Batch size (None: full batch); the smoke run may use a smaller one."""
-        if quick and self.quick_batch is not None:
-            return self.quick_batch
+        if smoke and self.smoke_batch is not None:
+            return self.smoke_batch
         return self.batch_size
 
-    def steps_per_epoch(self, quick=False):
+    def steps_per_epoch(self, smoke=False):
         """Optimizer steps in one epoch."""
-        n = self.rows(quick)
-        B = n if self.batch(quick) is None else self.batch(quick)
+        n = self.rows(smoke)
+        B = n if self.batch(smoke) is None else self.batch(smoke)
         return (n + B - 1) // B
 
     def describe_optimizer(self):
@@ -103,25 +104,25 @@ _add(Workload(
     "W1", "people-221", [2, 2, 1], "sigmoid", "sigmoid", "mse",
     ("sgd", dict(lr=0.1)), batch_size=1, shuffle=False,
     data=("people", None), n_rows=4,
-    step_rounds=2000, epoch_rounds={"scalar": 500, "vector": 500}, quick_rows=4,
+    step_rounds=2000, epoch_rounds={"scalar": 500, "vector": 500}, smoke_rows=4,
     micrograd_rounds=2000))
 _add(Workload(
     "W2", "sine3d", [3, 32, 16, 1], "tanh", "linear", "mse",
     ("sgd", dict(lr=0.1)), batch_size=32, shuffle=True,
     data=("sine3d", "n"), n_rows=2000,
-    step_rounds=200, epoch_rounds={"scalar": 3, "vector": 30}, quick_rows=32, quick_batch=8,
+    step_rounds=200, epoch_rounds={"scalar": 3, "vector": 30}, smoke_rows=32, smoke_batch=8,
     micrograd_rounds=10))
 _add(Workload(
     "W3", "spiral", [2, 64, 3], "relu", "softmax", "cross_entropy",
     ("sgd", dict(lr=1.0, momentum=0.9)), batch_size=None, shuffle=False,
     data=("spiral", "n_per_class"), n_rows=300,
-    step_rounds=100, epoch_rounds={"scalar": 10, "vector": 200}, quick_rows=12,
+    step_rounds=100, epoch_rounds={"scalar": 10, "vector": 200}, smoke_rows=12,
     micrograd_rounds=3))
 _add(Workload(
     "W4", "wide-binary", [3072, 15, 1], "relu", "sigmoid", "bce",
     ("sgd", dict(lr=0.01, momentum=0.8, dampening=0.8)), batch_size=200, shuffle=True,
     data=("wide_binary", "n"), n_rows=10000,
-    step_rounds=8, epoch_rounds={"scalar": None, "vector": 8}, quick_rows=20, quick_batch=10,
+    step_rounds=8, epoch_rounds={"scalar": None, "vector": 8}, smoke_rows=20, smoke_batch=10,
     notes="one scalar epoch is 50 steps of about a second each in CPython: "
           "the scalar twin is timed over a fixed number of steps; micrograd would "
           "build ~28 million graph nodes per step and is not run"))
@@ -129,7 +130,7 @@ _add(Workload(
     "W5", "swish-regression", [8, 64, 1], "swish", "linear", "mse",
     ("sgd", dict(lr=0.05)), batch_size=None, shuffle=False,
     data=("swish_regression", "n"), n_rows=2000,
-    step_rounds=20, epoch_rounds={"scalar": 3, "vector": 100}, quick_rows=40,
+    step_rounds=20, epoch_rounds={"scalar": 3, "vector": 100}, smoke_rows=40,
     notes="micrograd would build ~4 million graph nodes per full-batch step and is not run"))
 
 
@@ -138,22 +139,29 @@ def twin_module(twin, module):
 
     The training loop is shared: ``twin_module(twin, "training")`` is scalar_nn's for both twins.
     ``twin`` "fast" is the tuned engine ``vector_nn.fast`` (its MLP and optimizers; the vector
-    twin's data and toolkit).
+    twin's data and toolkit).  Every import is written out, inside this function: the
+    application reaches the vector twin only when a rung asks for it.
     """
-    if twin == "fast":
-        if module in ("mlp", "optim"):
-            return importlib.import_module("vector_nn.fast")
-        twin = "vector"
     if module == "training":
-        return importlib.import_module("scalar_nn.toolkit.training")
-    if module == "datasets":
-        return importlib.import_module("%s_nn.toolkit.datasets" % twin)
-    return importlib.import_module("%s_nn.%s" % (twin, module))
+        from scalar_nn.toolkit import training
+        return training
+    if twin == "scalar":
+        from scalar_nn import mlp, optim
+        from scalar_nn.toolkit import datasets
+    elif twin == "fast" and module in ("mlp", "optim"):
+        from vector_nn import fast
+        return fast
+    else:
+        from vector_nn import mlp, optim
+        from vector_nn.toolkit import datasets
+    return {"mlp": mlp, "optim": optim, "datasets": datasets}[module]
 
 
-def make_net(w, twin):
-    """The workload's network in ``twin``, from the shared seed."""
-    return twin_module(twin, "mlp").MLP(w.sizes, hidden=w.hidden, output=w.output, loss=w.loss, seed=SEED)
+def make_net(w, twin, dtype=None):
+    """The workload's network in ``twin``, from the shared seed (``dtype``: the engine's, when given)."""
+    options = {} if dtype is None else {"dtype": dtype}
+    return twin_module(twin, "mlp").MLP(w.sizes, hidden=w.hidden, output=w.output, loss=w.loss, seed=SEED,
+                                        **options)
 
 
 def make_optimizer(w, twin):
@@ -221,7 +229,7 @@ def clear_cache():
 
 
 # ---------------------------------------------------------------- batches
-def step_batches(w, n, steps, quick=False):
+def step_batches(w, n, steps, smoke=False):
     """Row indices of the first ``steps`` optimizer steps, as ``fit`` visits them.
 
     Epoch e = 1, 2, ...: ``order = permutation(n, key_for(SEED, SHUFFLE, e))``
@@ -229,9 +237,9 @@ def step_batches(w, n, steps, quick=False):
     last one may be shorter).  Full batch without shuffling is ``None`` for
     every step (all rows, in order, nothing gathered).
     """
-    if w.batch(quick) is None and not w.shuffle:
+    if w.batch(smoke) is None and not w.shuffle:
         return [None] * steps
-    B = n if w.batch(quick) is None else w.batch(quick)
+    B = n if w.batch(smoke) is None else w.batch(smoke)
     out = []
     for epoch in itertools.count(1):
         order = rng.permutation(n, rng.key_for(SEED, rng.SHUFFLE, epoch)) if w.shuffle else list(range(n))
@@ -241,15 +249,15 @@ def step_batches(w, n, steps, quick=False):
                 return out
 
 
-def twin_inputs(w, twin, steps, quick=False):
+def twin_inputs(w, twin, steps, smoke=False):
     """(X, Y, batches) for ``steps`` steps of the twin, batches in the twin's index type.
 
     For the scalar twin on a large data set (W4) only the rows those steps
     touch are converted to lists, and the batches are renumbered into them:
     the arithmetic is the same, the memory is not 30 million Python floats.
     """
-    n = w.rows(quick)
-    batches = step_batches(w, n, steps, quick)
+    n = w.rows(smoke)
+    batches = step_batches(w, n, steps, smoke)
     if twin in ("vector", "fast"):
         import numpy as np
         X, Y = load_data(w, "vector", n)
@@ -270,11 +278,17 @@ def twin_inputs(w, twin, steps, quick=False):
     return X, Y, [[where[i] for i in b] for b in batches]
 
 
-def twin_stepper(w, twin, steps, quick=False):
+def twin_stepper(w, twin, steps, smoke=False, dtype=None):
     """A function that runs the twin's next optimizer step (cycling over ``steps`` batches)
-    and returns its loss; also returns the net."""
-    X, Y, batches = twin_inputs(w, twin, steps, quick)
-    net, opt = make_net(w, twin), make_optimizer(w, twin)
+    and returns its loss; also returns the net.
+
+    ``dtype`` ("float32"): the engine's float32 network, on the data cast once to float32
+    (class labels stay integers)."""
+    X, Y, batches = twin_inputs(w, twin, steps, smoke)
+    if dtype is not None:
+        X = X.astype(dtype)
+        Y = Y if w.loss == "cross_entropy" else Y.astype(dtype)
+    net, opt = make_net(w, twin, dtype), make_optimizer(w, twin)
     train_step = twin_module(twin, "training").train_step
     cycle = itertools.cycle(batches)
 
@@ -284,16 +298,16 @@ def twin_stepper(w, twin, steps, quick=False):
     return step, net
 
 
-def twin_epoch(w, twin, quick=False):
+def twin_epoch(w, twin, smoke=False):
     """A function that trains one epoch with the public ``fit`` (verbose=0); returns the History."""
-    X, Y = load_data(w, twin, w.rows(quick))
+    X, Y = load_data(w, twin, w.rows(smoke))
     net, opt = make_net(w, twin), make_optimizer(w, twin)
     epochs_done = [0]
 
     def epoch():
         # a new seed per epoch reproduces fit(epochs=E)'s reshuffling
         epochs_done[0] += 1
-        return net.fit(X, Y, opt, epochs=1, batch_size=w.batch(quick), shuffle=w.shuffle,
+        return net.fit(X, Y, opt, epochs=1, batch_size=w.batch(smoke), shuffle=w.shuffle,
                        seed=epochs_done[0], verbose=0)
 
     return epoch, net

@@ -69,9 +69,9 @@ def initial_params(w):
     return make_net(w, "vector").params
 
 
-def peer_stepper(w, peer, steps, quick=False):
+def peer_stepper(w, peer, steps, smoke=False):
     """(step function returning the loss, description) for ``peer`` on ``w``."""
-    X, Y, batches = twin_inputs(w, "vector", steps, quick)
+    X, Y, batches = twin_inputs(w, "vector", steps, smoke)
     params0 = initial_params(w)
     if peer in ("torch64", "torch32"):
         return _torch_stepper(w, X, Y, batches, params0, peer)

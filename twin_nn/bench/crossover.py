@@ -20,7 +20,9 @@ from .workloads import twin_module
 
 WIDTHS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
 BATCHES = [1, 8, 32, 256]
-QUICK_WIDTHS = [1, 8]
+SMOKE_WIDTHS = [1, 8]            # the --benchmark-disable smoke run
+SMOKE_BATCHES = [1, 32]
+QUICK_WIDTHS = [1, 4, 16, 64, 128]    # twin-nn bench --quick
 QUICK_BATCHES = [1, 32]
 
 
@@ -33,9 +35,10 @@ def crossover_data(n, m):
 
 
 def crossover_stepper(twin, n, m):
-    """A function running one SGD step of the [n, n, 1] tanh net on the (m, n) batch."""
+    """A function running one SGD step of the [n, n, 1] tanh net on the (m, n) batch
+    (``twin``: scalar, vector or fast)."""
     X, Y = crossover_data(n, m)
-    if twin == "vector":
+    if twin != "scalar":
         import numpy as np
         X, Y = np.array(X), np.array(Y)
     net = twin_module(twin, "mlp").MLP([n, n, 1], hidden="tanh", output="linear", loss="mse", seed=0)
@@ -76,3 +79,30 @@ def time_per_call(fn, budget=0.25, warmup=0.05, max_calls=100000):
             break
     samples.sort()
     return samples[len(samples) // 2], samples[0]
+
+
+def run_crossover(widths=QUICK_WIDTHS, batches=QUICK_BATCHES, twins=("scalar", "vector"), budget=0.3,
+                  warmup=0.05, log=None):
+    """The sweep with the twins taking turns at each point (the ladder's method, ``ladder.interleave``).
+
+    Returns {"twins": [...], "points": [{"n", "m", twin: median, ..., "ratios": {twin: median(scalar
+    block / twin block) over the rounds}}]}.
+    """
+    from .ladder import interleave, median
+    out = {"twins": list(twins), "points": []}
+    for m in batches:
+        for n in widths:
+            steppers = {twin: crossover_stepper(twin, n, m) for twin in twins}
+            info, rounds, _ = interleave(steppers, budget=budget, warmup=warmup, block_seconds=0.005,
+                                         warmup_steps=2, max_rounds=60)
+            point = {"n": n, "m": m, "rounds": rounds, "ratios": {}}
+            for twin in twins:
+                point[twin] = info[twin]["median"]
+                if twin != "scalar" and "scalar" in info:
+                    point["ratios"][twin] = median([s / v for s, v in zip(info["scalar"]["block_medians"],
+                                                                            info[twin]["block_medians"])])
+            out["points"].append(point)
+            if log:
+                log("crossover n=%-4d batch %-3d %s" % (n, m, "  ".join(
+                    "%s÷%s %.3g" % ("scalar", t, r) for t, r in point["ratios"].items())))
+    return out
