@@ -94,7 +94,7 @@ def test_the_vector_twin_does_its_own_arithmetic(name):
 def test_the_engine_builds_on_the_plain_twin(module):
     names = imported(os.path.join(ROOT, "vector_nn", "fast", module + ".py"), "vector_nn.fast")
     allowed = ("numpy", "vector_nn", "math", "collections.abc")
-    outside = sorted(n for n in names if not (n in allowed or n.startswith(("vector_nn.", "scalar_nn.toolkit.validation",
+    outside = sorted(n for n in names if not (n in allowed or n.startswith(("vector_nn.", "scalar_nn.toolkit.checks", "scalar_nn.toolkit.binding",
                                                                             "collections.abc."))))
     assert outside == []
 

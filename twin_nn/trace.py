@@ -52,7 +52,7 @@ from scalar_nn.optim import SGD
 from scalar_nn.toolkit import datasets
 from . import recipes
 from scalar_nn.toolkit.training import sequential_batch
-from scalar_nn.toolkit.validation import check_choice, check_int
+from scalar_nn.toolkit.checks import check_choice, check_int
 from . import trace_lines
 # The formatting helpers live in trace_lines; they are part of this module's interface too.
 from .trace_lines import ACT_SYMBOL, Line, fmt, par, row_suffix, _entries, _get  # noqa: F401

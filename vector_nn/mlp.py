@@ -21,7 +21,8 @@ makes the network bit-identical to ``scalar_nn.mlp.MLP``.
 import numpy as np
 
 from scalar_nn.conventions import BN_EPS, BN_MOMENTUM, param_shapes
-from scalar_nn.toolkit import validation as _shared
+from scalar_nn.toolkit import checks as _shared
+from scalar_nn.toolkit import netconfig
 
 from . import rng
 from .init import init_buffers, init_params
@@ -46,7 +47,7 @@ class MLP:
 
     def __init__(self, sizes, hidden="sigmoid", output="linear", loss="mse", seed=0,
                  l2=0.0, l2_bias=0.0, dropout=0.0, batchnorm=False, bn_momentum=BN_MOMENTUM, exact=False):
-        _shared.configure(self, sizes, hidden, output, loss, seed, l2, l2_bias, dropout, batchnorm, bn_momentum)
+        netconfig.configure(self, sizes, hidden, output, loss, seed, l2, l2_bias, dropout, batchnorm, bn_momentum)
         self.exact, self.xp = backend(exact)
         self.params = init_params(self.sizes, hidden, self.seed, batchnorm)
         self.buffers = init_buffers(self.sizes) if batchnorm else {}
@@ -56,10 +57,10 @@ class MLP:
                     **options):
         """A network with the given parameters (nested lists or arrays, copied)."""
         net = cls.__new__(cls)
-        sizes, batchnorm = _shared.sizes_from_params(params, options)
-        _shared.configure(net, sizes, hidden, output, loss, batchnorm=batchnorm, **options)
+        sizes, batchnorm = netconfig.sizes_from_params(params, options)
+        netconfig.configure(net, sizes, hidden, output, loss, batchnorm=batchnorm, **options)
         net.exact, net.xp = backend(exact)
-        net.params, net.buffers = _shared.checked_params(params, buffers, param_shapes(sizes, batchnorm),
+        net.params, net.buffers = netconfig.checked_params(params, buffers, param_shapes(sizes, batchnorm),
                                                          init_buffers(sizes) if batchnorm else {}, net.as_param)
         return net
 
@@ -84,7 +85,7 @@ class MLP:
         return self
 
     def __repr__(self):
-        text = _shared.describe_net(self)
+        text = netconfig.describe_net(self)
         return text[:-1] + ", exact=True)" if self.exact else text
 
     # ----------------------------------------------------------------- forward

@@ -19,7 +19,8 @@ import numpy as np
 
 from scalar_nn.conventions import ADAM_BETA1, ADAM_BETA2, ADAM_EPS
 from scalar_nn.optim import Optimizer, lr_at  # noqa: F401  (lr, decay, steps: not array math)
-from scalar_nn.toolkit.validation import check_bound, check_choice, check_number
+from scalar_nn.toolkit.binding import check_bound
+from scalar_nn.toolkit.checks import check_choice, check_number
 
 
 def check_grads(params, grads):

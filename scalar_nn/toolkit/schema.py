@@ -21,7 +21,7 @@ import numbers
 
 from ..conventions import BN_MOMENTUM
 from ..conventions import buffer_shapes, param_shapes
-from .validation import check_model, plain
+from .checks import check_model, plain
 
 FORMAT = "twin-nn-model"
 VERSION = 1

@@ -19,7 +19,7 @@ BatchNorm, not exact mode, which is the scalar twin's float64 by definition).
 
 import numpy as np
 
-import scalar_nn.toolkit.validation as _shared
+import scalar_nn.toolkit.checks as _shared
 
 from .. import mlp as _plain
 from ..toolkit import validation as check

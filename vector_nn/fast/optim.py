@@ -9,7 +9,7 @@ Anything else takes the per-parameter loop.
 
 import numpy as np
 
-from scalar_nn.toolkit.validation import check_bound
+from scalar_nn.toolkit.binding import check_bound
 
 from .. import optim as _plain_optim
 from .layout import Grads
