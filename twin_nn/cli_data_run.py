@@ -6,6 +6,7 @@ offers too, so a model trained here predicts the same in Python.
 
 import csv
 import io
+import math
 import os
 import time
 
@@ -83,6 +84,8 @@ def cmd_train_data(args, out, hyper, optimizer_name):
     cli_pictures.check_destinations(args)
     _describe(args, out, table, data, layers, pipe, val_split, optimizer_name, hyper)
     epochs, batch_size = args.epochs or 100, args.batch_size or 32
+    if data.task == "regression" and data.target_scaling is None:
+        _note_large_target(data, out)
     _warn_slow(args, out, pipe, epochs)
     start = time.perf_counter()
     try:
@@ -153,13 +156,24 @@ def _describe(args, out, table, data, layers, pipe, val_split, optimizer_name, h
         "%s %s" % (optimizer_name, " ".join("%s %g" % (k, v) for k, v in hyper.items() if k == "lr" or v)),
         args.epochs or 100, args.batch_size or 32, args.seed, args.twin))
     if data.Xv is not None:
-        out.write("validation: %d rows held out (--val-split %g) to choose the epoch kept%s; epoch lines show "
-                  "training figures, val_ ones the validation rows\n"
-                  % (len(data.Xv), val_split, " (--keep-last: the last)" if args.keep_last else ""))
+        out.write("validation: %d of %d rows held out (--val-split %g) to choose the epoch kept%s; epoch lines "
+                  "show training figures, val_ ones the validation rows\n"
+                  % (len(data.Xv), len(table), val_split, " (--keep-last: the last)" if args.keep_last else ""))
     else:
         out.write("validation: none (--val-split 0); every figure is on the training rows\n")
     if data.Xt is not None:
         out.write("test: %d rows held out (--test-split %g), scored once at the end\n" % (len(data.Xt), args.test_split))
+
+
+def _note_large_target(data, out):
+    """Say so when a raw regression target is far from the network's starting output (about 0, scale 1)."""
+    values = [row[0] for row in P.plain_rows(data.Y)]
+    mean = math.fsum(values) / len(values)
+    spread = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))
+    if abs(mean) > 100 or spread > 100:
+        out.write("note: the target %r has mean %.3g and std %.3g; the network starts with outputs near 0, "
+                  "so training needs many epochs (a target in thousands, say, learns faster)\n"
+                  % (data.target, mean, spread))
 
 
 def _warn_slow(args, out, pipe, epochs):
@@ -297,7 +311,8 @@ def cmd_evaluate(args, out):
     if stored is not None and args.target is not None and args.target != stored:
         raise ValueError("%s was trained to predict %r, not %r" % (args.model, stored, args.target))
     target = stored or args.target
-    table.column(target, role="target column")
+    if stored is None:
+        table.column(target, role="target column")
     pipe = _pipeline_for(args, table, target=target) if stored is None else probe
     if getattr(args, "unknown", None):
         pipe.columns.unknown = args.unknown

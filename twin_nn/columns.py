@@ -387,6 +387,16 @@ def prepare(table, target, task=None, standardize=True, val_split=0.0, seed=0, t
         raise CSVError("%s has only the target column %r: there are no feature columns" % (table.path, target))
     j, chosen = choose_features(table, target, features, drop)
     rows, dropped = kept_rows(table, chosen, j, missing)
+    train, val, test = split_rows(rows, val_split, test_split, seed)
+    specs = [_spec(table, k, rows, train, missing) for k in chosen]
+    inputs = []
+    for s in specs:
+        inputs.extend([s["name"]] if s["kind"] == "number" else ["%s=%s" % (s["name"], c) for c in s["categories"]])
+    cols = Columns({"file": table.path.replace("\\", "/").rsplit("/", 1)[-1], "target": target, "task": None,
+                    "features": [table.header[k] for k in chosen], "columns": specs, "inputs": inputs,
+                    "missing": missing, "unknown": unknown, "classes": None, "label_type": None,
+                    "standardize": None, "target_standardize": None})
+    X = cols.encode(table, train, form="columns")
     reason = None
     if task is None:
         task, reason = infer_task(table, j, rows)
@@ -404,16 +414,7 @@ def prepare(table, target, task=None, standardize=True, val_split=0.0, seed=0, t
         if task == "binary" and len(classes) > 2:
             raise CSVError("%s: --task binary needs 2 labels, but the target column %r holds %d (%s); use --task "
                            "multiclass" % (table.path, target, len(classes), _names(classes, 6)))
-    train, val, test = split_rows(rows, val_split, test_split, seed)
-    specs = [_spec(table, k, rows, train, missing) for k in chosen]
-    inputs = []
-    for s in specs:
-        inputs.extend([s["name"]] if s["kind"] == "number" else ["%s=%s" % (s["name"], c) for c in s["categories"]])
-    cols = Columns({"file": table.path.replace("\\", "/").rsplit("/", 1)[-1], "target": target, "task": task,
-                    "features": [table.header[k] for k in chosen], "columns": specs, "inputs": inputs,
-                    "missing": missing, "unknown": unknown, "classes": classes, "label_type": label_type,
-                    "standardize": None, "target_standardize": None})
-    X = cols.encode(table, train, form="columns")
+    cols.task, cols.classes, cols.label_type = task, classes, label_type
     mean = std = None
     if standardize:
         kinds = [k for s in specs for k in ([s["kind"]] if s["kind"] == "number" else ["onehot"] * len(s["categories"]))]
