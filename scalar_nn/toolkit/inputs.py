@@ -50,9 +50,9 @@ def table_matrix(X, what="X"):
     if not is_frame(X):
         return X
     A = X.to_numpy()
-    kind = getattr(getattr(A, "dtype", None), "kind", "f")
-    if kind in "biuf":
-        return A
+    kind = getattr(getattr(A, "dtype", None), "kind", None)
+    if kind is not None and kind in "biuf":
+        return A                              # an array of numbers: nothing to look at
     columns = list(X.columns)
     for i, row in enumerate(plain(A)):
         for j, v in enumerate(row):
