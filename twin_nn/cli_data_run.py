@@ -41,7 +41,8 @@ def _size(path):
 
 
 def _names(names, limit=8):
-    return ", ".join(names) if len(names) <= limit else ", ".join(names[:limit]) + ", ... (%d)" % len(names)
+    shown = ", ".join(map(repr, names[:limit]))
+    return shown if len(names) <= limit else shown + ", ... (%d in all)" % len(names)
 
 
 def _list(text):
@@ -93,10 +94,11 @@ def cmd_train_data(args, out, hyper, optimizer_name):
                            early_stopping=args.early_stopping, keep_best=not args.keep_last,
                            verbose=0 if args.quiet else 1, out=out, **hyper)
     except TrainingDiverged as exc:
+        message = str(exc).replace("try a smaller lr", "try a smaller --lr")
         if data.mean is None:
-            raise TrainingDiverged("%s (or the features' scale: --no-standardize feeds them raw, and large "
-                                   "raw inputs diverge; drop --no-standardize)" % exc) from None
-        raise TrainingDiverged("%s (--lr sets it)" % exc) from None
+            message += (" (or the features' scale: --no-standardize feeds them raw, and large raw inputs "
+                        "diverge; drop --no-standardize)")
+        raise TrainingDiverged(message) from None
     seconds = time.perf_counter() - start
     _report_epochs(out, history, args)
     out.write("done in %.2f s\n" % seconds)

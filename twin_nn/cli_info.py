@@ -48,6 +48,14 @@ def cmd_info(args, out):
         scaling = data.get("standardize")
         out.write("scaling: %s\n" % ("standardized (mean and std of each feature stored; applied again "
                                      "at predict time)" if scaling else "none"))
+        for spec in data.get("columns") or ():
+            if spec.get("kind") == "category":
+                out.write("column %r: text, one-hot encoded over %d categories (%s)%s\n" % (
+                    spec["name"], len(spec["categories"]), ", ".join(spec["categories"][:6]),
+                    "" if len(spec["categories"]) <= 6 else ", ..."))
+            elif spec.get("fill") is not None:
+                out.write("column %r: an empty cell is filled with %g (the training mean)\n"
+                          % (spec["name"], spec["fill"]))
         target_scaling = data.get("target_standardize")
         if target_scaling:
             out.write("target scaling: the network predicts (%s - %.6g) / %.6g; predictions are scaled back\n"

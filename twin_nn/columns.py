@@ -361,6 +361,10 @@ def _spec(table, k, rows, train, missing):
     present = len(rows) - sum(1 for t in odd.values() if t == "")
     if texts and 2 * len(texts) > present:
         cats = set(texts) | set(number_text(v) for v in vals if v == v)
+        if len(cats) > 20 and 2 * len(cats) > present:
+            raise CSVError("%s: column %r holds %d different texts in %d rows (%s): an id or a name, not a "
+                           "category to one-hot encode; --drop %s" % (table.path, name, len(cats), present,
+                                                                    _names(sorted(cats), 3), name))
         return {"name": name, "kind": "category", "categories": sorted(cats)}
     spec = {"name": name, "kind": "number"}
     if missing == "mean":
