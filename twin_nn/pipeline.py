@@ -208,7 +208,8 @@ def to_table(rows, names, what="rows"):
     if isinstance(rows, str):
         return read_table(rows)
     if hasattr(rows, "columns") and callable(getattr(rows, "to_numpy", None)):
-        return Table.from_rows("the DataFrame", [str(c) for c in rows.columns], rows.to_numpy().tolist())
+        from scalar_nn.toolkit.validation import plain
+        return Table.from_rows("the DataFrame", [str(c) for c in rows.columns], plain(rows.to_numpy()))
     rows = rows.tolist() if hasattr(rows, "tolist") else list(rows)
     if not rows:
         raise ValueError("%s is empty: give at least one row" % what)
