@@ -1,0 +1,60 @@
+"""Big files: progress while reading, a compact column store, and a time estimate for a scalar run.
+
+The peak memory of a 1,000,000 x 10 file is measured, not tested (a unit test
+must not read 85 MB): docs/CSV.md gives the figures.  What is tested here is
+what makes them small and what the user sees.
+"""
+
+import io
+from array import array
+from types import SimpleNamespace
+
+from twin_nn import cli_data_run, csvdata
+from twin_nn.pipeline import Pipeline
+
+
+def many_rows(path, n):
+    with open(str(path), "w") as f:
+        f.write("a,b,y\n")
+        for i in range(n):
+            f.write("%d,%d.5,%d\n" % (i, i % 7, i % 2))
+    return str(path)
+
+
+def test_reading_reports_progress_every_block_of_rows_and_at_the_end(tmp_path):
+    path = many_rows(tmp_path / "m.csv", csvdata.PROGRESS_ROWS * 2 + 5)
+    calls = []
+    table = csvdata.read_table(path, progress=lambda rows, done, size: calls.append((rows, done, size)))
+    size = (tmp_path / "m.csv").stat().st_size
+    assert [c[0] for c in calls] == [csvdata.PROGRESS_ROWS, 2 * csvdata.PROGRESS_ROWS, len(table)]
+    assert all(0 < done <= size for _, done, _ in calls) and calls[-1][1:] == (size, size)
+
+
+def test_numbers_are_stored_as_floats_not_strings(tmp_path):
+    table = csvdata.read_table(many_rows(tmp_path / "m.csv", 1000))
+    assert all(isinstance(col, array) and col.typecode == "d" for col in table.values)
+    assert table.odd == [{}, {}, {}]                        # no cell kept as text
+    assert table.values[1][3] == 3.5 and table.cell(3, 1) == "3.5"
+
+
+def test_a_big_file_prints_progress_lines():
+    out = io.StringIO()
+    report = cli_data_run._progress(out, "big.csv")
+    big = cli_data_run.BIG_FILE * 4
+    report(65536, big // 4, big)                            # too soon after the start: nothing yet
+    report(1000000, big, big)                               # the end: always
+    assert out.getvalue() == "reading big.csv: 1000000 rows (64 of 64 MB)\n"
+    small = io.StringIO()
+    cli_data_run._progress(small, "s.csv")(10, 100, 100)
+    assert small.getvalue() == ""
+
+
+def test_a_long_scalar_run_gets_an_estimate_up_front_as_recipes_do(tmp_path):
+    pipe = Pipeline.from_csv(many_rows(tmp_path / "m.csv", 2000), "y", twin="scalar")
+    out = io.StringIO()
+    cli_data_run._warn_slow(SimpleNamespace(twin="scalar"), out, pipe, 5000)
+    assert out.getvalue().startswith("note: the scalar twin needs roughly ") and "--twin vector" in out.getvalue()
+    quiet = io.StringIO()
+    cli_data_run._warn_slow(SimpleNamespace(twin="scalar"), quiet, pipe, 5)
+    cli_data_run._warn_slow(SimpleNamespace(twin="vector"), quiet, pipe, 5000)
+    assert quiet.getvalue() == ""
