@@ -84,6 +84,7 @@ def cmd_train_data(args, out, hyper, optimizer_name):
                                               data.task))
     cli_pictures.check_destinations(args)
     _describe(args, out, table, data, layers, pipe, val_split, optimizer_name, hyper)
+    del table                                # the rows are in pipe.data now: free the file's columns
     epochs, batch_size = args.epochs or 100, args.batch_size or 32
     if data.task == "regression" and data.target_scaling is None:
         _note_large_target(data, out)

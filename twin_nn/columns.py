@@ -240,9 +240,8 @@ def column_scaling(col):
     big = max(abs(min(col)), abs(max(col))) if n else 0.0
     if big == 0.0:
         return 0.0, 1.0
-    ys = [x / big for x in col]
-    mu = math.fsum(ys) / n
-    sd = math.sqrt(math.fsum((y - mu) * (y - mu) for y in ys) / n)
+    mu = math.fsum(x / big for x in col) / n                       # two passes, no copy of the column
+    sd = math.sqrt(math.fsum((x / big - mu) * (x / big - mu) for x in col) / n)
     mean, std = mu * big, sd * big
     return mean, (std if std > 0.0 and math.isfinite(std) else 1.0)
 
