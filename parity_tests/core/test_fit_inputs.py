@@ -127,3 +127,13 @@ def test_mixing_the_twins_optimizer_and_network_is_one_clear_error():
         scalar_nn.MLP([2, 3, 3], "tanh", "softmax", "cross_entropy").fit(X, y, vector_nn.SGD(0.1), verbose=0)
     with pytest.raises(TypeError, match=r"the optimizer is scalar_nn's Adam but the network is vector_nn's MLP"):
         vector_nn.MLP([2, 3, 3], "tanh", "softmax", "cross_entropy").fit(X, y, scalar_nn.Adam(), verbose=0)
+
+
+def test_multi_label_targets_are_never_read_as_one_hot(net_twin):
+    """Two sigmoid outputs: [0, 1] is two targets, not a one-hot label."""
+    X, y = three_classes()
+    Y = [[1.0 - (c % 2), float(c % 2)] for c in y]
+    net = net_twin.mlp.MLP([2, 4, 2], "tanh", "sigmoid", "bce", seed=0)
+    net.fit(X, Y, net_twin.optim.SGD(0.1), epochs=1, verbose=0)
+    from scalar_nn.toolkit.inputs import fit_inputs
+    assert fit_inputs(net, X, Y)[1] is Y

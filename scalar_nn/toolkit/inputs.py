@@ -12,8 +12,9 @@ accept (and refuse) the same things with the same messages:
   as ``history.classes``.  Binary (bce, one output) needs exactly 2 names,
   cross_entropy exactly as many as the network has outputs.
 * cross_entropy also takes an (m, 1) column of class indices, and one-hot
-  rows (m, n_out) of 0/1 with a single 1; bce takes one-hot rows (m, 2)
-  (the second column is the target).
+  rows (m, n_out) of 0/1 with a single 1; bce with one output takes
+  one-hot rows (m, 2) (the second column is the target).  With several
+  sigmoid outputs (multi-label) rows are targets as they are.
 
 Anything else is left to the twins' own checks (``as_targets``).
 ``check_same_twin`` refuses a scalar network with a vector optimizer, and
@@ -87,7 +88,8 @@ def fit_inputs(net, X, Y, classes=None, what="X"):
     m, width = shape
     if loss == "cross_entropy" and width == 1:
         return X, [row[0] for row in plain(Y)] if not hasattr(Y, "reshape") else Y.reshape(-1), None
-    if width == (n_out if loss == "cross_entropy" else 2) and width > 1 and _one_hot(Y):
+    one_hot_width = n_out if loss == "cross_entropy" else (2 if n_out == 1 else None)   # bce: one sigmoid only
+    if width == one_hot_width and width > 1 and _one_hot(Y):
         return X, _from_one_hot(Y, loss), None
     return X, Y, None
 
