@@ -275,11 +275,14 @@ def scores_of(net, X, Y, target_scaling=None):
     loss, _ = net.ops.evaluate(net, X, Yc)
     Yhat = unscale_targets(plain_rows(net.predict(X)), target_scaling)
     flat = [v for row in Yl for v in row]
-    mean = math.fsum(flat) / len(flat)
-    sse = math.fsum((a - b) * (a - b) for r, s in zip(Yl, Yhat) for a, b in zip(r, s))
-    sst = math.fsum((a - mean) * (a - mean) for a in flat)
-    mse = sse / len(flat)
-    return {"loss": loss, "mse": mse, "rmse": math.sqrt(mse), "r2": 1.0 - sse / sst if sst > 0 else None}
+    # Sums of squares in units of c = max |y| (overflow-safe for targets near 1e200), then scaled back.
+    c = max(abs(v) for v in flat) or 1.0
+    mean = math.fsum(v / c for v in flat) / len(flat)
+    sse = math.fsum((a / c - b / c) ** 2 for r, s in zip(Yl, Yhat) for a, b in zip(r, s))
+    sst = math.fsum((a / c - mean) ** 2 for a in flat)
+    rmse = math.sqrt(sse / len(flat)) * c
+    mse = rmse * rmse if rmse < 1e154 else math.inf
+    return {"loss": loss, "mse": mse, "rmse": rmse, "r2": 1.0 - sse / sst if sst > 0 else None}
 
 
 __all__ = ["Pipeline", "load_pipeline", "CSVError"]
