@@ -141,8 +141,9 @@ def as_form(cols, form):
 
 # ------------------------------------------------------------ the cells
 def _missing_error(table, i, j, role="feature"):
-    return CSVError("%s, %s: empty cell; every %s cell needs a value (--missing drop skips rows with an empty cell, "
-                    "--missing mean fills a feature with its column's mean)" % (table.path, table.where(i, j), role))
+    return CSVError("%s, %s: empty cell; every %s cell needs a value (train with --missing drop to skip rows with "
+                    "an empty cell, or --missing mean to fill a feature with its training mean)"
+                    % (table.path, table.where(i, j), role))
 
 
 def _bad_number(table, i, j, what):
