@@ -72,9 +72,14 @@ class Pipeline:
     @classmethod
     def from_table(cls, table, target, twin="scalar", engine=None, layers=(32, 16), hidden="tanh", seed=0,
                    task=None, features=None, drop=None, missing="error", unknown="error", standardize=True,
-                   val_split=0.2, test_split=0.0, l2=0.0, dropout=0.0, batchnorm=False):
-        """An untrained Pipeline for ``table`` with ``target`` (see ``columns.prepare`` for the data options)."""
+                   val_split=None, test_split=0.0, l2=0.0, dropout=0.0, batchnorm=False):
+        """An untrained Pipeline for ``table`` with ``target`` (see ``columns.prepare`` for the data options).
+
+        ``val_split`` None: 0.2 from 10 rows up, else 0 (as ``twin-nn train --data``).
+        """
         parts = twin_parts(twin, engine)
+        if val_split is None:
+            val_split = 0.2 if len(table) >= 10 else 0.0
         data = C.prepare(table, target, task=task, standardize=standardize, val_split=val_split, seed=seed,
                          test_split=test_split, features=features, drop=drop, missing=missing,
                          unknown=unknown, form="array" if twin == "vector" else "rows")
