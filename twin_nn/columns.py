@@ -105,6 +105,12 @@ class Columns:
                 col = array("d", ((y - mu) / sd for y in col))
             return as_form([col], form)
         index = {c: k for k, c in enumerate(self.classes)}
+        if self.label_type == "number" and not table.odd[j]:       # numbers only: map values, no texts
+            by_value = {float(c): k for k, c in enumerate(self.classes)}
+            vals = table.values[j]
+            codes = [by_value.get(vals[i], -1) for i in idx]
+            if -1 not in codes:
+                return self._coded(codes, form)
         codes = []
         for i in idx:
             key = label_key(_label_text(table, i, j), self.label_type)
@@ -112,6 +118,10 @@ class Columns:
                 raise CSVError("%s, %s: label %r was never seen in training (the model knows %s)"
                                % (table.path, table.where(i, j), table.cell(i, j), _names(self.classes)))
             codes.append(index[key])
+        return self._coded(codes, form)
+
+    def _coded(self, codes, form):
+        """Class codes as the loss takes them: (m, 1) floats for bce, a list (or int64 array) of indices."""
         if self.task == "binary":
             return as_form([array("d", codes)], form)
         return codes if form == "rows" else _np().asarray(codes, dtype=_np().int64)
@@ -250,6 +260,19 @@ def column_scaling(col):
 # ------------------------------------------------------------ the task
 def infer_task(table, j, rows):
     """(task, reason) for the target column j, by the rule of the module docstring."""
+    if not table.odd[j]:                        # every cell a number: look at the values, not at texts
+        vals, seen = table.values[j], set()
+        for i in rows:
+            seen.add(vals[i])
+            if len(seen) > MAX_INFERRED_CLASSES:
+                break
+        whole = all(v == int(v) for v in seen)
+        name = table.header[j]
+        if whole and len(seen) <= MAX_INFERRED_CLASSES and 2 * len(seen) <= len(rows):
+            return ("binary" if len(seen) == 2 else "multiclass"), "%r holds %d distinct whole numbers" % (
+                name, len(seen))
+        more = "more than %d" % MAX_INFERRED_CLASSES if len(seen) > MAX_INFERRED_CLASSES else "%d" % len(seen)
+        return "regression", "%r holds numbers%s" % (name, " with %s distinct values" % more if whole else "")
     texts = [_label_text(table, i, j) for i in rows]
     numeric = [t for t in texts if is_number(t)]
     name = table.header[j]
@@ -273,6 +296,9 @@ def infer_task(table, j, rows):
 
 def class_labels(table, j, rows):
     """(classes, label_type): the sorted distinct labels of column j (numbers by value, else text)."""
+    if not table.odd[j]:
+        vals = table.values[j]
+        return [number_text(v) for v in sorted(set(vals[i] for i in rows))], "number"
     texts = [_label_text(table, i, j) for i in rows]
     if all(is_number(t) for t in texts):
         return [number_text(v) for v in sorted(set(float(t) for t in texts))], "number"
@@ -325,7 +351,7 @@ def kept_rows(table, used, j, missing):
         raise _missing_error(table, i, k, "target" if k == j else "feature")
     if missing == "mean":
         empty = {i: v for i, v in empty.items() if table.odd[j].get(i) == ""}
-    rows = [i for i in range(len(table)) if i not in empty] if empty else list(range(len(table)))
+    rows = [i for i in range(len(table)) if i not in empty] if empty else range(len(table))
     if not rows:
         raise CSVError("%s: every row has an empty cell, so --missing drop leaves no rows" % table.path)
     return rows, len(empty)
@@ -408,7 +434,7 @@ def prepare(table, target, task=None, standardize=True, val_split=0.0, seed=0, t
         raise CSVError("unknown task %r: choose one of %s" % (task, ", ".join(TASKS)))
     classes = label_type = None
     if task == "regression":
-        for i in rows:
+        for i in (rows if table.odd[j] else ()):
             _number(table, i, j, "a number (the regression target)")
     else:
         classes, label_type = class_labels(table, j, rows)
@@ -437,7 +463,9 @@ def prepare(table, target, task=None, standardize=True, val_split=0.0, seed=0, t
         return (cols.encode(table, idx, form) if idx is not train else as_form(X, form),
                 cols.targets(table, idx, form, scaled=True), cols.targets(table, idx, form))
 
-    (Xtr, Y, Y_raw), (Xv, Yv, Yv_raw), (Xt, Yt, Yt_raw) = part(train), part(val), part(test)
+    Xtr, Y, Y_raw = part(train)
+    X = None                                   # the columns are in Xtr now: free them before the next parts
+    (Xv, Yv, Yv_raw), (Xt, Yt, Yt_raw) = part(val), part(test)
     return Prepared(X=Xtr, Y=Y, Y_raw=Y_raw, Xv=Xv, Yv=Yv, Yv_raw=Yv_raw, Xt=Xt, Yt=Yt, Yt_raw=Yt_raw,
                     columns=cols, task=task, reason=reason, output=output, loss=loss,
                     n_out=len(classes) if task == "multiclass" else 1, classes=classes, label_type=label_type,

@@ -263,28 +263,48 @@ def probabilities(Yhat, loss):
     return [list(row) for row in Yhat]
 
 
+SCORE_CHUNK = 65536          # rows scored at a time: the forward pass's caches stay small
+
+
+def _chunks(A, size=SCORE_CHUNK):
+    return [A[k:k + size] for k in range(0, len(A), size)]
+
+
 def scores_of(net, X, Y, target_scaling=None):
     """loss plus accuracy, or loss, mse, rmse and r2 (in the target's units): a dict, in that order.
 
     ``Y`` holds regression targets in their own units; the loss is the
-    network's own (on the standardized target when there is one).
+    network's own (on the standardized target when there is one).  Rows are
+    scored SCORE_CHUNK at a time (inference mode, so chunks do not change
+    the numbers): loss = penalty + sum_c m_c (loss_c - penalty) / m, and the
+    metric the same weighted mean (of squared errors, for rmse).
     """
+    m = len(X)
+    penalty = net.l2_penalty()
+    data_loss = metric_sum = 0.0
+    sse = sst = 0.0
+    if net.loss_name == "mse":
+        flat = [v for row in plain_rows(Y) for v in row]
+        c = max(abs(v) for v in flat) or 1.0          # sums of squares in units of max |y|: overflow-safe
+        mean = math.fsum(v / c for v in flat) / len(flat)
+        sst = math.fsum((a / c - mean) ** 2 for a in flat)
+    for Xc, Yc in zip(_chunks(X), _chunks(Y)):
+        Yl = plain_rows(Yc) if net.loss_name == "mse" else Yc
+        if net.loss_name == "mse" and target_scaling:
+            Ys = [[(v - target_scaling["mean"]) / target_scaling["std"] for v in r] for r in Yl]
+        else:
+            Ys = Yl
+        Xk, Yk = net.ops.clean_data(net, Xc, Ys)
+        loss, metric = net.ops.evaluate(net, Xk, Yk)
+        data_loss += (loss - penalty) * len(Xc) / m
+        if net.loss_name != "mse":
+            metric_sum += metric * len(Xc)
+            continue
+        Yhat = unscale_targets(plain_rows(net.predict(Xk)), target_scaling)
+        sse += math.fsum((a / c - b / c) ** 2 for r, s in zip(Yl, Yhat) for a, b in zip(r, s))
+    loss = penalty + data_loss
     if net.loss_name != "mse":
-        X, Yc = net.ops.clean_data(net, X, Y)
-        loss, metric = net.ops.evaluate(net, X, Yc)
-        return {"loss": loss, "accuracy": metric}
-    Yl = plain_rows(Y)
-    Ys = Yl if not target_scaling else [[(v - target_scaling["mean"]) / target_scaling["std"] for v in r]
-                                         for r in Yl]
-    X, Yc = net.ops.clean_data(net, X, Ys)
-    loss, _ = net.ops.evaluate(net, X, Yc)
-    Yhat = unscale_targets(plain_rows(net.predict(X)), target_scaling)
-    flat = [v for row in Yl for v in row]
-    # Sums of squares in units of c = max |y| (overflow-safe for targets near 1e200), then scaled back.
-    c = max(abs(v) for v in flat) or 1.0
-    mean = math.fsum(v / c for v in flat) / len(flat)
-    sse = math.fsum((a / c - b / c) ** 2 for r, s in zip(Yl, Yhat) for a, b in zip(r, s))
-    sst = math.fsum((a / c - mean) ** 2 for a in flat)
+        return {"loss": loss, "accuracy": metric_sum / m}
     rmse = math.sqrt(sse / len(flat)) * c
     mse = rmse * rmse if rmse < 1e154 else math.inf
     return {"loss": loss, "mse": mse, "rmse": rmse, "r2": 1.0 - sse / sst if sst > 0 else None}
