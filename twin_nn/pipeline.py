@@ -266,8 +266,8 @@ def probabilities(Yhat, loss):
 SCORE_CHUNK = 65536          # rows scored at a time: the forward pass's caches stay small
 
 
-def _chunks(A, size=SCORE_CHUNK):
-    return [A[k:k + size] for k in range(0, len(A), size)]
+def _chunks(A):
+    return [A[k:k + SCORE_CHUNK] for k in range(0, len(A), SCORE_CHUNK)]
 
 
 def scores_of(net, X, Y, target_scaling=None):

@@ -70,3 +70,20 @@ def test_huge_values_scale_and_score_without_overflow(tmp_path):
     pipe.fit(epochs=2)
     scores = pipe.score(str(path))
     assert 0 < scores["rmse"] < 1e201 and -1 < scores["r2"] < 1
+
+
+def test_scoring_in_chunks_gives_the_scores_of_one_pass(tmp_path, monkeypatch, twin):
+    from twin_nn import pipeline
+    for target, content in (("y", "a,b,y\n" + "".join("%d,%d,%d.5\n" % (i, i % 5, i * i % 11) for i in range(50))),
+                            ("c", "a,b,c\n" + "".join("%d,%d,%s\n" % (i, i % 5, "xyz"[i % 3]) for i in range(50)))):
+        path = tmp_path / ("%s.csv" % target)
+        path.write_text(content)
+        pipe = Pipeline.from_csv(str(path), target, twin=twin.name, layers=[4], val_split=0.0, l2=0.01)
+        pipe.fit(epochs=3)
+        whole = pipe.score(str(path))
+        monkeypatch.setattr(pipeline, "SCORE_CHUNK", 7)
+        chunked = pipe.score(str(path))
+        monkeypatch.setattr(pipeline, "SCORE_CHUNK", 65536)
+        assert chunked.keys() == whole.keys()
+        for k in whole:
+            assert abs(chunked[k] - whole[k]) <= 1e-12 * max(1.0, abs(whole[k])), (k, chunked, whole)
