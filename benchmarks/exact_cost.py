@@ -5,7 +5,8 @@
 Three contestants take the same steps of each workload (``workloads.py``:
 same initial weights, same batches, ``training.train_step``): the scalar twin
 (``scalar_nn``), the plain vector twin (``vector_nn``) and the plain vector
-twin in exact mode (``vector_nn.exact``, bit-identical to the scalar twin).
+twin in exact mode (``MLP(..., exact=True)``, the backend ``vector_nn.exact``,
+bit-identical to the scalar twin).
 They take turns in blocks of steps (the first step of a block untimed);
 every step is timed on its own and the median is reported.  The table gives exact mode's cost against the plain twin
 (``exact/plain``: how much slower) and its speed against the scalar twin
@@ -39,11 +40,9 @@ def make_net(w, contestant):
     """The workload's network (seed 0) for a contestant."""
     if contestant == "scalar":
         from scalar_nn.mlp import MLP
-    elif contestant == "plain":
-        from vector_nn.mlp import MLP
-    else:
-        from vector_nn.exact import MLP
-    return MLP(w.sizes, hidden=w.hidden, output=w.output, loss=w.loss, seed=SEED)
+        return MLP(w.sizes, hidden=w.hidden, output=w.output, loss=w.loss, seed=SEED)
+    from vector_nn.mlp import MLP
+    return MLP(w.sizes, hidden=w.hidden, output=w.output, loss=w.loss, seed=SEED, exact=contestant == "exact")
 
 
 def stepper(w, contestant, steps, quick=False):

@@ -60,6 +60,7 @@ gradients are asserted ~0 instead, and in free-running mode they are pinned
 to the scalar twin's values (``structural_zero_grads``, ``excluded_params``).
 """
 
+import functools
 import math
 from collections import namedtuple
 
@@ -68,6 +69,7 @@ import numpy as np
 from scalar_nn import rng
 
 U = 2.0 ** -53                       # unit roundoff of float64
+U32 = 2.0 ** -24                     # unit roundoff of float32 (the engine's dtype="float32")
 
 # --------------------------------------------------------------------------
 # tolerances
@@ -96,7 +98,7 @@ CONDITION_ALLOWANCE = 64.0
 FREE_GROWTH_ALLOWANCE = 128.0
 
 
-def lockstep_tolerance(sizes, batch):
+def lockstep_tolerance(sizes, batch, u=U):
     """Per-step tolerance: one step's rounding, bounded a priori.
 
     One training step is a chain of 2L + 1 stages (L forward layers, L
@@ -115,18 +117,21 @@ def lockstep_tolerance(sizes, batch):
     group's scale, for entries that are the small result of cancellation).
     For [3, 32, 16, 1] with a batch of 4: 2 * 7 * 32 u * 64 ~ 3.2e-12; for
     [256, 4, 1]: 2 * 5 * 256 u * 64 ~ 1.8e-11; for the 2-2-1 net with a
-    batch of 4: ~ 2.8e-13.
+    batch of 4: ~ 2.8e-13.  A float32 vector twin (``u=U32``) is bounded the
+    same way with its own unit roundoff: the scalar twin's float64 rounding
+    is 2^-29 of it, and the inputs and initial weights rounded to float32 are
+    one more stage each, inside the allowance.
     """
     L = len(sizes) - 1
     n = max(max(sizes), batch)
-    gamma_n = n * U / (1.0 - n * U)
+    gamma_n = n * u / (1.0 - n * u)
     eps = 2.0 * (2 * L + 1) * gamma_n * CONDITION_ALLOWANCE
     return Tolerance(eps, eps)
 
 
-def free_tolerance(sizes, batch, steps):
+def free_tolerance(sizes, batch, steps, u=U):
     """Tolerance after ``steps`` free-running steps: steps * eps_step * FREE_GROWTH_ALLOWANCE."""
-    lock = lockstep_tolerance(sizes, batch)
+    lock = lockstep_tolerance(sizes, batch, u)
     eps = steps * lock.rtol * FREE_GROWTH_ALLOWANCE
     return Tolerance(eps, eps)
 
@@ -211,7 +216,8 @@ def make_optimizer(package, cfg):
 
 def vector_package(engine):
     """The vector twin to run: "plain" (vector_nn's lesson modules), "fast" (vector_nn.fast) or
-    "exact" (vector_nn.exact: the plain twin in exact mode, bit-identical to the scalar twin)."""
+    "exact" (vector_nn.exact: the plain twin in exact mode, bit-identical to the scalar twin) or
+    "fast32" (the engine with dtype="float32")."""
     import types
 
     import vector_nn.fast
@@ -222,8 +228,11 @@ def vector_package(engine):
     if engine == "plain":
         return types.SimpleNamespace(mlp=vector_nn.mlp, optim=vector_nn.optim)
     if engine == "exact":
-        import vector_nn.exact
-        return types.SimpleNamespace(mlp=vector_nn.exact, optim=vector_nn.optim)
+        exact_mlp = types.SimpleNamespace(MLP=functools.partial(vector_nn.mlp.MLP, exact=True))
+        return types.SimpleNamespace(mlp=exact_mlp, optim=vector_nn.optim)
+    if engine == "fast32":
+        fast32 = types.SimpleNamespace(MLP=functools.partial(vector_nn.fast.MLP, dtype="float32"))
+        return types.SimpleNamespace(mlp=fast32, optim=vector_nn.fast)
     raise ValueError("unknown engine %r" % (engine,))
 
 
@@ -470,7 +479,7 @@ def run_twins(cfg, steps=None, modes=("lockstep", "free"), vector_hook=None, pub
     ``excluded_params`` are pinned to the scalar values after every step.
     ``vector_hook`` is passed to ``step_items`` for the vector twin (tests);
     ``public_api=True`` makes every vector step call ``loss_and_grads``;
-    ``engine`` picks the vector twin ("plain", "fast" or "exact", see ``vector_package``).
+    ``engine`` picks the vector twin ("plain", "fast", "exact" or "fast32", see ``vector_package``).
     Exact mode pins nothing: its structural zeros are the scalar twin's noise, bit for bit.
     """
     import scalar_nn.mlp
@@ -520,7 +529,8 @@ def assert_identical_start(snet, vnet):
         if list(s) != list(v):
             raise AssertionError("%s names differ: %s vs %s" % (group, list(s), list(v)))
         for name in s:
-            a, b = np.array(s[name], dtype=np.float64), v[name]
+            b = v[name]
+            a = np.array(s[name], dtype=np.float64).astype(b.dtype)    # a float32 twin: rounded once
             if a.shape != b.shape or not np.array_equal(a, b):
                 raise AssertionError("initial %s differs between the twins" % name)
 
@@ -960,13 +970,13 @@ def case_matrix(steps=50):
     return cases
 
 
-def check_run(run):
+def check_run(run, u=U):
     """Every assertion of one run (both modes); returns {mode: Measure}.
 
     Structural-zero gradients ~0 in every trace; then the lockstep trace
     within ``lockstep_tolerance`` and the free trace within
     ``free_tolerance``, parameters with their update allowance, the
-    ``excluded_params`` left out.
+    ``excluded_params`` left out.  ``u`` is the vector twin's unit roundoff.
     """
     cfg = run.cfg
     exclude = excluded_labels(cfg)
@@ -976,9 +986,9 @@ def check_run(run):
         if trace is None:
             continue
         if mode == "lockstep":
-            tol = lockstep_tolerance(cfg.sizes, cfg.batch)
+            tol = lockstep_tolerance(cfg.sizes, cfg.batch, u)
         else:
-            tol = free_tolerance(cfg.sizes, cfg.batch, len(trace.steps))
+            tol = free_tolerance(cfg.sizes, cfg.batch, len(trace.steps), u)
         pinned = mode == "lockstep" or bool(exclude)      # structural zeros restart from the scalar value
         check_structural_zeros(trace, cfg, ZERO_GRAD_BOUND, before=run.scalar if pinned else trace)
         comp = Comparison(run.scalar, trace, exclude)

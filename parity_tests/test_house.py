@@ -14,7 +14,9 @@ inside a function counts too, unless a check says "at import time"):
 * The plain vector twin does its own arithmetic: no ``vector_nn`` module
   imports the scalar twin's numeric lesson modules (linalg, activations,
   losses, layers, mlp), and no plain module imports ``vector_nn.fast``.
-* ``vector_nn.fast`` builds on the plain twin only (and the shared checks).
+* ``vector_nn.fast`` (the engine, a package) builds on the plain twin only
+  (and the shared checks), with ``math`` and ``collections.abc`` from the
+  standard library: no module-level state, no reference counts.
 
 (That ``scalar_nn`` never imports NumPy or ``vector_nn`` at import time, and
 never tries to at run time, is test_pure_python.py's.)
@@ -71,7 +73,9 @@ def test_scalar_nn_lists_the_lesson_and_its_toolkit_only():
 
 def test_vector_nn_mirrors_the_lesson_modules():
     found = set(modules("vector_nn")) - {"__init__", "__main__"}
-    assert found == set(LESSON) | {"rng", "fast", "exact"}    # the engine and exact mode: rungs, not lessons
+    assert found == set(LESSON) | {"rng", "exact"}    # exact mode: a backend of the lesson, not a lesson
+    engine = set(modules("vector_nn", "fast")) - {"__init__"}
+    assert engine == {"network", "plan", "kernels", "layout", "optim"}    # the engine: a rung, not a lesson
 
 
 @pytest.mark.parametrize("name", sorted(set(modules("vector_nn")) | {"toolkit/" + m for m in modules("vector_nn", "toolkit")}))
@@ -86,9 +90,12 @@ def test_the_vector_twin_does_its_own_arithmetic(name):
             "%s (a plain module) imports the engine" % name
 
 
-def test_the_engine_builds_on_the_plain_twin():
-    names = imported(os.path.join(ROOT, "vector_nn", "fast.py"), "vector_nn")
-    outside = sorted(n for n in names if not (n in ("numpy", "vector_nn") or n.startswith(("vector_nn.", "scalar_nn.toolkit.validation"))))
+@pytest.mark.parametrize("module", sorted(modules("vector_nn", "fast")))
+def test_the_engine_builds_on_the_plain_twin(module):
+    names = imported(os.path.join(ROOT, "vector_nn", "fast", module + ".py"), "vector_nn.fast")
+    allowed = ("numpy", "vector_nn", "math", "collections.abc")
+    outside = sorted(n for n in names if not (n in allowed or n.startswith(("vector_nn.", "scalar_nn.toolkit.validation",
+                                                                            "collections.abc."))))
     assert outside == []
 
 

@@ -11,6 +11,7 @@ The vector twin is imported only when asked for, so ``scalar_nn`` keeps
 running where NumPy is absent (PyPy, say).
 """
 
+import functools
 import math
 import time
 
@@ -210,9 +211,8 @@ class TwinParts:
         self.optim = fast if self.engine == "fast" else optim
         self.gradcheck, self.datasets, self.serialize = gradcheck, datasets, serialize
         self.ops = vector_nn.MLP.ops
-        if self.engine == "exact":
-            from vector_nn import exact
-            self.MLP = exact.MLP
+        if self.engine == "exact":         # the plain modules on exact mode's backend (vector_nn.exact)
+            self.MLP = functools.partial(mlp.MLP, exact=True)
 
     def optimizer(self, name, **hyperparameters):
         """The optimizer registered as ``name``, in this twin and engine (unknown names are errors)."""

@@ -7,9 +7,11 @@ optim, gradcheck.
 
 ``vector_nn.fast`` is the tuned engine (work buffers, in-place updates,
 fused passes): a drop-in for this package's ``MLP``, ``SGD`` and ``Adam``.
-``MLP(..., exact=True)`` is exact mode (``vector_nn.exact``): these modules'
-own code on sums in the scalar twin's order and self-checked elementwise
-functions, bit-identical to scalar_nn.
+The plain modules take every sum and exp/log/log1p/tanh from the network's
+backend ``net.xp`` (``linalg.Arrays``); ``MLP(..., exact=True)`` is exact
+mode (``vector_nn.exact``): these modules' own code on a backend with sums
+in the scalar twin's order and self-checked elementwise functions,
+bit-identical to scalar_nn.
 ``vector_nn.toolkit`` holds the array side of the toolkit (input checks,
 the training loop's numeric operations, datasets as arrays, ``.npz`` files);
 everything else that is not array math is scalar_nn's toolkit, shared.

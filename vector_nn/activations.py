@@ -4,64 +4,69 @@ The twin of ``scalar_nn/activations.py``: the same formulas (its table),
 applied to an (m, n) array at once, each activation next to its derivative;
 backprop multiplies entry by entry, ``dZ = dA * act'(Z)``.  ``act'`` uses the same expression as the scalar twin
 (e.g. ``s (1 + z (1 - s))`` for swish) so that both round alike.
+
+``xp`` is the network's backend (``linalg.Arrays``): exp and tanh come from
+it, the rest (which rounds the same everywhere) from NumPy.
 """
 
 import numpy as np
 
+from .linalg import NUMPY
 
-def sigmoid(z):
+
+def sigmoid(z, xp=NUMPY):
     """s(z) = 1/(1 + e^-z) without overflow: e = exp(-|z|); 1/(1+e) for z >= 0, e/(1+e) else.
 
     Written without a branch: the numerator (1 or e) is max(e, [z >= 0]), since e <= 1.
     """
-    e = np.exp(-np.abs(z))
+    e = xp.exp(-np.abs(z))
     return np.maximum(e, z >= 0.0) / (1.0 + e)
 
 
-def sigmoid_prime(z):
+def sigmoid_prime(z, xp=NUMPY):
     """s'(z) = s(z) (1 - s(z))."""
-    s = sigmoid(z)
+    s = sigmoid(z, xp)
     return s * (1.0 - s)
 
 
-def tanh(z):
+def tanh(z, xp=NUMPY):
     """tanh(z) = (e^z - e^-z) / (e^z + e^-z)."""
-    return np.tanh(z)
+    return xp.tanh(z)
 
 
-def tanh_prime(z):
+def tanh_prime(z, xp=NUMPY):
     """tanh'(z) = 1 - tanh(z)^2."""
-    t = np.tanh(z)
+    t = xp.tanh(z)
     return 1.0 - t * t
 
 
-def relu(z):
+def relu(z, xp=NUMPY):
     """relu(z) = max(z, 0)."""
     return np.maximum(z, 0.0)
 
 
-def relu_prime(z):
+def relu_prime(z, xp=NUMPY):
     """relu'(z) = 1 for z > 0, else 0 (the kink at 0 gets 0, by convention)."""
-    return (z > 0.0).astype(np.float64)
+    return (z > 0.0).astype(z.dtype)
 
 
-def swish(z):
+def swish(z, xp=NUMPY):
     """swish(z) = z s(z) (also called SiLU)."""
-    return z * sigmoid(z)
+    return z * sigmoid(z, xp)
 
 
-def swish_prime(z):
+def swish_prime(z, xp=NUMPY):
     """swish'(z) = s(z) + z s(z)(1 - s(z)) = s(z) (1 + z (1 - s(z)))."""
-    s = sigmoid(z)
+    s = sigmoid(z, xp)
     return s * (1.0 + z * (1.0 - s))
 
 
-def linear(z):
+def linear(z, xp=NUMPY):
     """linear(z) = z."""
     return z
 
 
-def linear_prime(z):
+def linear_prime(z, xp=NUMPY):
     """linear'(z) = 1."""
     return np.ones_like(z)
 
@@ -75,11 +80,11 @@ ACTIVATIONS = {
 }
 
 
-def activate(name, Z):
+def activate(name, Z, xp=NUMPY):
     """A = act(Z), entry by entry, in one array expression.  Shape (m, n) -> (m, n)."""
-    return ACTIVATIONS[name][0](Z)
+    return ACTIVATIONS[name][0](Z, xp)
 
 
-def activate_prime(name, Z):
+def activate_prime(name, Z, xp=NUMPY):
     """act'(Z), entry by entry, in one array expression.  Shape (m, n) -> (m, n)."""
-    return ACTIVATIONS[name][1](Z)
+    return ACTIVATIONS[name][1](Z, xp)

@@ -14,8 +14,8 @@ Exact mode removes both:
   each iteration one vectorised update of the whole (m, p) output.  Column
   sums, the losses, ``sum_squares`` and the per-row sums of softmax follow
   the scalar twin's loops the same way (see each function).
-* **Elementwise functions that equal ``math``'s.**  At import (that is, the
-  first time exact mode is used) ``self_check`` compares NumPy's exp, log,
+* **Elementwise functions that equal ``math``'s.**  At import (the first
+  time a network is built with ``exact=True``) ``self_check`` compares NumPy's exp, log,
   log1p, tanh and sqrt with ``math``'s on a fixed probe set.  A function that
   matches on every probe is used as NumPy's ufunc; one that differs is
   replaced by the documented slow path: ``math``'s function applied element
@@ -23,13 +23,19 @@ Exact mode removes both:
   is by construction what the scalar twin computes.  ``report()`` says
   which is which; docs/PARITY.md gives the findings on this machine.
 
+Exact mode is a backend (``ExactArrays``, the object ``EXACT``): the plain
+twin's code takes exactly these operations -- every sum and exp, log, log1p,
+tanh -- from its network's backend ``net.xp`` (``linalg.Arrays``), and
+``MLP(..., exact=True)`` (``vector_nn.mlp.MLP`` and the engine
+``vector_nn.fast.MLP``) holds ``EXACT`` there instead of NumPy's ``NUMPY``.
 Everything else -- every line of ``layers.py``, ``mlp.py``, the elementwise
 formulas of ``activations.py`` and ``losses.py``, ``optim.py`` -- is the
-plain twin's own code: ``_rebind`` runs those functions with the exact
-primitives above in place of the names they import (``matmul``,
-``column_sums``, ``np.exp``, ...).  There is no second copy of the network's
+plain twin's own code, run as written, per network: a plain and an exact
+network live side by side.  There is no second copy of the network's
 formulas to drift from the first; the parity suite's ``==`` checks keep the
-claim honest (``parity_tests/test_exact.py``).
+claim honest (``parity_tests/twins/test_exact.py``), and a house test holds
+the plain modules to calling no sum or transcendental function around the
+backend.
 
 What cannot be fixed this way is said plainly: ``report().exact`` is False
 (and ``report()`` names the reason) if ``np.sqrt`` differs from
@@ -39,15 +45,11 @@ requires it correctly rounded, so this would be a broken platform).
 
 import math
 import sys
-import types
 
 import numpy as np
 
-from . import activations as _activations
-from . import layers as _layers
 from . import losses as _losses
-from . import mlp as _mlp
-from .toolkit.ops import ArrayOps
+from .linalg import Arrays
 
 # ---------------------------------------------------------------- self-check
 FUNCTIONS = ("exp", "log", "log1p", "tanh", "sqrt")
@@ -90,7 +92,9 @@ def elementwise(f):
     in sigmoid' and swish'.  So the slow path remembers its last ``MEMO``
     results, keyed by the input's bits: a repeated input costs one bitwise
     comparison instead of a math call per entry (same bits in, same bits out:
-    the function is pure).
+    the function is pure).  The memo is a cache of a pure function, shared by
+    every exact network: its entries are never changed and a miss only
+    recomputes, so networks and threads that share it get the same values.
     """
     memo = []
 
@@ -211,19 +215,6 @@ def report():
     return CHECK
 
 
-class _ExactNumPy:
-    """``numpy`` as the plain twin's code sees it in exact mode: the self-check's elementwise functions."""
-
-    def __init__(self, chosen):
-        self.__dict__.update(chosen)
-
-    def __getattr__(self, name):
-        return getattr(np, name)
-
-
-xnp = _ExactNumPy(CHECK.chosen)
-
-
 # ---------------------------------------------------------------- ordered sums
 def ordered_sum(A, axis=None):
     """Sums in the scalar twin's loop order: 0.0, then + the first term, + the next, ...
@@ -330,114 +321,39 @@ def sum_squares(A):
     return sum(ordered_sum(A * A, axis=1).tolist())
 
 
-# ---------------------------------------------------------------- the plain code, rebound
-def _rebound(f, namespace):
-    """The function f with ``namespace`` as its globals (same code, defaults, closure, name, doc)."""
-    g = types.FunctionType(f.__code__, namespace, f.__name__, f.__defaults__, f.__closure__)
-    g.__kwdefaults__, g.__doc__, g.__qualname__ = f.__kwdefaults__, f.__doc__, f.__qualname__
-    g.__module__ = __name__
-    return g
+# ---------------------------------------------------------------- the backend
+class ExactArrays(Arrays):
+    """Exact mode's backend: every primitive of ``linalg.Arrays`` as the scalar twin computes it.
 
-
-def _rebind(module, **names):
-    """The functions defined in ``module``, run with ``names`` replacing some of its globals.
-
-    Returns the new globals dict; the module's own functions in it are the
-    rebound ones (so a call from one to another stays in exact mode), except
-    those given in ``names``, which win.
+    The plain twin's code (``layers.py``, ``activations.py``, ``losses.py``,
+    ``mlp.py``) takes its sums and its exp/log/log1p/tanh from the network's
+    backend ``net.xp``; a network built with ``exact=True`` holds this one.
+    The elementwise functions are the self-check's choices (``report()``).
     """
-    namespace = dict(vars(module))
-    for name, value in vars(module).items():
-        if isinstance(value, types.FunctionType) and value.__module__ == module.__name__:
-            namespace[name] = _rebound(value, namespace)
-    namespace.update(names)
-    return namespace
+
+    name = "exact"
+    exact = True
+
+    matmul = staticmethod(matmul)
+    column_sums = staticmethod(column_sums)
+    column_means = staticmethod(column_means)
+    total = staticmethod(ordered_sum)
+    row_sums = staticmethod(python_sum_rows)
+    sum_squares = staticmethod(sum_squares)
+
+    def __init__(self, check):
+        self.exp, self.log, self.log1p, self.tanh = (check.chosen[f] for f in ("exp", "log", "log1p", "tanh"))
+        self.check = check
 
 
-# activations.py with the self-check's exp and tanh; the table rebuilt from the rebound functions.
-_act = _rebind(_activations, np=xnp)
-_act["ACTIVATIONS"] = {name: (_act[f.__name__], _act[fp.__name__])
-                       for name, (f, fp) in _activations.ACTIVATIONS.items()}
-sigmoid, tanh, swish = _act["sigmoid"], _act["tanh"], _act["swish"]
-activate, activate_prime = _act["activate"], _act["activate_prime"]
+EXACT = ExactArrays(CHECK)
 
 
 def softmax_row(z):
-    """Row-wise softmax as the scalar twin: e = exp(z - max z); e / sum(e), sum() per row as Python's."""
-    e = xnp.exp(z - z.max(axis=-1, keepdims=True))
-    return e / python_sum_rows(e)[:, None]
+    """Row-wise softmax as the scalar twin computes it (``losses.softmax_row`` on the exact backend)."""
+    return _losses.softmax_row(z, EXACT)
 
 
 def logsumexp_row(z):
-    """Row-wise max z + log(sum(exp(z - max z))), the sum as Python's ``sum()`` (scalar twin)."""
-    top = z.max(axis=-1)
-    return top + xnp.log(python_sum_rows(xnp.exp(z - top[:, None])))
-
-
-def data_loss(output, loss, Z, Yhat, Y):
-    """The data loss summed as the scalar twin's loops: entries in row-major order from 0.0, then / N."""
-    m = Z.shape[0]
-    N = Z.size
-    if loss == "mse":
-        d = Yhat - Y
-        return float(ordered_sum(d * d)) / N
-    if loss == "bce":
-        softplus = _loss["softplus"]
-        return float(ordered_sum(Y * softplus(-Z) + (1.0 - Y) * softplus(Z))) / N
-    return float(ordered_sum(logsumexp_row(Z) - Z[np.arange(m), Y])) / m
-
-
-# losses.py: output_activation, output_delta and softplus as they are; the sums replaced above.
-_loss = _rebind(_losses, np=xnp, sigmoid=sigmoid, softmax_row=softmax_row, logsumexp_row=logsumexp_row,
-                data_loss=data_loss)
-output_activation, output_delta = _loss["output_activation"], _loss["output_delta"]
-
-# layers.py: every layer as written, with the ordered matmul and column sums.
-_lay = _rebind(_layers, np=xnp, matmul=matmul, column_sums=column_sums, column_means=column_means,
-               activate=activate, activate_prime=activate_prime)
-
-# mlp.py: the network as written, on the exact layers and losses.
-_mlp_names = {name: _lay[name] for name in ("activation_backward", "activation_forward", "affine_backward",
-                                            "affine_backward_input", "affine_forward", "batchnorm_backward",
-                                            "batchnorm_forward", "dropout_backward", "dropout_forward")}
-_net = dict(vars(_mlp), np=xnp, sum_squares=sum_squares, data_loss=data_loss,
-            output_activation=output_activation, output_delta=output_delta, **_mlp_names)
-
-
-def _exact_methods(cls):
-    """The methods of the plain MLP, rebound to the exact layers (closures, e.g. super(), are kept as is)."""
-    methods = {}
-    for name, value in vars(cls).items():
-        if isinstance(value, types.FunctionType) and not value.__closure__:
-            methods[name] = _rebound(value, _net)
-        elif isinstance(value, classmethod) and not value.__func__.__closure__:
-            methods[name] = classmethod(_rebound(value.__func__, _net))
-    return methods
-
-
-class ExactOps(ArrayOps):
-    """The training loop's numeric operations for exact mode: the metrics summed as the scalar twin's."""
-
-    def metric_sums(self, net, Yhat, Y):
-        """(sum, count) of the metric; the squared error summed in row-major order from 0.0."""
-        if net.loss_name != "mse":
-            return super().metric_sums(net, Yhat, Y)       # counts of correct predictions: exact anyway
-        d = Yhat - Y
-        return float(ordered_sum(d * d)), Y.size
-
-
-EXACT_OPS = ExactOps()
-
-MLP = type("MLP", (_mlp.MLP,), dict(
-    _exact_methods(_mlp.MLP),
-    __module__=__name__,
-    __doc__="""The plain vector twin's MLP in exact mode: bit-identical to ``scalar_nn.mlp.MLP``.
-
-    Built by ``vector_nn.mlp.MLP(..., exact=True)`` (or this class directly);
-    ``net.exact`` is True; ``report()`` is the elementwise self-check.
-    Optimizers are ``vector_nn.optim``'s: their updates are elementwise in the
-    scalar twin's order already.
-    """,
-    exact=True,
-    ops=EXACT_OPS))
-_net["MLP"] = MLP
+    """Row-wise log-sum-exp as the scalar twin computes it (``losses.logsumexp_row`` on the exact backend)."""
+    return _losses.logsumexp_row(z, EXACT)

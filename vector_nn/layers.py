@@ -17,49 +17,53 @@ activation    A = act(Z)           (m, n)      dZ = dA * act'(Z)    (m, n)
 dropout       A = A_in * M / (1-p) (m, n)      dA_in = dA * M / (1-p)
 batchnorm     U = gamma Zhat + beta (m, n)     dZ, dgamma, dbeta
 ============  ===============================  ================================
+
+``xp`` is the network's backend (``linalg.Arrays``, NumPy's by default):
+every product-sum and column sum goes through it, so that exact mode can
+sum in the scalar twin's order.
 """
 
 import numpy as np
 
 from .activations import activate, activate_prime
-from .linalg import add_row, column_means, column_sums, hadamard, matmul, transpose
+from .linalg import NUMPY, add_row, hadamard, transpose
 
 
 # --------------------------------------------------------------------- affine
-def affine_forward(A_prev, W, b):
+def affine_forward(A_prev, W, b, xp=NUMPY):
     """Z = A_prev @ W + b: (m, n_in) @ (n_in, n) + (n,) -> (m, n).
 
     Z[i, j] = sum_k A_prev[i, k] W[k, j] + b[j]: unit j's weighted sum of row i.
     """
-    Z = add_row(matmul(A_prev, W), b)
+    Z = add_row(xp.matmul(A_prev, W), b)
     return Z, {"A_prev": A_prev, "W": W}
 
 
-def affine_backward(dZ, cache):
+def affine_backward(dZ, cache, xp=NUMPY):
     """(dW, db) of Z = A_prev @ W + b: dW = A_prev.T @ dZ (n_in, n), db = dZ.sum(axis=0) (n,).
 
     dW[k, j] = sum_i A_prev[i, k] dZ[i, j]; db[j] = sum_i dZ[i, j] (the bias is in every row).
     """
-    return matmul(transpose(cache["A_prev"]), dZ), column_sums(dZ)
+    return xp.matmul(transpose(cache["A_prev"]), dZ), xp.column_sums(dZ)
 
 
-def affine_backward_input(dZ, cache):
+def affine_backward_input(dZ, cache, xp=NUMPY):
     """dA_prev = dZ @ W.T: (m, n) @ (n, n_in) -> (m, n_in), the gradient for the layer below.
 
     dA_prev[i, k] = sum_j dZ[i, j] W[k, j]; the first layer skips it (nothing below X learns).
     """
-    return matmul(dZ, transpose(cache["W"]))
+    return xp.matmul(dZ, transpose(cache["W"]))
 
 
 # ----------------------------------------------------------------- activation
-def activation_forward(name, Z):
+def activation_forward(name, Z, xp=NUMPY):
     """A = act(Z) entry by entry, (m, n) -> (m, n); the cache keeps Z for act'(Z)."""
-    return activate(name, Z), {"name": name, "Z": Z}
+    return activate(name, Z, xp), {"name": name, "Z": Z}
 
 
-def activation_backward(dA, cache):
+def activation_backward(dA, cache, xp=NUMPY):
     """dZ = dA * act'(Z) entry by entry (the chain rule through an elementwise function)."""
-    return hadamard(dA, activate_prime(cache["name"], cache["Z"]))
+    return hadamard(dA, activate_prime(cache["name"], cache["Z"], xp))
 
 
 # -------------------------------------------------------------------- dropout
@@ -79,7 +83,7 @@ def dropout_backward(dA, cache):
 
 
 # ------------------------------------------------------------------ batchnorm
-def batchnorm_forward(Z, gamma, beta, eps, mu=None, var=None):
+def batchnorm_forward(Z, gamma, beta, eps, mu=None, var=None, xp=NUMPY):
     """U = gamma * Zhat + beta with Zhat = (Z - mu) / sqrt(var + eps), per column.
 
     Training (``mu``/``var`` None): mu and var are the batch's column mean and
@@ -90,15 +94,15 @@ def batchnorm_forward(Z, gamma, beta, eps, mu=None, var=None):
     """
     training = mu is None
     if training:
-        mu = column_means(Z)
-        var = column_means((Z - mu) * (Z - mu))
+        mu = xp.column_means(Z)
+        var = xp.column_means((Z - mu) * (Z - mu))
     std = np.sqrt(var + eps)
     Zhat = (Z - mu) / std
     U = gamma * Zhat + beta
     return U, {"Zhat": Zhat, "std": std, "gamma": gamma, "training": training, "mu": mu, "var": var}
 
 
-def batchnorm_backward(dU, cache):
+def batchnorm_backward(dU, cache, xp=NUMPY):
     """Back through U = gamma * Zhat + beta, Zhat = (Z - mu) / std: (dZ, dgamma, dbeta).
 
     dbeta = sum_i dU, dgamma = sum_i dU * Zhat, dZhat = dU * gamma, all (n,) or (m, n).
@@ -110,12 +114,12 @@ def batchnorm_backward(dU, cache):
     """
     gamma, Zhat, std = cache["gamma"], cache["Zhat"], cache["std"]
     m = dU.shape[0]
-    dbeta = column_sums(dU)
-    dgamma = column_sums(hadamard(dU, Zhat))
+    dbeta = xp.column_sums(dU)
+    dgamma = xp.column_sums(hadamard(dU, Zhat))
     dZhat = dU * gamma
     if not cache["training"]:
         return dZhat / std, dgamma, dbeta
-    sum_dZhat = column_sums(dZhat)
-    sum_dZhat_Zhat = column_sums(hadamard(dZhat, Zhat))
+    sum_dZhat = xp.column_sums(dZhat)
+    sum_dZhat_Zhat = xp.column_sums(hadamard(dZhat, Zhat))
     dZ = (m * dZhat - sum_dZhat - Zhat * sum_dZhat_Zhat) / m / std
     return dZ, dgamma, dbeta

@@ -4,6 +4,16 @@ Read beside ``scalar_nn/linalg.py``: each function there spells out the loops
 that the expression here hands to compiled code (BLAS for ``@``).  The vector
 MLP writes these expressions inline; this file is the dictionary between the
 two twins.
+
+``Arrays`` gathers the operations whose rounding IEEE 754 leaves open --
+every sum (``@``, column sums, the losses' totals, row sums, sums of
+squares) and the functions exp, log, log1p and tanh -- into one object.
+The plain twin's code takes them from it (``xp.matmul``, ``xp.exp``, ...;
+``xp`` is a network's backend, NumPy's ``NUMPY`` by default) and everything
+else from NumPy directly: ``+``, ``-``, ``*``, ``/``, ``sqrt``, ``max``, ``abs``
+round the same in every backend.  Exact mode (``vector_nn/exact.py``) is
+another ``Arrays``: the scalar twin's sums in its order, and ``math``'s
+functions where NumPy's differ.
 """
 
 import numpy as np
@@ -44,6 +54,16 @@ def column_means(A):
     return A.mean(axis=0)
 
 
+def total(A):
+    """The sum of every entry: sum_ij A[i, j].  Any shape -> a NumPy float."""
+    return A.sum()
+
+
+def row_sums(A):
+    """Sum along each row: s[i] = sum_j A[i, j].  Shape (m, n) -> (m,)."""
+    return A.sum(axis=-1)
+
+
 def hadamard(A, B):
     """Elementwise (Hadamard) product: (A * B)[i, j] = A[i, j] B[i, j].  Both (m, n) -> (m, n)."""
     return A * B
@@ -72,3 +92,34 @@ def copy(x):
 def rows_of(x):
     """A matrix as it is, or a one-row view (1, n) of a vector (n,)."""
     return np.atleast_2d(x)
+
+
+class Arrays:
+    """A backend: the array operations whose rounding is not fixed by IEEE 754, in one object.
+
+    ``NUMPY`` (this class) is NumPy's own: BLAS for ``@``, pairwise sums,
+    NumPy's SIMD exp/log/log1p/tanh.  Exact mode's backend
+    (``vector_nn.exact.ExactArrays``) overrides every one of them.  A network
+    holds its backend as ``net.xp`` and hands it to the layer functions.
+    """
+
+    name = "numpy"
+    exact = False           # True: bit-identical to the scalar twin (exact mode)
+
+    matmul = staticmethod(matmul)
+    column_sums = staticmethod(column_sums)
+    column_means = staticmethod(column_means)
+    total = staticmethod(total)
+    row_sums = staticmethod(row_sums)
+    sum_squares = staticmethod(sum_squares)
+    exp, log, log1p, tanh = np.exp, np.log, np.log1p, np.tanh
+
+    def __repr__(self):
+        return "<%s backend>" % self.name
+
+    def __reduce__(self):
+        """Copied and pickled by name: a network's copy shares the one backend object."""
+        return self.name.upper()          # NUMPY here, EXACT in vector_nn.exact
+
+
+NUMPY = Arrays()

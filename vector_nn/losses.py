@@ -5,44 +5,48 @@ each output/loss pair, ``N = m * n_L``, and why the sigmoid+bce and
 softmax+cross_entropy shortcuts are right), same numerically safe forms: BCE
 from the logits with softplus, softmax and cross-entropy with the row maximum
 subtracted.
+
+``xp`` is the network's backend (``linalg.Arrays``): the sums and exp, log,
+log1p come from it, so that exact mode sums as the scalar twin's loops do.
 """
 
 import numpy as np
 
 from .activations import sigmoid
+from .linalg import NUMPY
 
 
-def softplus(z):
+def softplus(z, xp=NUMPY):
     """softplus(z) = log(1 + e^z), without overflow: max(z, 0) + log1p(e^-|z|), entry by entry (any shape)."""
-    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+    return np.maximum(z, 0.0) + xp.log1p(xp.exp(-np.abs(z)))
 
 
-def softmax_row(z):
+def softmax_row(z, xp=NUMPY):
     """softmax(z)_j = exp(z_j - max z) / sum_l exp(z_l - max z), for every row at once.
 
     Shape (m, n) -> (m, n), each row summing to 1; the maximum is subtracted
     so that every exponent is <= 0 and exp never overflows.
     """
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    e = xp.exp(z - z.max(axis=-1, keepdims=True))
+    return e / xp.row_sums(e)[..., None]
 
 
-def logsumexp_row(z):
+def logsumexp_row(z, xp=NUMPY):
     """log sum_j exp(z_j) = max z + log sum_j exp(z_j - max z), per row: (m, n) -> (m,)."""
     top = z.max(axis=-1)
-    return top + np.log(np.exp(z - top[..., None]).sum(axis=-1))
+    return top + xp.log(xp.row_sums(xp.exp(z - top[..., None])))
 
 
-def output_activation(output, Z):
+def output_activation(output, Z, xp=NUMPY):
     """Yhat from Z: Z itself (linear), s(Z) (sigmoid) or row-wise softmax(Z).  (m, n_L) -> (m, n_L)."""
     if output == "linear":
         return Z
     if output == "sigmoid":
-        return sigmoid(Z)
-    return softmax_row(Z)
+        return sigmoid(Z, xp)
+    return softmax_row(Z, xp)
 
 
-def data_loss(output, loss, Z, Yhat, Y):
+def data_loss(output, loss, Z, Yhat, Y, xp=NUMPY):
     """The data loss of section 4 (no L2), a float.
 
     Y is an (m, n_L) array of floats for mse/bce and an (m,) array of class
@@ -51,11 +55,11 @@ def data_loss(output, loss, Z, Yhat, Y):
     m = Z.shape[0]
     N = Z.size
     if loss == "mse":             # sum (Yhat - Y)^2 / N
-        return float(((Yhat - Y) ** 2).sum() / N)
+        return float(xp.total((Yhat - Y) ** 2) / N)
     if loss == "bce":             # y softplus(-z) + (1-y) softplus(z): finite even when p rounds to 0 or 1
-        return float((Y * softplus(-Z) + (1.0 - Y) * softplus(Z)).sum() / N)
+        return float(xp.total(Y * softplus(-Z, xp) + (1.0 - Y) * softplus(Z, xp)) / N)
     # cross_entropy: -log softmax(z)[y] = logsumexp(z) - z[y]
-    return float((logsumexp_row(Z) - Z[np.arange(m), Y]).sum() / m)
+    return float(xp.total(logsumexp_row(Z, xp) - Z[np.arange(m), Y]) / m)
 
 
 def output_delta(output, loss, Z, Yhat, Y):

@@ -10,7 +10,12 @@ where the scalar twin has a loop::
 Parameters are float64 arrays: ``W_k`` (n_{k-1}, n_k), ``b_k`` (n_k,).
 Dropout masks come from the same counter-based stream as the scalar twin's,
 evaluated on a whole (m, n_k) index grid at once.  This is the plain twin,
-written to be read; ``fast.py`` is the same network tuned for speed.
+written to be read; ``vector_nn.fast`` is the same network tuned for speed.
+
+Every sum and every exp/log/tanh goes through the network's backend
+``self.xp`` (``linalg.Arrays``): NumPy's, or with ``exact=True`` exact
+mode's (``vector_nn/exact.py``), which sums in the scalar twin's order and
+makes the network bit-identical to ``scalar_nn.mlp.MLP``.
 """
 
 import numpy as np
@@ -23,7 +28,7 @@ from .init import init_buffers, init_params
 from .layers import (activation_backward, activation_forward, affine_backward, affine_backward_input,
                      affine_forward, batchnorm_backward, batchnorm_forward, dropout_backward,
                      dropout_forward)
-from .linalg import sum_squares
+from .linalg import NUMPY
 from .losses import data_loss, output_activation, output_delta
 from .toolkit import validation as check
 from .toolkit.ops import ARRAY_OPS
@@ -37,16 +42,12 @@ class MLP:
 
     ops = ARRAY_OPS     # what the training loop asks of this twin (toolkit/ops.py)
     exact = False       # exact=True: the scalar twin's sums, bit for bit (vector_nn/exact.py)
-
-    def __new__(cls, *args, exact=False, **options):
-        """``MLP(..., exact=True)`` is a ``vector_nn.exact.MLP``: this code on exact primitives."""
-        if exact and not cls.exact:
-            from .exact import MLP as cls
-        return super().__new__(cls)
+    xp = NUMPY          # the backend: the sums and elementwise functions (linalg.Arrays)
 
     def __init__(self, sizes, hidden="sigmoid", output="linear", loss="mse", seed=0,
                  l2=0.0, l2_bias=0.0, dropout=0.0, batchnorm=False, bn_momentum=BN_MOMENTUM, exact=False):
         _shared.configure(self, sizes, hidden, output, loss, seed, l2, l2_bias, dropout, batchnorm, bn_momentum)
+        self.exact, self.xp = backend(exact)
         self.params = init_params(self.sizes, hidden, self.seed, batchnorm)
         self.buffers = init_buffers(self.sizes) if batchnorm else {}
 
@@ -54,9 +55,10 @@ class MLP:
     def from_params(cls, params, hidden="sigmoid", output="linear", loss="mse", buffers=None, exact=False,
                     **options):
         """A network with the given parameters (nested lists or arrays, copied)."""
-        net = cls.__new__(cls, exact=exact)
+        net = cls.__new__(cls)
         sizes, batchnorm = _shared.sizes_from_params(params, options)
         _shared.configure(net, sizes, hidden, output, loss, batchnorm=batchnorm, **options)
+        net.exact, net.xp = backend(exact)
         net.params, net.buffers = _shared.checked_params(params, buffers, param_shapes(sizes, batchnorm),
                                                          init_buffers(sizes) if batchnorm else {}, net.as_param)
         return net
@@ -82,7 +84,8 @@ class MLP:
         return self
 
     def __repr__(self):
-        return _shared.describe_net(self)
+        text = _shared.describe_net(self)
+        return text[:-1] + ", exact=True)" if self.exact else text
 
     # ----------------------------------------------------------------- forward
     def draw_masks(self, m):
@@ -102,19 +105,20 @@ class MLP:
     def forward_with_cache(self, X, training=False, masks=None, update_stats=False):
         """The forward pass on a clean array X (m, n_0): (Z_L, Yhat, caches), as in the scalar twin."""
         A, caches = X, []
+        xp = self.xp
         for k in range(1, self.n_layers):
             cache = {"bn": None, "drop": None}
-            Z, cache["affine"] = affine_forward(A, self.params["W%d" % k], self.params["b%d" % k])
+            Z, cache["affine"] = affine_forward(A, self.params["W%d" % k], self.params["b%d" % k], xp)
             if self.batchnorm:
                 Z, cache["bn"] = self.batchnorm_layer(Z, k, training, update_stats)
-            A, cache["act"] = activation_forward(self.hidden, Z)
+            A, cache["act"] = activation_forward(self.hidden, Z, xp)
             if masks is not None:
                 A, cache["drop"] = dropout_forward(A, masks[k - 1], self.dropout)
             caches.append(cache)
         L = self.n_layers
-        Z_L, affine_cache = affine_forward(A, self.params["W%d" % L], self.params["b%d" % L])
+        Z_L, affine_cache = affine_forward(A, self.params["W%d" % L], self.params["b%d" % L], xp)
         caches.append({"affine": affine_cache})
-        return Z_L, output_activation(self.output, Z_L), caches
+        return Z_L, output_activation(self.output, Z_L, xp), caches
 
     def batchnorm_layer(self, Z, k, training, update_stats):
         """BatchNorm of layer k: batch statistics in training (moving the running ones), else running.
@@ -125,9 +129,9 @@ class MLP:
         gamma, beta = self.params["gamma%d" % k], self.params["beta%d" % k]
         rm, rv = self.buffers["running_mean%d" % k], self.buffers["running_var%d" % k]
         if not training:
-            return batchnorm_forward(Z, gamma, beta, BN_EPS, rm, rv)
+            return batchnorm_forward(Z, gamma, beta, BN_EPS, rm, rv, self.xp)
         m = _shared.batchnorm_rows(Z.shape[0])
-        U, cache = batchnorm_forward(Z, gamma, beta, BN_EPS)
+        U, cache = batchnorm_forward(Z, gamma, beta, BN_EPS, xp=self.xp)
         if update_stats:
             c = self.bn_momentum
             rm[...] = (1.0 - c) * rm + c * cache["mu"]
@@ -147,11 +151,12 @@ class MLP:
     # -------------------------------------------------------------------- loss
     def data_loss(self, Z, Yhat, Y):
         """The data loss of the output/loss pair (losses.py), without L2."""
-        return data_loss(self.output, self.loss_name, Z, Yhat, Y)
+        return data_loss(self.output, self.loss_name, Z, Yhat, Y, self.xp)
 
     def l2_penalty(self):
         """(l2 / 2) sum_k ||W_k||^2 + (l2_bias / 2) sum_k ||b_k||^2 (note the 1/2)."""
         layers = range(1, self.n_layers + 1)
+        sum_squares = self.xp.sum_squares
         penalty = 0.0
         if self.l2 > 0.0:
             penalty += self.l2 / 2.0 * sum(sum_squares(self.params["W%d" % k]) for k in layers)
@@ -199,9 +204,10 @@ class MLP:
     def backward(self, dZ, caches):
         """Gradients of the total loss for every parameter, from dZ_L (m, n_L) down to layer 1."""
         grads = {}
+        xp = self.xp
         for k in range(self.n_layers, 0, -1):
             W, b = self.params["W%d" % k], self.params["b%d" % k]
-            dW, db = affine_backward(dZ, caches[k - 1]["affine"])
+            dW, db = affine_backward(dZ, caches[k - 1]["affine"], xp)
             if self.l2 > 0.0:                                       # d/dW of (l2/2)||W||^2 = l2 W
                 dW = dW + self.l2 * W
             if self.l2_bias > 0.0:
@@ -209,13 +215,13 @@ class MLP:
             grads["W%d" % k], grads["b%d" % k] = dW, db
             if k == 1:
                 break
-            dA = affine_backward_input(dZ, caches[k - 1]["affine"])
+            dA = affine_backward_input(dZ, caches[k - 1]["affine"], xp)
             below = caches[k - 2]                                   # the hidden layer k - 1
             if below["drop"] is not None:
                 dA = dropout_backward(dA, below["drop"])
-            dZ = activation_backward(dA, below["act"])
+            dZ = activation_backward(dA, below["act"], xp)
             if below["bn"] is not None:
-                dZ, grads["gamma%d" % (k - 1)], grads["beta%d" % (k - 1)] = batchnorm_backward(dZ, below["bn"])
+                dZ, grads["gamma%d" % (k - 1)], grads["beta%d" % (k - 1)] = batchnorm_backward(dZ, below["bn"], xp)
         return {name: grads[name] for name in self.params}
 
     # ---------------------------------------------------------------- training
@@ -223,3 +229,17 @@ class MLP:
         """Train with mini-batches; see ``scalar_nn.toolkit.training.fit``. Returns a History."""
         from scalar_nn.toolkit.training import fit
         return fit(self, X, Y, optimizer, **options)
+
+
+def backend(exact):
+    """(exact, xp) for the ``exact`` option: NumPy's backend, or exact mode's (``vector_nn.exact.EXACT``).
+
+    Exact mode's module is imported on first use: its self-check compares
+    NumPy's elementwise functions with ``math``'s once per process.
+    """
+    if isinstance(exact, str) or exact not in (True, False):
+        raise TypeError("exact must be True or False, got %r" % (exact,))
+    if not exact:
+        return False, NUMPY
+    from .exact import EXACT
+    return True, EXACT

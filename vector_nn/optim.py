@@ -13,6 +13,8 @@ The learning rate, its decay and the step counter are not array math: they
 are the scalar twin's ``Optimizer`` and ``lr_at``, shared.
 """
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from scalar_nn.conventions import ADAM_BETA1, ADAM_BETA2, ADAM_EPS
@@ -21,9 +23,10 @@ from scalar_nn.toolkit.validation import check_bound, check_choice, check_number
 
 
 def check_grads(params, grads):
-    """The gradients must name exactly the parameters, with the same shapes."""
-    if not isinstance(grads, dict) or set(grads) != set(params):
-        names = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
+    """The gradients must name exactly the parameters, with the same shapes (a dict, or a mapping
+    such as the engine's ``Grads``)."""
+    if not isinstance(grads, Mapping) or set(grads) != set(params):
+        names = sorted(grads) if isinstance(grads, Mapping) else type(grads).__name__
         raise ValueError("grads have keys %s but params have %s" % (names, sorted(params)))
     for name, P in params.items():
         try:

@@ -52,6 +52,7 @@ import scalar_nn.optim as s_optim
 import scalar_nn.rng as s_rng
 import vector_nn.activations as v_act
 import vector_nn.fast as fast
+import vector_nn.fast.kernels as kernels
 import vector_nn.init as v_init
 import vector_nn.layers as v_layers
 import vector_nn.linalg as v_linalg
@@ -171,8 +172,14 @@ def test_sum_squares_copy_zeros_rows_of(A):
 
 
 def test_the_vector_linalg_is_what_the_vector_mlp_computes():
-    # Not dead code: the plain layers are written with these names.
-    assert v_layers.matmul is v_linalg.matmul and v_layers.column_sums is v_linalg.column_sums
+    # Not dead code: the plain layers compute with these functions (their default backend, linalg.NUMPY).
+    g = np.random.default_rng(3)
+    A, W, b, dZ = g.normal(size=(5, 4)), g.normal(size=(4, 3)), g.normal(size=3), g.normal(size=(5, 3))
+    Z, cache = v_layers.affine_forward(A, W, b)
+    assert np.array_equal(Z, v_linalg.add_row(v_linalg.matmul(A, W), b))
+    dW, db = v_layers.affine_backward(dZ, cache)
+    assert np.array_equal(dW, v_linalg.matmul(v_linalg.transpose(A), dZ))
+    assert np.array_equal(db, v_linalg.column_sums(dZ))
 
 
 # ----------------------------------------------------------------------- activations
@@ -224,9 +231,9 @@ def test_activation_extremes(name, z):
 
 # ------------------------------------------------------- the fast engine's fused passes
 def fast_activate(name, Z):
-    """``fast._activate_into`` on fresh buffers: (A, saved)."""
+    """``kernels.activate_into`` on fresh buffers: (A, saved)."""
     Z = arr(Z)
-    return fast._activate_into(name, Z, np.empty_like(Z), np.empty_like(Z))
+    return kernels.activate_into(name, Z, np.empty_like(Z), np.empty_like(Z))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -247,7 +254,7 @@ def test_fast_activation_pass_matches_the_plain_and_scalar_activations(name, Z):
 def test_fast_times_prime_matches_the_activation_backward(name, ZD):
     Z, dA = ZD
     _, saved = fast_activate(name, Z)
-    dZ_f = fast._times_prime(name, arr(dA), arr(Z), saved, np.empty_like(arr(Z)))
+    dZ_f = kernels.times_prime(name, arr(dA), arr(Z), saved, np.empty_like(arr(Z)))
     dZ_v = v_layers.activation_backward(arr(dA), {"name": name, "Z": arr(Z)})
     dZ_s = s_layers.activation_backward(dA, {"name": name, "Z": Z})
     # dA * act'(z): act' within the bound above, then one rounding of the product
@@ -263,16 +270,16 @@ def test_fast_activation_pass_at_the_extremes(name):
     A_f, saved = fast_activate(name, Z)
     bound = activation_bound(name, Z, 8) + TINY      # z < -709.78: 0 instead of e^z < TINY
     assert_within(s_act.activate(name, Z), A_f, bound, name)
-    dZ_f = fast._times_prime(name, np.ones_like(arr(Z)), arr(Z), saved, np.empty_like(arr(Z)))
+    dZ_f = kernels.times_prime(name, np.ones_like(arr(Z)), arr(Z), saved, np.empty_like(arr(Z)))
     assert_within(s_act.activate_prime(name, Z), dZ_f, prime_bound(name, Z, 8) + TINY, name + "'")
 
 
 @given(matrix())
 def test_fast_column_sums_are_the_plain_ones_up_to_order(dZ):
-    net = fast.MLP([2, 1])
+    net = fast.MLP([2, 3, 1])
     m = len(dZ)
-    # 1^T dZ is a BLAS product: within m EPS sum_i |dZ_ij| of the row-by-row sum
-    assert_within(s_linalg.column_sums(dZ), net._column_sums(arr(dZ)),
+    # the lean step's db = 1^T dZ is a BLAS product: within m EPS sum_i |dZ_ij| of the row-by-row sum
+    assert_within(s_linalg.column_sums(dZ), net._plan(m).ones @ arr(dZ),
                   sum_bound(m, np.abs(arr(dZ)).sum(axis=0)), "column sums")
 
 
@@ -292,7 +299,7 @@ def test_fast_work_buffers_keep_the_last_batch_sizes_and_change_no_number():
             assert grads[name] == pytest.approx(grads_p[name], rel=1e-12, abs=1e-15), (m, name)
     # at most four batch sizes kept, the newest among them, the first one dropped
     # (a size seen again is not moved to the back: eviction is first in, first out)
-    assert len(net._work) == 4 and 6 in net._work and 1 not in net._work
+    assert len(net._work.by_m) == 4 and 6 in net._work.by_m and 1 not in net._work.by_m
 
 
 # --------------------------------------------------------------------- losses
@@ -446,7 +453,6 @@ def test_batchnorm_forward_and_backward(training, data):
     assert_equal(dZ_s, dZ_v, "dZ")
     assert_equal(dg_s, dg_v, "dgamma")
     assert_equal(db_s, db_v, "dbeta")
-    assert fast.batchnorm_backward is v_layers.batchnorm_backward     # the engine reuses the plain pair
 
 
 # -------------------------------------------------------------- optimizers, one update

@@ -21,6 +21,7 @@ import scalar_nn.linalg as slin
 import scalar_nn.losses as sloss
 import vector_nn
 import vector_nn.mlp
+import vector_nn.optim
 from parity_tests import parity as P
 from parity_tests.twins.test_parity_hypothesis import configs
 from scalar_nn.conventions import param_names
@@ -53,17 +54,18 @@ def test_the_exact_check_sees_the_plain_twins_rounding():
 
 def test_a_one_ulp_gradient_perturbation_is_named_step_parameter_index_ulp_and_bits(monkeypatch):
     cfg = next(c for c in CASES if c.id.startswith("net32-16-sigmoid-sigmoid_mse"))
-    original = E.MLP.loss_and_grads
+    original = vector_nn.mlp.MLP.loss_and_grads
     calls = {"n": 0}
 
     def loss_and_grads(self, X, Y, masks=None):
         loss, grads = original(self, X, Y, masks=masks)
+        assert self.exact
         calls["n"] += 1
         if calls["n"] == 7:
             grads["W2"][0, 1] = np.nextafter(grads["W2"][0, 1], np.inf)
         return loss, grads
 
-    monkeypatch.setattr(E.MLP, "loss_and_grads", loss_and_grads)
+    monkeypatch.setattr(vector_nn.mlp.MLP, "loss_and_grads", loss_and_grads)
     run = P.run_twins(cfg, steps=10, modes=("lockstep",), public_api=True, engine="exact")
     assert calls["n"] == 10
     with pytest.raises(AssertionError) as info:
@@ -100,7 +102,7 @@ def test_fit_histories_are_bit_identical(loss):
     options = dict(hidden="tanh", output=cfg.output, loss=loss, seed=3, dropout=0.2, batchnorm=True, l2=0.01)
     fit = dict(epochs=4, batch_size=5, val_split=0.25, seed=5, verbose=0)
     hs = scalar_nn.mlp.MLP(cfg.sizes, **options).fit(X, Y, scalar_nn.optim.Adam(lr=0.01, decay=0.1), **fit)
-    hv = E.MLP(cfg.sizes, **options).fit(np.array(X), np.array(Y), vector_nn.optim.Adam(lr=0.01, decay=0.1), **fit)
+    hv = vector_nn.MLP(cfg.sizes, exact=True, **options).fit(np.array(X), np.array(Y), vector_nn.optim.Adam(lr=0.01, decay=0.1), **fit)
     assert (hs.loss, hs.val_loss, hs.metrics, hs.lr) == (hv.loss, hv.val_loss, hv.metrics, hv.lr)
     assert all(math.copysign(1.0, a) == math.copysign(1.0, b) for a, b in zip(hs.loss, hv.loss))
 
@@ -135,6 +137,56 @@ def test_sums_of_negative_zeros_start_from_zero_like_the_scalar_twin():
     assert not np.signbit(E.column_sums(A)).any()              # ... the scalar loop starts at 0.0
     assert slin.column_sums(A.tolist()) == [0.0, 0.0] and not np.signbit(slin.column_sums(A.tolist())).any()
     assert not np.signbit(E.matmul(A, np.ones((2, 2)))).any()
+
+
+# --------------------------------------------------------------------------- the backend, not a trick
+
+PLAIN_MODULES = ("activations", "losses", "layers", "mlp")
+ROUNDING = {"exp", "log", "log1p", "tanh", "expm1", "sum", "mean", "dot", "matmul", "einsum", "inner", "tensordot",
+            "vdot", "nansum", "cumsum", "average", "var", "std", "prod", "sinh", "cosh", "power", "logaddexp"}
+NOT_ON_THE_NETWORKS_PATH = {"softmax_cross_entropy_backward_long"}     # the long form, for the tests only
+
+
+def _bypasses(module):
+    """Every place in vector_nn/<module>.py that sums or calls a transcendental function without ``xp``."""
+    import ast
+    import os
+    path = os.path.join(os.path.dirname(vector_nn.__file__), module + ".py")
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    found = []
+
+    def visit(node, where):
+        if isinstance(node, ast.FunctionDef):
+            if node.name in NOT_ON_THE_NETWORKS_PATH:
+                return
+            where = node.name
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+            found.append("%s: @" % where)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ROUNDING:
+            owner = node.func.value
+            if not (isinstance(owner, ast.Name) and owner.id == "xp"):
+                found.append("%s: %s.%s" % (where, ast.unparse(owner), node.func.attr))
+        for child in ast.iter_child_nodes(node):
+            visit(child, where)
+
+    visit(tree, "<module>")
+    return found
+
+
+@pytest.mark.parametrize("module", PLAIN_MODULES)
+def test_the_plain_modules_sum_only_through_their_backend(module):
+    """Exact mode is the backend ``net.xp``: a sum or exp/log/tanh written around it (``A.sum(axis=0)``,
+    ``np.exp``, ``@``) would silently lose exactness, so none is allowed on the network's path."""
+    assert _bypasses(module) == []
+
+
+def test_the_bypass_reader_sees_what_it_forbids(tmp_path, monkeypatch):
+    import os
+    folder = tmp_path / "vector_nn"
+    folder.mkdir()
+    (folder / "probe.py").write_text("def f(A, xp):\n    return A.sum(axis=0) + np.exp(A) + A @ A + xp.exp(A)\n")
+    monkeypatch.setattr(vector_nn, "__file__", os.path.join(str(folder), "__init__.py"))
+    assert sorted(_bypasses("probe")) == ["f: @", "f: A.sum", "f: np.exp"]
 
 
 # --------------------------------------------------------------------------- the self-check
@@ -184,22 +236,48 @@ def test_the_slow_path_keeps_shapes():
 
 # --------------------------------------------------------------------------- the option, the file, the CLI
 
+def _steps_like_the_scalar_twin(net, optimizer, steps=3):
+    """``steps`` SGD/Adam steps of ``net`` beside the scalar twin from the same parameters: every loss,
+    gradient and parameter ``==``.  Returns how many entries were compared (so that a test sees work done)."""
+    import scalar_nn.mlp
+    import scalar_nn.optim
+    ref = scalar_nn.mlp.MLP.from_params({k: v.tolist() for k, v in net.params.items()}, hidden=net.hidden,
+                                        output=net.output, loss=net.loss_name, l2=net.l2, seed=net.seed)
+    ref_opt = getattr(scalar_nn.optim, type(optimizer).__name__)(lr=optimizer.lr)
+    X, Y = P.make_data(P.Config("opt", net.sizes, net.hidden, net.output, net.loss_name, rows=6))
+    compared = 0
+    for _ in range(steps):
+        loss, grads = net.loss_and_grads(np.array(X), np.array(Y))
+        loss_s, grads_s = ref.loss_and_grads(X, Y)
+        assert loss == loss_s
+        for name in grads_s:
+            assert np.array_equal(np.asarray(grads[name]), np.array(grads_s[name])), name
+        optimizer.step(net.params, grads)
+        ref_opt.step(ref.params, grads_s)
+        for name in ref.params:
+            assert np.array_equal(net.params[name], np.array(ref.params[name])), name
+            compared += net.params[name].size
+    return compared
+
+
 def test_exact_is_an_mlp_option_and_a_model_file_field(tmp_path):
     plain = vector_nn.MLP([2, 3, 1], seed=4)
-    net = vector_nn.MLP([2, 3, 1], seed=4, exact=True)
-    assert isinstance(net, E.MLP) and isinstance(net, vector_nn.mlp.MLP)
-    assert net.exact and not plain.exact and type(plain) is vector_nn.mlp.MLP
-    copy = vector_nn.mlp.MLP.from_params(net.params, exact=True)
-    assert isinstance(copy, E.MLP)
+    net = vector_nn.MLP([2, 3, 1], "tanh", "sigmoid", "bce", seed=4, exact=True)
+    assert net.exact and net.xp is E.EXACT and not plain.exact and plain.xp is not E.EXACT
+    assert type(net) is type(plain) is vector_nn.mlp.MLP and "exact=True" in repr(net)
+    assert _steps_like_the_scalar_twin(net, vector_nn.optim.SGD(lr=0.5)) > 0
+    copy = vector_nn.mlp.MLP.from_params(net.params, "tanh", "sigmoid", "bce", exact=True)
+    assert copy.exact and _steps_like_the_scalar_twin(copy, vector_nn.optim.Adam(lr=0.1))
     path = tmp_path / "exact.json"
     vector_nn.save_model(net, str(path))
     doc = json.loads(path.read_text())
     assert doc["options"]["exact"] is True
-    assert isinstance(vector_nn.load_model(str(path)), E.MLP)
+    assert vector_nn.load_model(str(path)).xp is E.EXACT
     npz = tmp_path / "exact.npz"
     vector_nn.save_model(net, str(npz))
     loaded = vector_nn.load_model(str(npz))
-    assert isinstance(loaded, E.MLP) and all(np.array_equal(loaded.params[k], net.params[k]) for k in net.params)
+    assert loaded.exact and all(np.array_equal(loaded.params[k], net.params[k]) for k in net.params)
+    assert _steps_like_the_scalar_twin(loaded, vector_nn.optim.SGD(lr=0.5))
     import scalar_nn.toolkit.serialize as scalar_serialize
     assert type(scalar_serialize.load_model(str(path))).__name__ == "MLP"      # the scalar twin ignores it
     vector_nn.save_model(plain, str(path))
@@ -207,6 +285,44 @@ def test_exact_is_an_mlp_option_and_a_model_file_field(tmp_path):
     doc["options"]["exact"] = "yes"
     with pytest.raises(ValueError, match="options.exact must be true or false"):
         scalar_serialize.model_from_dict(doc)
+    with pytest.raises(TypeError, match="exact must be True or False, got 'yes'"):
+        vector_nn.MLP([2, 3, 1], exact="yes")
+
+
+def test_the_engine_takes_exact_too(tmp_path):
+    """``fast.MLP(..., exact=True)``, its ``from_params`` and ``load_model(..., mlp_class=fast.MLP)``:
+    the engine's network on the exact backend, stepped by the engine's own optimizers, bit for bit."""
+    import vector_nn.fast as fast
+    net = fast.MLP([3, 5, 4, 2], "swish", "linear", "mse", seed=2, l2=0.01, exact=True)
+    assert isinstance(net, fast.MLP) and net.exact and net.xp is E.EXACT
+    assert _steps_like_the_scalar_twin(net, fast.SGD(lr=0.05)) > 0
+    copy = fast.MLP.from_params(net.params, "swish", "linear", "mse", l2=0.01, exact=True)
+    assert isinstance(copy, fast.MLP) and copy.exact
+    assert _steps_like_the_scalar_twin(copy, fast.Adam(lr=0.01)) > 0
+    path = str(tmp_path / "exact.json")
+    vector_nn.save_model(net, path)
+    loaded = vector_nn.load_model(path, mlp_class=fast.MLP)
+    assert isinstance(loaded, fast.MLP) and loaded.exact
+    assert _steps_like_the_scalar_twin(loaded, fast.SGD(lr=0.05)) > 0
+    assert not fast.MLP([3, 5, 2]).exact                                   # the engine's default: NumPy
+
+
+def test_plain_and_exact_networks_live_side_by_side():
+    """The backend is the network's: an exact and a plain network interleaved, each keeps its own rounding."""
+    cfg = next(c for c in CASES if c.id.startswith("net32-16-tanh-linear_mse"))
+    X, Y = P.make_data(P.Config("side", cfg.sizes, "tanh", "linear", "mse", rows=8))
+    exact = vector_nn.MLP(cfg.sizes, "tanh", seed=1, exact=True)
+    plain = vector_nn.MLP(cfg.sizes, "tanh", seed=1)
+    import scalar_nn.mlp
+    ref = scalar_nn.mlp.MLP(cfg.sizes, "tanh", seed=1)
+    differs = False
+    for _ in range(3):
+        loss_p, grads_p = plain.loss_and_grads(np.array(X), np.array(Y))
+        loss_e, grads_e = exact.loss_and_grads(np.array(X), np.array(Y))
+        loss_s, grads_s = ref.loss_and_grads(X, Y)
+        assert loss_e == loss_s and all(np.array_equal(grads_e[k], np.array(grads_s[k])) for k in grads_s)
+        differs = differs or any(not np.array_equal(grads_p[k], grads_e[k]) for k in grads_p)
+    assert differs                           # the plain network kept NumPy's sums all along
 
 
 def _cli(*argv):

@@ -1,19 +1,22 @@
-"""The fast engine's lean step: its flat vectors and reused gradients change no number and no gradient the caller holds.
+"""The fast engine's lean step: its flat vectors and one-pass updates change no number and no gradient the caller holds.
 
 ``vector_nn.fast`` keeps every parameter as a view of one flat vector, writes
-the gradients of a plain batch into one flat vector (used again only when the
-caller holds nothing of it), and lets SGD/Adam update everything in one pass
-when they are handed exactly those views.  Each shortcut must give the
-per-parameter path's numbers, and fall back to it when its precondition breaks.
+the gradients of a plain batch into the network's flat gradient vector and
+hands out a copy (``Grads``), and lets SGD/Adam update everything in one pass
+when they are handed a ``Grads`` with exactly the parameters it belongs to.
+Each shortcut must give the per-parameter path's numbers, and fall back to it
+when its precondition breaks.  Nothing is shared between networks or threads.
 """
 
-import weakref
+import threading
 
 import numpy as np
 import pytest
 
 import vector_nn.fast as fast
 import vector_nn.mlp as plain
+from vector_nn.fast.layout import TRANSPOSED_MIN
+from vector_nn.fast.plan import BLOCK_BYTES
 
 PAIRS = [("linear", "mse"), ("sigmoid", "mse"), ("sigmoid", "bce"), ("softmax", "cross_entropy")]
 
@@ -57,13 +60,58 @@ def test_held_gradients_are_never_overwritten():
     assert np.array_equal(transposed, kept_t)
 
 
-def test_unheld_gradients_are_reused():
-    net = fast.MLP([2, 3, 1], "sigmoid", "sigmoid", "mse")
-    X, Y = batch(1, 2, 1, "mse")
-    net.loss_and_grads(X, Y)
-    G = weakref.ref(net._grads_rec[0])          # a weak reference: the vector stays unshared
-    net.loss_and_grads(X, Y)
-    assert net._grads_rec[0] is G()
+def test_grads_is_a_mapping_over_one_vector():
+    """Keys in the order of params, arrays of the parameters' shapes, all views of one vector (a copy of the
+    network's work vector); assigning an entry makes it a plain mapping, which the optimizer steps per parameter."""
+    net = fast.MLP([4, 3, 2], "relu", "linear", "mse", seed=9)
+    X, Y = batch(5, 4, 2, "mse")
+    _, grads = net.loss_and_grads(X, Y)
+    assert isinstance(grads, fast.Grads) and list(grads) == list(net.params) and len(grads) == 4
+    assert all(grads[k].shape == net.params[k].shape and grads[k].base is grads.flat for k in grads)
+    assert grads.flat is not net._flat.G and np.array_equal(grads.flat, net._flat.G)
+    assert dict(grads).keys() == net.params.keys() and "W1" in grads and "W9" not in grads
+    with pytest.raises(KeyError):
+        grads["W9"]
+    ref = plain.MLP.from_params({k: v.copy() for k, v in net.params.items()}, "relu", "linear", "mse")
+    _, grads_r = ref.loss_and_grads(X, Y)
+    grads["W2"] = grads["W2"] * 2.0                              # the caller's own gradient
+    grads_r["W2"] = grads_r["W2"] * 2.0
+    assert grads.flat is None and list(grads) == list(net.params)
+    opt, opt_r = fast.SGD(lr=0.1, momentum=0.5), plain_sgd(momentum=0.5)
+    opt.step(net.params, grads)
+    opt_r.step(ref.params, grads_r)
+    assert opt.__dict__.get("_flat_state") is None               # the per-parameter path
+    for name in ref.params:
+        assert net.params[name] == pytest.approx(ref.params[name], rel=1e-13, abs=1e-16), name
+
+
+def _train(net, opt, steps, seed=0):
+    for step in range(steps):
+        X, Y = batch(4, 3, 2, "mse", seed=seed + step)
+        opt.step(net.params, net.loss_and_grads(X, Y)[1])
+
+
+def test_interleaved_networks_each_keep_the_one_pass_update():
+    """Two networks stepped in turn (and two more in two threads): each optimizer takes the one-pass update
+    and each network ends where it ends trained alone."""
+    make = lambda: fast.MLP([3, 6, 2], "tanh", "linear", "mse", seed=4)      # noqa: E731
+    alone = make()
+    _train(alone, fast.Adam(lr=0.01), 6)
+    a, b = make(), make()
+    opt_a, opt_b = fast.Adam(lr=0.01), fast.Adam(lr=0.01)
+    for step in range(6):
+        _train(a, opt_a, 1, seed=step)
+        _train(b, opt_b, 1, seed=step)
+    assert opt_a.__dict__.get("_flat_state") is not None and opt_b.__dict__.get("_flat_state") is not None
+    nets = [make(), make()]
+    threads = [threading.Thread(target=_train, args=(net, fast.Adam(lr=0.01), 6)) for net in nets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for net in (a, b) + tuple(nets):
+        for name in alone.params:
+            assert np.array_equal(net.params[name], alone.params[name]), name
 
 
 @pytest.mark.parametrize("make", [lambda: fast.SGD(lr=0.1), lambda: fast.SGD(lr=0.1, momentum=0.9, dampening=0.3),
@@ -107,9 +155,9 @@ def plain_sgd(lr=0.1, **kw):
 
 @pytest.mark.parametrize("m", [1, 6])
 def test_a_big_layer_takes_the_transposed_products(m):
-    """W_1 of 1100 x 4 (over fast._TRANSPOSED_MIN entries): Z_1^T = W_1^T X^T and dW_1 = (dZ_1^T X)^T, same numbers."""
+    """W_1 of 1100 x 4 (over TRANSPOSED_MIN entries): Z_1^T = W_1^T X^T and dW_1 = (dZ_1^T X)^T, same numbers."""
     sizes = [1100, 4, 1]
-    assert sizes[0] * sizes[1] >= fast._TRANSPOSED_MIN
+    assert sizes[0] * sizes[1] >= TRANSPOSED_MIN
     net, ref = fast.MLP(sizes, "relu", "sigmoid", "bce", seed=4), plain.MLP(sizes, "relu", "sigmoid", "bce", seed=4)
     opt, opt_ref = fast.SGD(lr=0.05, momentum=0.8), plain_sgd(momentum=0.8, lr=0.05)
     for step in range(3):
@@ -142,16 +190,17 @@ def test_softmax_rows_by_columns_or_by_reduction(classes):
 
 @pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu", "swish", "linear"])
 def test_a_big_batch_goes_through_in_row_blocks(hidden):
-    """m = 1500 rows of widths 64 and 48 (over fast._BLOCK_BYTES): the hidden layers a block of rows at a time, same numbers."""
+    """m = 1500 rows of widths 64 and 48 (over BLOCK_BYTES): the hidden layers a block of rows at a time, same numbers."""
     sizes = [5, 64, 48, 2]
     m = 1500
+    assert m >= 2 * max(64, BLOCK_BYTES // (8 * 48))                # at least two blocks of the narrower layer
     net, ref = fast.MLP(sizes, hidden, "linear", "mse", seed=6), plain.MLP(sizes, hidden, "linear", "mse", seed=6)
     plan = None
     for step in range(2):
         X, Y = batch(m, 5, 2, "mse", seed=step)
         loss, grads = net.loss_and_grads(X, Y)
         loss_r, grads_r = ref.loss_and_grads(X, Y)
-        plan = plan or net._work[m]["plan"]
+        plan = plan or net._work.by_m[m]["plan"]
         assert loss == pytest.approx(loss_r, rel=1e-12)
         assert net.last_output == pytest.approx(ref.last_output, rel=1e-11, abs=1e-14)
         for name in grads_r:
@@ -167,7 +216,7 @@ def test_first_layer_bias_inside_the_product_with_l2(sizes):
     X, Y = batch(9, sizes[0], sizes[-1], "mse", seed=1)
     loss, grads = net.loss_and_grads(X, Y)
     loss_r, grads_r = ref.loss_and_grads(X, Y)
-    assert (net._work[9]["plan"].aug is not None) == (sizes[0] < sizes[1])
+    assert (net._work.by_m[9]["plan"].aug is not None) == (sizes[0] < sizes[1])
     assert loss == pytest.approx(loss_r, rel=1e-13)
     for name in grads_r:
         assert grads[name] == pytest.approx(grads_r[name], rel=1e-12, abs=1e-16), name
@@ -183,7 +232,7 @@ def test_a_copied_network_trains_on_its_own_flat_vector(how):
     opt = fast.SGD(lr=0.1, momentum=0.5)
     opt.step(net.params, net.loss_and_grads(X, Y)[1])
     twin = copy.deepcopy(net) if how == "deepcopy" else pickle.loads(pickle.dumps(net))
-    assert all(twin.params[k].base is twin._flat[1] for k in twin.params)   # its own flat vector, views again
+    assert all(twin.params[k].base is twin._flat.P for k in twin.params)   # its own flat vector, views again
     before = {k: v.copy() for k, v in net.params.items()}
     opt_twin = fast.SGD(lr=0.1)
     for _ in range(3):
@@ -196,3 +245,20 @@ def test_a_copied_network_trains_on_its_own_flat_vector(how):
         opt_ref.step(ref.params, ref.loss_and_grads(X, Y)[1])
     for k in before:
         assert twin.params[k] == pytest.approx(ref.params[k], rel=1e-12, abs=1e-15), k
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_the_plain_optimizers_step_the_engines_grads_like_a_dict(name):
+    """``Grads`` is a mapping: vector_nn.optim's rules take it as they take the plain twin's dict, bit for bit."""
+    import vector_nn.optim as plain_optim
+    a, b = fast.MLP([3, 5, 2], "tanh", "linear", "mse", seed=6), fast.MLP([3, 5, 2], "tanh", "linear", "mse", seed=6)
+    opt_a, opt_b = getattr(plain_optim, name)(lr=0.05), getattr(plain_optim, name)(lr=0.05)
+    for step in range(3):
+        X, Y = batch(4, 3, 2, "mse", seed=step)
+        _, ga = a.loss_and_grads(X, Y)
+        assert isinstance(ga, fast.Grads)
+        opt_a.step(a.params, ga)
+        _, gb = b.loss_and_grads(X, Y)
+        opt_b.step(b.params, {k: v.copy() for k, v in gb.items()})
+    for k in a.params:
+        assert np.array_equal(a.params[k], b.params[k]), k

@@ -67,7 +67,11 @@ DEFAULT_OPTIONS = {"l2": 0.0, "l2_bias": 0.0, "dropout": 0.0, "batchnorm": False
 # "exact": true marks a vector-twin network in exact mode (vector_nn.exact); the
 # field is written only when true, so other files are as they always were, and
 # the scalar twin (which exact mode reproduces) reads it and ignores it.
-OPTIONAL_OPTION_NAMES = ("exact",)
+# "dtype": "float32" marks the engine's single-precision network
+# (vector_nn.fast.MLP(..., dtype="float32")), written only then; the values are
+# float32's, exact as JSON floats; twins without a dtype option read them as float64.
+OPTIONAL_OPTION_NAMES = ("exact", "dtype")
+DTYPES = ("float64", "float32")
 REQUIRED_KEYS = ("format", "version", "sizes", "hidden", "output", "loss", "options", "params", "buffers")
 OPTIONAL_KEYS = ("history", "meta")
 HISTORY_LISTS = ("epoch", "loss", "val_loss", "lr", "events", "seconds")
@@ -103,7 +107,9 @@ def model_to_dict(net, history=None, meta=None):
         "output": net.output,
         "loss": net.loss_name,
         "options": _plain(dict({name: getattr(net, name) for name in OPTION_NAMES},
-                               **({"exact": True} if getattr(net, "exact", False) else {})), "options"),
+                               **({"exact": True} if getattr(net, "exact", False) else {}),
+                               **({"dtype": "float32"} if str(getattr(net, "dtype", "")) == "float32" else {})),
+                        "options"),
         "params": {name: _plain(value, "params." + name) for name, value in net.params.items()},
         "buffers": {name: _plain(value, "buffers." + name) for name, value in net.buffers.items()},
     }
@@ -138,7 +144,8 @@ def model_from_dict(d, mlp_class=None):
         doc["params"], hidden=doc["hidden"], output=doc["output"], loss=doc["loss"],
         buffers=doc["buffers"] or None, seed=options["seed"], l2=options["l2"],
         l2_bias=options["l2_bias"], dropout=options["dropout"], bn_momentum=options["bn_momentum"],
-        **({"exact": True} if options.get("exact") and hasattr(mlp_class, "exact") else {}))
+        **({"exact": True} if options.get("exact") and hasattr(mlp_class, "exact") else {}),
+        **({"dtype": options["dtype"]} if "dtype" in options and hasattr(mlp_class, "dtype") else {}))
     # from_params infers BatchNorm from "gamma1"; a net with no hidden layer has no
     # gamma even when it was built with batchnorm=True (the flag then changes nothing).
     net.batchnorm = options["batchnorm"]
@@ -411,6 +418,10 @@ def _clean_options(options):
         if not isinstance(options["exact"], bool):
             raise ModelFileError("options.exact must be true or false, got %r" % (options["exact"],))
         clean["exact"] = options["exact"]
+    if "dtype" in options:
+        if options["dtype"] not in DTYPES:
+            raise ModelFileError("options.dtype must be one of %s, got %r" % (", ".join(DTYPES), options["dtype"]))
+        clean["dtype"] = options["dtype"]
     return clean
 
 

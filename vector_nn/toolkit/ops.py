@@ -8,22 +8,12 @@ indexing (``X[idx]`` copies only the batch), and scoring with whole-array
 operations.
 """
 
-import math  # noqa: F401  (re-exported for vector_nn.fast, below)
-from operator import is_  # noqa: F401
-from sys import getrefcount  # noqa: F401
-
 import numpy as np
 
 from scalar_nn.toolkit.training import TrainingOps, finish_metric
 
 from .. import rng
 from . import validation
-
-
-# ``vector_nn.fast`` imports NumPy and the vector twin only (test_house.py);
-# the standard library it uses comes from here: ``math`` for one-entry
-# outputs on Python floats, ``is_`` and ``getrefcount`` for its identity and
-# sharing checks of the flat parameter and gradient vectors.
 
 
 class ArrayOps(TrainingOps):
@@ -60,7 +50,7 @@ class ArrayOps(TrainingOps):
         if net.loss_name == "bce":
             return float(np.sum((Yhat > 0.5) == (Y > 0.5))), Y.size
         d = Yhat - Y
-        return float(np.sum(d * d)), Y.size
+        return float(net.xp.total(d * d)), Y.size          # the network's backend sums (exact mode: in order)
 
     def evaluate(self, net, X, Y):
         """(total loss, metric) of clean data in inference mode."""

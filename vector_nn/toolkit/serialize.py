@@ -8,7 +8,7 @@ parameters.
 
 ``.npz`` is NumPy's zip of ``.npy`` arrays: compact, binary, fast.  Layout::
 
-    W1, b1, [gamma1, beta1,] W2, b2, ...       float64 arrays, shapes as in params
+    W1, b1, [gamma1, beta1,] W2, b2, ...       float64 arrays (float32 for a float32 engine network)
     running_mean1, running_var1, ...           (BatchNorm only)
     twin_nn_metadata                           uint8 array: the UTF-8 JSON document
                                                without "params" and "buffers"
@@ -84,7 +84,8 @@ def load_model_file(path, mlp_class=None):
 def save_npz(net, path, history=None, meta=None):
     """Write ``net`` to ``path`` as an .npz archive (layout in the module docstring), atomically.
 
-    The arrays are float64; the metadata entry is the model document
+    The arrays are float64 (a ``dtype="float32"`` network's are float32, as
+    its options say: half the bytes, the same values); the metadata entry is the model document
     without its arrays, as UTF-8 JSON bytes in a uint8 array (no object
     arrays, so ``allow_pickle=False`` reads it).  The document is built and
     checked by ``model_to_dict`` (finite numbers, names, shapes), so an
@@ -93,10 +94,11 @@ def save_npz(net, path, history=None, meta=None):
     """
     path = _scalar.as_path(path)
     doc = model_to_dict(net, history, meta)
+    dtype = np.float32 if doc["options"].get("dtype") == "float32" else np.float64
     arrays = {}
     for group in ("params", "buffers"):
         for name, value in doc.pop(group).items():
-            arrays[name] = np.array(value, dtype=np.float64)
+            arrays[name] = np.array(value, dtype=dtype)
     text = _scalar.json_text(doc)
     arrays[METADATA_KEY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     write_atomically(path, lambda f: np.savez(f, **arrays))

@@ -139,18 +139,20 @@ def as_masks(masks, m, hidden_sizes):
 # the failure path (a non-finite loss or dW_1), where the full check names them.
 
 def plain_batch(net, X, Y):
-    """(X, Y) when both are float64 arrays of the right shapes (int64 labels), else None."""
+    """(X, Y) when both are float64 arrays (or in the network's own dtype: the engine's float32)
+    of the right shapes (int64 labels), else None."""
     if net.batchnorm or (net.dropout > 0.0 and net.training):
         return None
-    if type(X) is not np.ndarray or X.dtype != np.float64 or X.ndim != 2 or X.shape[1] != net.sizes[0] \
-            or X.shape[0] == 0 or type(Y) is not np.ndarray:
+    dtype = getattr(net, "dtype", np.float64)
+    if type(X) is not np.ndarray or (X.dtype != np.float64 and X.dtype != dtype) or X.ndim != 2 \
+            or X.shape[1] != net.sizes[0] or X.shape[0] == 0 or type(Y) is not np.ndarray:
         return None
     m, n_out = X.shape[0], net.sizes[-1]
     if net.loss_name == "cross_entropy":
         if Y.dtype != np.int64 or Y.shape != (m,) or Y.min() < 0 or Y.max() >= n_out:
             return None
         return X, Y
-    if Y.dtype != np.float64:
+    if Y.dtype != np.float64 and Y.dtype != dtype:
         return None
     if Y.shape == (m,) and n_out == 1:
         Y = Y.reshape(m, 1)
