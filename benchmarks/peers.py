@@ -31,6 +31,8 @@ import math
 import sys
 import warnings
 
+from scalar_nn.conventions import is_classification
+
 from .workloads import make_net, twin_inputs
 
 PEERS = ("torch64", "torch32", "sklearn", "micrograd")
@@ -140,7 +142,7 @@ def _sklearn_stepper(w, X, Y, batches, params0):
     L = len(w.sizes) - 1
     kind, kw = w.optimizer
     lr, mu, d = kw["lr"], kw.get("momentum", 0.0), kw.get("dampening", 0.0)
-    classifier = w.loss in ("bce", "cross_entropy")
+    classifier = is_classification(w.loss)
     lr_sk = lr * (1.0 - d) if mu > 0.0 else lr
     if not classifier:
         lr_sk *= 2.0                      # its loss is MSE / 2

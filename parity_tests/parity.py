@@ -424,7 +424,7 @@ def step_items(net, optimizer, X, Y, hook=None, first=True):
     if first or not hasattr(net, "loss_and_grads_clean"):
         loss, grads = net.loss_and_grads(X, Y)
     else:
-        loss, grads = net.loss_and_grads_clean(X, Y)
+        loss, grads, _ = net.loss_and_grads_clean(X, Y)
     if hook is not None:
         hook(grads)
     masks = net.last_masks

@@ -73,5 +73,9 @@ def buffer_shapes(sizes):
 
 
 def is_classification(loss):
-    """True for losses whose targets are classes (accuracy makes sense)."""
+    """True for losses whose targets are classes (accuracy makes sense): bce and cross_entropy.
+
+    The one place that decides it: the training metric (accuracy or rmse),
+    the decision-region picture and the benchmarks' peers all ask here.
+    """
     return loss in ("bce", "cross_entropy")

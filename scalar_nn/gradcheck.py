@@ -26,7 +26,7 @@ running statistics: the loss must be the same function at every evaluation.
 """
 
 from .linalg import rows_of
-from .toolkit.validation import as_matrix, as_targets
+from .toolkit.checks import as_matrix, as_targets
 
 
 class GradCheckReport:

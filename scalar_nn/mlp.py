@@ -29,7 +29,8 @@ from .layers import (activation_backward, activation_forward, affine_backward, a
                      dropout_forward)
 from .linalg import sum_squares
 from .losses import data_loss, output_activation, output_delta
-from .toolkit import validation as check
+from .toolkit import checks as check
+from .toolkit import netconfig
 from .toolkit.training import LIST_OPS
 
 
@@ -45,7 +46,7 @@ class MLP:
 
     def __init__(self, sizes, hidden="sigmoid", output="linear", loss="mse", seed=0,
                  l2=0.0, l2_bias=0.0, dropout=0.0, batchnorm=False, bn_momentum=BN_MOMENTUM):
-        check.configure(self, sizes, hidden, output, loss, seed, l2, l2_bias, dropout, batchnorm, bn_momentum)
+        netconfig.configure(self, sizes, hidden, output, loss, seed, l2, l2_bias, dropout, batchnorm, bn_momentum)
         self.params = init_params(self.sizes, hidden, self.seed, batchnorm)
         self.buffers = init_buffers(self.sizes) if batchnorm else {}
 
@@ -57,10 +58,10 @@ class MLP:
         running_mean_k / running_var_k).  Errors name the bad parameter.
         """
         net = cls.__new__(cls)
-        sizes, batchnorm = check.sizes_from_params(params, options)
-        check.configure(net, sizes, hidden, output, loss, batchnorm=batchnorm, **options)
-        net.params, net.buffers = check.checked_params(params, buffers, param_shapes(sizes, batchnorm),
-                                                       init_buffers(sizes) if batchnorm else {}, net.as_param)
+        sizes, batchnorm = netconfig.sizes_from_params(params, options)
+        netconfig.configure(net, sizes, hidden, output, loss, batchnorm=batchnorm, **options)
+        net.params, net.buffers = netconfig.checked_params(params, buffers, param_shapes(sizes, batchnorm),
+                                                           init_buffers(sizes) if batchnorm else {}, net.as_param)
         return net
 
     @staticmethod
@@ -84,7 +85,7 @@ class MLP:
         return self
 
     def __repr__(self):
-        return check.describe_net(self)
+        return netconfig.describe_net(self)
 
     # ----------------------------------------------------------------- forward
     def draw_masks(self, m):
@@ -183,24 +184,30 @@ class MLP:
         ``draw_masks`` unless given) and BatchNorm uses, and updates, batch
         statistics.  ``grads`` has exactly the keys and shapes of ``params``.
         A plain batch is checked in full only if something looks wrong
-        (``toolkit.validation.plain_batch``: bad input still fails with its name).
+        (``toolkit.checks.plain_batch``: bad input still fails with its name).
         """
-        if masks is None and check.plain_batch(self, X, Y):
-            return check.deferred_check(self, X, Y, self.loss_and_grads_clean, check.full_check,
+        plain = check.plain_batch(self, X, Y) if masks is None else None
+        if plain is not None:
+            return check.deferred_check(self, plain[0], plain[1], self.loss_and_grads_clean, check.full_check,
                                         check.finite_loss_and_matrix)
         X = check.as_matrix(X, "X", self.sizes[0])
         Y = check.as_targets(Y, self.loss_name, len(X), self.sizes[-1])
-        return self.loss_and_grads_clean(X, Y, check.forward_masks(self, masks, len(X), None))
+        loss, grads, _ = self.loss_and_grads_clean(X, Y, check.forward_masks(self, masks, len(X), None))
+        return loss, grads
 
     def loss_and_grads_clean(self, X, Y, masks=None):
-        """``loss_and_grads`` on data already checked (``fit`` checks once, not every step)."""
+        """The training pass on data already checked: (total loss, grads, Yhat).
+
+        ``fit`` checks the data once and calls this at every step; it needs
+        the output Yhat (m, n_L) too, for the training metric.
+        """
         if masks is None and self.training and self.dropout > 0.0:
             masks = self.draw_masks(len(X))
         self.last_masks = masks
         Z, Yhat, caches = self.forward_with_cache(X, self.training, masks, update_stats=self.training)
         self.last_output = Yhat
         loss = self.data_loss(Z, Yhat, Y) + self.l2_penalty()
-        return loss, self.backward(output_delta(self.output, self.loss_name, Z, Yhat, Y), caches)
+        return loss, self.backward(output_delta(self.output, self.loss_name, Z, Yhat, Y), caches), Yhat
 
     # ---------------------------------------------------------------- backward
     def backward(self, dZ, caches):

@@ -38,7 +38,7 @@ apart from the ``MLP`` initialiser's layer ids 1, 2, ...).
 
 from . import activations as _activations
 from . import rng
-from .toolkit import validation as check
+from .toolkit import checks as check
 
 # The nine numbers, in the order the initialiser draws them.
 WEIGHT_NAMES = ("w1", "w2", "w3", "w4", "w5", "w6", "b1", "b2", "b3")

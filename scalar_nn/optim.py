@@ -29,7 +29,8 @@ import math
 
 from .conventions import ADAM_BETA1, ADAM_BETA2, ADAM_EPS
 from .linalg import rows_of
-from .toolkit.validation import check_bound, check_choice, check_number
+from .toolkit.binding import check_bound
+from .toolkit.checks import check_choice, check_number
 
 
 def lr_at(lr0, decay, steps):
@@ -58,8 +59,11 @@ def check_grads(params, grads):
 class Optimizer:
     """What SGD and Adam share: the learning rate, its decay and the step counter.
 
-    An optimizer binds to the parameters of its first ``step`` (its state is
-    theirs); stepping another network's parameters later is an error.
+    An optimizer is bound to the parameter dict of its first ``step``: its
+    state is theirs, and stepping another network's parameters later is an
+    error (``toolkit/binding.py``).  ``bound_params`` is that dict, None
+    until the first step.  The learning rate ``lr`` (lr0) may be changed
+    between steps (the Overclock callback does); the decay then applies to it.
     """
 
     def __init__(self, lr, decay):
@@ -67,14 +71,11 @@ class Optimizer:
         self.decay = check_number("decay", decay, low=0.0)
         self.steps = 0
         self.state = {}
+        self.bound_params = None    # the params of the first step (binding.check_bound)
 
     def current_lr(self):
         """lr_s for the next step."""
         return lr_at(self.lr, self.decay, self.steps)
-
-    def set_lr(self, lr):
-        """Change lr0 (used by Overclock); must stay > 0."""
-        self.lr = check_number("lr", lr, low=0.0, low_inclusive=False)
 
     def __repr__(self):
         options = ", ".join("%s=%g" % (k, getattr(self, k)) for k in self.hyperparameters)

@@ -2,7 +2,8 @@
 
 The lesson is ``scalar_nn`` (pure Python) and its twin ``vector_nn`` (NumPy);
 this package is what a user runs around them: the command line (``cli``,
-``cli_data``, ``cli_extras``, ``cli_pictures``, ``argtypes``), the named
+``cli_data``, ``cli_extras``, ``cli_output``, ``cli_pictures``, ``argtypes``,
+``model_meta``), the named
 recipes, a user's CSV files (``csvdata``), the pictures (``plots``) and the
 step trace (``trace``, ``trace_html``, ``vector_trace``).
 

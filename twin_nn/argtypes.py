@@ -8,6 +8,8 @@ number > 0, got -1``), never a traceback.
 import argparse
 import math
 
+PROG = "twin-nn"          # the command's name, in every message it prints
+
 
 def number(text):
     """A finite float."""
@@ -60,4 +62,24 @@ def positive_int(text):
         raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1, got %d" % value)
+    return value
+
+
+def memory_size(text):
+    """A memory size: bytes, or a number with K, M, G or T ("64G")."""
+    from scalar_nn.toolkit.limits import parse_size
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def seed(text):
+    """A whole number of at most 256 bits (what a model file can store as its seed)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
+    if value.bit_length() > 256:
+        raise argparse.ArgumentTypeError("a seed has at most 256 bits, got a %d-bit number" % value.bit_length())
     return value

@@ -1,14 +1,18 @@
 """The ``twin-nn`` command: recipes, train, compare, overclock, gradcheck (here), predict,
 evaluate, info (``cli_data``), trace (``trace``) and lr-schedule (``cli_pictures``).
 
-It lives in scalar_nn (standard library only: argparse) and loads the vector
-twin only when a command asks for it, so ``twin-nn train people-221 --twin
-scalar`` works on a Python without NumPy, PyPy included.
+It is standard library only (argparse) and loads the vector twin only when a
+command asks for it, so ``twin-nn train people-221 --twin scalar`` works on a
+Python without NumPy, PyPy included.
 
 Every error the user can cause (an unknown recipe, a bad lr, a missing
-package, a diverging run) is printed as one line, ``twin-nn: error: ...``,
-with exit status 2; there is no traceback.  A bad option value is
-argparse's ``twin-nn COMMAND: error: ...``, also one line (``_Parser``).
+package, a damaged file, a diverging run) is printed as one line,
+``twin-nn: error: ...``, with exit status 2; there is no traceback.  A bad
+option value is argparse's ``twin-nn COMMAND: error: ...``, also one line
+(``_Parser``).  Anything else is a bug of ours: ``twin-nn: internal error:
+...`` with a hint, exit status 1; ``--debug`` or ``TWIN_NN_DEBUG=1`` shows the
+traceback (``cli_output``).  Ctrl-C is ``twin-nn: interrupted``, exit 130
+(during ``train`` the epochs done are kept: docs/CSV.md).
 """
 
 import argparse
@@ -17,15 +21,16 @@ import sys
 import time
 
 from . import cli_data, recipes
+from .argtypes import PROG
 from .argtypes import non_negative_number as _nonnegative_float
 from .argtypes import number as _float
 from .argtypes import positive_int as _positive_int
 from .argtypes import positive_number as _positive_float
+from .argtypes import seed as _seed
 from . import cli_extras as extras
+from . import cli_output as output
 from . import cli_pictures as pictures
-from scalar_nn.toolkit.training import TrainingDiverged
 
-PROG = "twin-nn"
 
 
 # ----------------------------------------------------------------- helpers
@@ -100,6 +105,7 @@ def cmd_train(args, out):
         return cli_data.cmd_train_data(args, out)
     cli_data.check_train_args(args)          # also checks --save before any training
     recipe = recipes.get(args.recipe)
+    extras.check_room(args.save, recipe.model["sizes"], recipe.model.get("batchnorm", False))
     extras.require_twins([args.twin], "train")
     pictures.check_destinations(args, recipe)
     _warn_slow(recipe, args.twin, args.epochs, out)
@@ -109,6 +115,7 @@ def cmd_train(args, out):
     result = recipes.run(recipe.name, args.twin, epochs=args.epochs, lr=args.lr, seed=args.seed,
                          verbose=0 if args.quiet else 1, out=out, engine=args.engine,
                          monitor_holdout=bool(args.plot))
+    extras.say_interrupted(result.history, args.save, out)      # Ctrl-C: the epochs so far are kept
     out.write("done in %.2f s; %s: %s\n" % (result.seconds, extras.score_label(recipe, result.rows_scored),
                                            _fmt_scores(result.scores)))
     out.write(_target_line(result) + "\n")
@@ -118,7 +125,7 @@ def cmd_train(args, out):
                              meta={"recipe": recipe.name, "twin": args.twin, "seed": args.seed})
         out.write("saved model to %s\n" % args.save)
     pictures.train_picture(args, result, out)
-    return extras.target_status(result, args.check)
+    return 130 if result.history.interrupted else extras.target_status(result, args.check)
 
 
 def _check_engine(args):
@@ -279,6 +286,29 @@ def cmd_gradcheck(args, out):
 
 
 # ------------------------------------------------------------------ parser
+def _add_engine_options(p, engine=True):
+    """The one definition of ``--engine`` and ``--exact`` (gradcheck takes ``--exact`` only)."""
+    if engine:
+        p.add_argument("--engine", choices=recipes.ENGINES, default=None,
+                       help="the vector twin's rung: fast (vector_nn.fast, default), plain (vector_nn) "
+                            "or exact (= --exact)")
+    p.add_argument("--exact", action="store_true",
+                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
+
+
+def _add_twin_option(p):
+    """The one definition of ``--twin`` for the commands that train in one twin."""
+    p.add_argument("--twin", choices=("scalar", "vector"), default="vector",
+                   help="which implementation trains (default: vector)")
+
+
+def _add_run_options(p):
+    """``--epochs``, ``--seed``, ``--every`` of compare and overclock (one definition)."""
+    p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
+    p.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
+    p.add_argument("--every", type=_positive_int, help="print every N-th epoch (default: the recipe's)")
+
+
 def build_parser():
     parser = _Parser(
         prog=PROG,
@@ -290,6 +320,9 @@ def build_parser():
                     "Every command has --help.",
         epilog="Recipes: %s. Example: %s compare people-221" % (_recipe_names(), PROG))
     parser.add_argument("--version", action="version", version="%s %s" % (PROG, _version()))
+    parser.add_argument("--debug", action="store_true",
+                        help="on an error, show the full traceback (also: TWIN_NN_DEBUG=1); "
+                             "may be given anywhere on the line")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -302,21 +335,16 @@ def build_parser():
                                    "--target COLUMN), in one twin, printing progress per epoch, the final "
                                    "scores on held-out data and, for a recipe, whether its target is met.")
     p.add_argument("recipe", metavar="RECIPE", nargs="?", help="one of: %s" % _recipe_names())
-    p.add_argument("--twin", choices=("scalar", "vector"), default="vector",
-                   help="which implementation trains (default: vector)")
+    _add_twin_option(p)
     p.add_argument("--epochs", type=_positive_int,
                    help="override the recipe's number of epochs (--data: default 100)")
     p.add_argument("--lr", type=_positive_float,
                    help="override the recipe's learning rate (--data: default 0.01 with adam, 0.1 with sgd)")
-    p.add_argument("--seed", type=int, default=0, help="seed for weights, shuffles and data (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed for weights, shuffles and data (default 0)")
     p.add_argument("--save", metavar="PATH",
                    help="save the trained model (.json; .npz with --twin vector); checked before training")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress")
-    p.add_argument("--engine", choices=recipes.ENGINES, default=None,
-                   help="the vector twin's rung: fast (vector_nn.fast, default), plain (vector_nn) "
-                        "or exact (= --exact)")
-    p.add_argument("--exact", action="store_true",
-                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
+    _add_engine_options(p)
     cli_data.add_train_options(p)
     p.add_argument("--check", action="store_true", help="exit with status 1 when the recipe's target is missed")
     pictures.add_plot_option(p, "the training and held-out loss, the metric and the learning rate per epoch "
@@ -329,14 +357,8 @@ def build_parser():
                                    "print the losses side by side, the largest parameter difference so "
                                    "far, each twin's wall time and the speedup.")
     p.add_argument("recipe", metavar="RECIPE", help="one of: %s" % _recipe_names())
-    p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
-    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    p.add_argument("--every", type=_positive_int, help="print every N-th epoch (default: the recipe's)")
-    p.add_argument("--engine", choices=recipes.ENGINES, default=None,
-                   help="the vector twin's rung: fast (vector_nn.fast, default), plain (vector_nn) "
-                        "or exact (= --exact)")
-    p.add_argument("--exact", action="store_true",
-                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
+    _add_run_options(p)
+    _add_engine_options(p)
     pictures.add_plot_option(p, "both twins' losses and their largest parameter difference per epoch")
     p.set_defaults(func=cmd_compare)
 
@@ -347,18 +369,11 @@ def build_parser():
                                    "and final losses.")
     p.add_argument("recipe", metavar="RECIPE", nargs="?", default="swish-overclock",
                    help="default: swish-overclock")
-    p.add_argument("--twin", choices=("scalar", "vector"), default="vector",
-                   help="which implementation trains (default: vector)")
-    p.add_argument("--engine", choices=recipes.ENGINES, default=None,
-                   help="the vector twin's rung: fast (vector_nn.fast, default), plain (vector_nn) "
-                        "or exact (= --exact)")
-    p.add_argument("--exact", action="store_true",
-                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
+    _add_twin_option(p)
+    _add_engine_options(p)
     p.add_argument("--delta", type=_float, help="signed lr change (default: the recipe's)")
     p.add_argument("--at-epoch", type=_positive_int, help="fire at this epoch instead of detecting oscillation")
-    p.add_argument("--epochs", type=_positive_int, help="override the recipe's number of epochs")
-    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    p.add_argument("--every", type=_positive_int, help="print every N-th epoch (default: the recipe's)")
+    _add_run_options(p)
     p.add_argument("--csv", metavar="PATH", help="also write both curves as CSV (epoch, A loss, B loss, B lr)")
     pictures.add_plot_option(p, "the A and B curves, where Overclock fired, and both lr schedules")
     p.set_defaults(func=cmd_overclock)
@@ -371,9 +386,8 @@ def build_parser():
     p.add_argument("--tol", type=_positive_float, default=1e-6, help="relative error allowed (default 1e-6)")
     p.add_argument("--twins", nargs="+", choices=("scalar", "vector"), default=["scalar", "vector"],
                    help="which twins to check (default: both; the vector twin as plain vector_nn)")
-    p.add_argument("--exact", action="store_true",
-                   help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
-    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    _add_engine_options(p, engine=False)
+    p.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
     p.set_defaults(func=cmd_gradcheck)
     cli_data.add_commands(sub)
 
@@ -385,8 +399,17 @@ def build_parser():
 
 
 def main(argv=None, out=None):
-    """Entry point of the ``twin-nn`` console script; returns the exit status."""
-    out = out or sys.stdout
+    """Entry point of the ``twin-nn`` console script; returns the exit status.
+
+    Errors: what the user can fix (a bad option, a bad file, a diverging
+    run: ``output.raised_on_purpose``) is one stderr line ``twin-nn: error:
+    ...`` and exit status 2; anything else is a bug of ours, one line
+    ``twin-nn: internal error: ...`` with a hint, exit status 1.
+    ``--debug`` (anywhere on the line) or ``TWIN_NN_DEBUG=1`` shows the
+    full traceback instead.
+    """
+    out = out or output.checked_stdout()          # every byte written is counted (CheckedStdout)
+    argv, debug = output.debug_flag(sys.argv[1:] if argv is None else list(argv))
     parser = build_parser()
     args = parser.parse_args(argv)
     if hasattr(args, "engine"):
@@ -396,16 +419,30 @@ def main(argv=None, out=None):
         if args.engine == "exact":
             args.exact = True
     try:
-        return args.func(args, out)
+        status = args.func(args, out)
+        output.flush_output(out)                 # a full disk or a closed pipe is an error, not exit 0
+        return status
     except BrokenPipeError:                      # `twin-nn info m.json | head -1`: the reader left
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # nothing more to flush at exit
+        output.silence_stdout(out)               # nothing more to flush at exit
         return 0
-    except (ValueError, TypeError, TrainingDiverged, FileNotFoundError, ImportError, OSError) as exc:
-        sys.stderr.write("%s: error: %s\n" % (PROG, exc))
-        return 2
     except KeyboardInterrupt:
+        if debug:
+            raise
         sys.stderr.write("%s: interrupted\n" % PROG)
         return 130
+    except Exception as exc:
+        if debug:
+            raise
+        if output.broken_stdout(exc, out):         # the terminal/pipe/file of stdout failed mid-run
+            output.silence_stdout(out)
+            exc = output.stdout_error(exc, out)
+        if output.raised_on_purpose(exc):
+            sys.stderr.write("%s: error: %s\n" % (PROG, output.one_line(exc)))
+            return 2
+        sys.stderr.write("%s: internal error: %s: %s (a bug in twin-nn, not in what you typed; rerun with "
+                         "--debug to see where, and please report it)\n"
+                         % (PROG, type(exc).__name__, output.one_line(exc)))
+        return 1
 
 
 if __name__ == "__main__":

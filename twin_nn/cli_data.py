@@ -26,10 +26,10 @@ import os
 import textwrap
 import time
 
-from . import cli_data_run, columns, recipes
+from . import cli_data_run, cli_extras, cli_output, columns, recipes
 from .cli_info import cmd_info
 from .argtypes import non_negative_number as non_negative_float
-from .argtypes import positive_int
+from .argtypes import memory_size, positive_int
 from .argtypes import unit_closed as _unit_closed
 from .argtypes import unit_interval as unit_float
 from .csvdata import CSVError  # noqa: F401  (re-exported: what bad data raises)
@@ -55,7 +55,8 @@ which choose the epoch whose weights are kept (--keep-last: the last).
 
 DATA_OPTIONS = ("data", "target", "task", "layers", "hidden", "optimizer", "momentum", "dampening",
                 "decay", "l2", "dropout", "batchnorm", "batch_size", "val_split", "early_stopping",
-                "no_standardize", "features", "drop", "missing", "unknown", "test_split", "test", "keep_last")
+                "no_standardize", "features", "drop", "missing", "unknown", "test_split", "test", "keep_last",
+                "max_memory")
 
 
 # ------------------------------------------------------------------ parser
@@ -70,6 +71,9 @@ def add_train_options(p):
     g.add_argument("--task", choices=columns.TASKS, help="default: inferred from the target column")
     g.add_argument("--layers", type=_layers, metavar="N,N,...",
                    help="hidden layer sizes (default 32,16; \"\" or none for no hidden layer)")
+    g.add_argument("--max-memory", type=memory_size, metavar="SIZE",
+                   help="the most memory the network may need to train, e.g. 64G (default: half of this "
+                        "machine's; a larger network is refused before anything is allocated)")
     g.add_argument("--hidden", choices=_hidden_choices(), help="hidden activation (default tanh)")
     g.add_argument("--optimizer", choices=("sgd", "adam"), help="default adam")
     g.add_argument("--momentum", type=unit_float, help="SGD momentum in [0, 1) (default 0)")
@@ -206,6 +210,14 @@ def check_train_args(args):
         raise ValueError("--check tests a recipe's quality target; --data training has no target to meet")
     if args.save is not None:
         check_save(args.save, args.twin)
+    _refuse_overwriting_inputs(args)
+
+
+def _refuse_overwriting_inputs(args):
+    """train: --save, --plot, --plot-regions must not be --data or --test (or each other's input); robust helper."""
+    outputs = [("--save", args.save), ("--plot", getattr(args, "plot", None)),
+               ("--plot-regions", getattr(args, "plot_regions", None))]
+    cli_extras.refuse_overwriting_inputs(outputs, [("--data", args.data), ("--test", getattr(args, "test", None))])
 
 
 def check_save(path, twin, option="--save"):
@@ -243,12 +255,13 @@ def cmd_predict(args, out):
             raise ValueError("--out needs a file name, got an empty string")
         from scalar_nn.toolkit.serialize import check_destination
         check_destination(args.out)
+        cli_extras.refuse_overwriting_inputs([("--out", args.out)], [("MODEL", args.model), ("--data", args.data)])
     import sys
     text, n, note = cli_data_run.cmd_predict(args, out, sys.stderr)
     if args.out is None:
         if note:                               # the predictions are the standard output: the note goes aside
             sys.stderr.write("twin-nn predict: note: %s\n" % note)
-        out.write(text)
+        cli_output.write_output(out, text, "the predictions")     # a full disk or closed pipe: exit 2
     else:
         from scalar_nn.toolkit.serialize import write_atomically
         write_atomically(args.out, lambda f: f.write(text.encode("utf-8")))

@@ -10,6 +10,7 @@ import math
 import os
 import time
 
+from . import cli_extras
 from . import pipeline as P
 from .csvdata import read_table
 from .pipeline import Pipeline, load_pipeline
@@ -68,7 +69,8 @@ def cmd_train_data(args, out, hyper, optimizer_name):
         seed=args.seed, task=args.task, features=_list(args.features), drop=_list(args.drop),
         missing=args.missing or "error", unknown=args.unknown or "error", standardize=not args.no_standardize,
         val_split=val_split, test_split=args.test_split or 0.0,
-        l2=args.l2 or 0.0, dropout=args.dropout or 0.0, batchnorm=bool(args.batchnorm))
+        l2=args.l2 or 0.0, dropout=args.dropout or 0.0, batchnorm=bool(args.batchnorm),
+        build_context=lambda sizes, bn: _build_context(args, sizes, bn))
     data = pipe.data
     test = None
     if args.test is not None:
@@ -101,18 +103,19 @@ def cmd_train_data(args, out, hyper, optimizer_name):
                         "diverge; drop --no-standardize)")
         raise TrainingDiverged(message) from None
     seconds = time.perf_counter() - start
+    cli_extras.say_interrupted(history, args.save, out)       # Ctrl-C: the epochs so far are kept
     _report_epochs(out, history, args)
     out.write("done in %.2f s\n" % seconds)
     net, scaling = pipe.net, data.target_scaling
     if data.Xv is not None:
         out.write("validation scores (%d rows; they chose the epoch kept, so this is optimistic): %s\n" % (
-            len(data.Xv), format_scores(P.scores_of(net, data.Xv, data.Yv_raw, scaling), scaling)))
+            len(data.Xv), format_scores(_scores(net, data.Xv, data.Yv_raw, scaling, args.data), scaling)))
     else:
         out.write("training scores (%d rows trained on; no rows held out): %s\n" % (
-            len(data.X), format_scores(P.scores_of(net, data.X, data.Y_raw, scaling), scaling)))
+            len(data.X), format_scores(_scores(net, data.X, data.Y_raw, scaling, args.data), scaling)))
     if test is not None:
         out.write("test scores (%s, never used for training or choosing): %s\n" % (
-            test[2], format_scores(P.scores_of(net, test[0], test[1], scaling), scaling)))
+            test[2], format_scores(_scores(net, test[0], test[1], scaling, args.test or args.data), scaling)))
     elif data.Xv is not None:
         out.write("(for an honest score, hold out rows nothing chooses with: --test-split 0.2 or --test FILE.csv)\n")
     if args.save is not None:
@@ -122,7 +125,19 @@ def cmd_train_data(args, out, hyper, optimizer_name):
         pipe.save(args.save)
         out.write("saved model to %s\n" % args.save)
     _draw_pictures(args, pipe, history, out)
-    return 0
+    return 130 if history.interrupted else 0
+
+
+def _build_context(args, sizes, batchnorm):
+    """Before the network is built: its memory (--max-memory) and the model file's room on disk (robust helper)."""
+    cli_extras.check_network_memory(sizes, batchnorm, getattr(args, "max_memory", None), args.twin)
+    cli_extras.check_room(args.save, sizes, batchnorm)       # the model file fits: said before training
+    return cli_extras.memory_limit(getattr(args, "max_memory", None))   # the constructors check it too
+
+
+def _scores(net, X, Y, scaling, path, locate=None):
+    """scores_of, every figure finite or one error (robust helper's finite_scores)."""
+    return cli_extras.finite_scores(lambda: P.scores_of(net, X, Y, scaling), net, path, locate=locate)
 
 
 def _describe(args, out, table, data, layers, pipe, val_split, optimizer_name, hyper):
@@ -281,7 +296,8 @@ def cmd_predict(args, out, err):
     net = pipe.net
     if args.proba and net.loss_name == "mse":
         raise ValueError("--proba applies to classification models; %s is a regression (mse)" % args.model)
-    Yhat = pipe.outputs(table)
+    Yhat = cli_extras.predict_checked(net, pipe.columns.encode(table, form=pipe.form), table)  # finite, or one error
+    Yhat = P.unscale_targets(Yhat, pipe.columns.target_standardize)
     labels = P.decode(Yhat, net.loss_name, pipe.classes)
     name = pipe.columns.target or "prediction"
     buffer = io.StringIO()
@@ -319,7 +335,9 @@ def cmd_evaluate(args, out):
     pipe = _pipeline_for(args, table, target=target) if stored is None else probe
     if getattr(args, "unknown", None):
         pipe.columns.unknown = args.unknown
-    scores = pipe.score(table)
+    X = pipe.columns.encode(table, form=pipe.form)
+    scores = _scores(pipe.net, X, pipe.columns.targets(table, form=pipe.form), pipe.columns.target_standardize,
+                     args.data, locate=lambda: cli_extras.predict_checked(pipe.net, X, table))
     note = _ignored_note(pipe, table)
     if note:
         out.write(note + "\n")

@@ -11,16 +11,26 @@ anything or trains for a minute:
   ``--delta`` that would take the learning rate to 0 or below;
 * ``gradcheck_rows`` / ``GradcheckProgress``: how many rows the gradient
   check really uses, and a progress line while it runs;
-* ``target_status``: the exit status of ``train --check``.
+* ``target_status``: the exit status of ``train --check``;
+* ``refuse_overwriting_inputs`` / ``check_room`` / ``check_network_memory``:
+  an output that is an input, a disk without room for the model file, a
+  mistyped layer size -- all before any work (issue 14);
+* ``predict_checked`` / ``finite_scores``: predictions and scores are
+  finite, or one error naming the row;
+* ``say_interrupted``: Ctrl-C during training keeps the epochs done.
+
+How output is written and errors are told apart: ``cli_output``.
 
 The people-221 explanation (``explain_people``/``people_predictions``) is
 what ``make demo`` shows a new user: what the data is, what the network
 predicts, and what the ``max |dP|`` column means.
 """
 
+import contextlib
+import os
 import time
 
-from scalar_nn.toolkit.validation import plain
+from scalar_nn.toolkit.checks import plain
 
 _ALTERNATIVES = {
     "train": "--twin scalar runs without it",
@@ -168,3 +178,98 @@ def people_predictions(recipe, results, twin_order, out):
         out.write("  %-8s %10s %9s  %-7s %s\n" % (
             name, "%+g lb" % X[i][0], "%+g in" % X[i][1], gender,
             "  ".join("%9.4f" % preds[t][i] for t in twin_order)))
+
+
+# ------------------------------------------------------ outputs vs. inputs
+def refuse_overwriting_inputs(outputs, inputs):
+    """Refuse, before any work, an output path (--save, --out, --plot) that is one of the inputs."""
+    from scalar_nn.toolkit.files import refuse_overwriting_inputs as refuse
+    refuse(outputs, inputs)
+
+
+def check_room(path, sizes, batchnorm=False):
+    """Before training: the model file for ``sizes`` fits on the disk of ``path`` (its size is said)."""
+    if not path:
+        return
+    from scalar_nn.toolkit.files import check_destination
+    from scalar_nn.toolkit.serialize import estimated_size
+    check_destination(path, size=estimated_size(sizes, batchnorm, npz=path.lower().endswith(".npz")))
+
+
+def check_network_memory(sizes, batchnorm, max_memory, twin):
+    """--layers 100000000 (a typo): refused before allocating; --max-memory moves the limit."""
+    from scalar_nn.toolkit import limits
+    with memory_limit(max_memory):
+        limits.check_network_memory(sizes, batchnorm, twin)
+
+
+@contextlib.contextmanager
+def memory_limit(max_memory):
+    """--max-memory for the constructors (both twins check the limit): TWIN_NN_MAX_MEMORY while inside."""
+    from scalar_nn.toolkit import limits
+    if max_memory is None:
+        yield
+        return
+    before = os.environ.get(limits.ENVIRONMENT)
+    os.environ[limits.ENVIRONMENT] = str(max_memory)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[limits.ENVIRONMENT]
+        else:
+            os.environ[limits.ENVIRONMENT] = before
+
+
+# ------------------------------------------------------------- predictions
+def predict_checked(net, X, table):
+    """``net.predict(X)`` as rows of floats, every one finite, or a ValueError naming the CSV row.
+
+    Runs inside the twin's numeric guard, so NumPy prints no RuntimeWarning:
+    an overflow is this one error (in both twins), never an inf or NaN
+    printed as a prediction.
+    """
+    with net.ops.numeric_guard():
+        P = plain(net.predict(X))
+    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in P]
+    for i, row in enumerate(rows):
+        if not all(v - v == 0.0 for v in row):          # NaN or +-inf
+            bad = next(v for v in row if not v - v == 0.0)
+            raise ValueError("%s, row %d: the model's output is %r: this row's features are far outside "
+                             "what the model was trained on, or the model's weights are too large to use"
+                             % (table.path, table.line_numbers[i], bad))
+    return rows
+
+
+def finite_scores(compute, net, path, locate=None):
+    """``compute()``'s scores (a dict), inside the numeric guard, each finite (or None) or one error.
+
+    ``locate()`` (optional, run only on that failure path) may raise a
+    sharper error first: the row whose prediction is not finite.
+    """
+    with net.ops.numeric_guard():
+        scores = compute()
+    for name, value in scores.items():
+        if value is not None and not value - value == 0.0:
+            if locate is not None:
+                locate()
+            raise ValueError("the %s on %s is %r: the rows' errors are too large for a float64 (the data are "
+                             "far from what the model predicts, or its weights are too large to use)"
+                             % (name, path, value))
+    return scores
+
+
+def say_interrupted(history, save, out):
+    """After Ctrl-C in ``fit``: say where training stopped, and that the model is still scored and saved.
+
+    The decision (docs/CSV.md): an interrupted run keeps what it learned.
+    The weights are those of the moment Ctrl-C came (the step under way may
+    be partly applied); they are scored and, with --save, saved, with an
+    "interrupted" event in the stored history; the exit status is 130.
+    """
+    if not history.interrupted:
+        return
+    done = len(history.epoch)
+    out.write("interrupted at epoch %d (%d complete epoch%s kept in the history)%s\n" % (
+        next(e for e in reversed(history.events) if e.get("kind") == "interrupted")["epoch"], done, "" if done == 1 else "s",
+        "; scoring and saving the weights as they are" if save else "; scoring the weights as they are"))

@@ -6,7 +6,10 @@ from .cli_data_run import format_scores  # noqa: F401  (one formatting of number
 
 def _load(path, twin):
     """ModelFile(net, history, meta) of ``path`` in ``twin``."""
-    return recipes.twin_parts(twin, "plain").serialize.load_model_file(path)
+    model = recipes.twin_parts(twin, "plain").serialize.load_model_file(path)
+    from .model_meta import check_meta
+    check_meta(model.meta, model.net, path)          # every meta field, once, before any is used
+    return model
 
 
 def _data_meta(meta):
@@ -21,9 +24,8 @@ def _saved_exact(path, net):
         return True
     if path.lower().endswith(".npz"):
         return False
-    import json
-    with open(path, encoding="utf-8") as f:                  # already read and checked by _load
-        return json.load(f).get("options", {}).get("exact") is True
+    from scalar_nn.toolkit.serialize import parse_json, read_bytes     # the one checked reader
+    return parse_json(read_bytes(path), path).get("options", {}).get("exact") is True   # checked by _load
 
 
 def cmd_info(args, out):

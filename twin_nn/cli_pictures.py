@@ -10,6 +10,8 @@ only when a picture is asked for.
 
 import os
 
+from scalar_nn.conventions import is_classification
+
 from . import plots
 
 REGION_RECIPES_HINT = "a 2-feature classification recipe such as spiral, spiral-adam, moons-bn or circles"
@@ -58,7 +60,7 @@ def check_destinations(args, recipe=None, net_sizes=None, loss=None):
     if getattr(args, "plot_regions", None) is not None and recipe is not None:
         sizes = net_sizes or recipe.model["sizes"]
         loss = loss or recipe.model["loss"]
-        if sizes[0] != 2 or loss not in ("bce", "cross_entropy"):
+        if sizes[0] != 2 or not is_classification(loss):
             raise ValueError("--plot-regions needs %s; %s has %d input features and loss %s"
                              % (REGION_RECIPES_HINT, recipe.name, sizes[0], loss))
     plots.require()

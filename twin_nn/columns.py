@@ -42,6 +42,7 @@ import math
 from array import array
 
 from scalar_nn import rng
+from scalar_nn.toolkit.scaling import RAW_LIMIT, check_range, column_stats, scale_column
 
 from .csvdata import CSVError, Table, _names, did_you_mean, is_number, number_text
 
@@ -79,7 +80,7 @@ class Columns:
         """The table's columns the model does not use (nor the target)."""
         return [h for h in table.header if h not in self.features and h != self.target]
 
-    def encode(self, table, rows=None, form="rows"):
+    def encode(self, table, rows=None, form="rows", raw_check=True):
         """The network's inputs from ``table`` (its feature columns by name, encoded and scaled)."""
         missing = [f for f in self.features if f not in table.header]
         if missing:
@@ -92,6 +93,8 @@ class Columns:
         if self.standardize:
             s = self.standardize
             cols = [_scaled(table, c, mu, sd, name) for c, mu, sd, name in zip(cols, s["mean"], s["std"], self.inputs)]
+        elif raw_check:
+            _check_raw(table, cols, self.inputs, "features a model takes unscaled", ": its outputs would overflow")
         return as_form(cols, form)
 
     def targets(self, table, rows=None, form="rows", scaled=False):
@@ -235,26 +238,28 @@ def _encode(table, j, spec, rows, missing, unknown):
 
 
 def _scaled(table, col, mu, sd, name):
-    """(x - mean) / std for one input column; a value that overflows is an error naming the column."""
+    """(x - mean) / std for one input column (the one standardizer); a value it cannot scale names the column."""
     if mu == 0.0 and sd == 1.0:
         return col
-    out = array("d", ((x - mu) / sd for x in col))
-    if not math.isfinite(sum(out)):
-        raise CSVError("%s, column %r: values too large to scale with the training mean %g and std %g"
-                       % (table.path, name, mu, sd))
-    return out
+    try:
+        return array("d", scale_column(col, mu, sd, name))
+    except ValueError as exc:
+        raise CSVError("%s: %s" % (table.path, exc)) from None
 
 
 def column_scaling(col):
-    """(mean, std) of one column, the population std; overflow-safe (scaled by max |x| first); constant: std 1."""
-    n = len(col)
-    big = max(abs(min(col)), abs(max(col))) if n else 0.0
-    if big == 0.0:
-        return 0.0, 1.0
-    mu = math.fsum(x / big for x in col) / n                       # two passes, no copy of the column
-    sd = math.sqrt(math.fsum((x / big - mu) * (x / big - mu) for x in col) / n)
-    mean, std = mu * big, sd * big
-    return mean, (std if std > 0.0 and math.isfinite(std) else 1.0)
+    """(mean, std) of one column: the project's one overflow-safe standardizer (scaling.column_stats)."""
+    return column_stats(col)
+
+
+def _check_raw(table, cols, names, what, why):
+    """Numbers used raw stay within scaling.RAW_LIMIT (robust helper's rule), or one error naming the column."""
+    for col, name in zip(cols, names):
+        if col and max(abs(min(col)), abs(max(col))) > RAW_LIMIT:
+            try:
+                check_range([[x] for x in col], [name], what, why)
+            except ValueError as exc:
+                raise CSVError("%s: %s" % (table.path, exc)) from None
 
 
 # ------------------------------------------------------------ the task
@@ -426,7 +431,7 @@ def prepare(table, target, task=None, standardize=True, val_split=0.0, seed=0, t
                     "features": [table.header[k] for k in chosen], "columns": specs, "inputs": inputs,
                     "missing": missing, "unknown": unknown, "classes": None, "label_type": None,
                     "standardize": None, "target_standardize": None})
-    X = cols.encode(table, train, form="columns")
+    X = cols.encode(table, train, form="columns", raw_check=False)      # unscaled: the checks come below
     reason = None
     if task is None:
         task, reason = infer_task(table, j, rows)
@@ -445,6 +450,12 @@ def prepare(table, target, task=None, standardize=True, val_split=0.0, seed=0, t
             raise CSVError("%s: --task binary needs 2 labels, but the target column %r holds %d (%s); use --task "
                            "multiclass" % (table.path, target, len(classes), _names(classes, 6)))
     cols.task, cols.classes, cols.label_type = task, classes, label_type
+    if task == "regression":
+        _check_raw(table, cols.targets(table, rows, form="columns"), [target], "a regression target",
+                   " (its squared errors must stay finite): divide the column by a power of ten")
+    if not standardize:
+        _check_raw(table, X, inputs, "features fed raw (--no-standardize)",
+                   ": standardize them (drop --no-standardize), or divide the column by a power of ten")
     mean = std = None
     if standardize:
         kinds = [k for s in specs for k in ([s["kind"]] if s["kind"] == "number" else ["onehot"] * len(s["categories"]))]

@@ -40,6 +40,8 @@ import math
 import os
 from array import array
 
+from scalar_nn.toolkit.files import open_for_reading
+
 PROGRESS_ROWS = 65536          # read_table calls progress() every this many rows
 
 
@@ -213,16 +215,7 @@ def _read_records(path, reader, raw, size, progress):
 
 def _open(path):
     """The file opened for reading bytes; a missing file, a folder or no permission is one line."""
-    try:
-        return open(path, "rb")
-    except FileNotFoundError:
-        raise FileNotFoundError("no CSV file at %s (file not found)" % path) from None
-    except IsADirectoryError:
-        raise IsADirectoryError("cannot read %s: it is a folder, not a CSV file" % path) from None
-    except OSError as exc:
-        if os.path.isdir(path):
-            raise IsADirectoryError("cannot read %s: it is a folder, not a CSV file" % path) from None
-        raise type(exc)("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+    return open_for_reading(path, "CSV file")
 
 
 def _not_utf8(path):

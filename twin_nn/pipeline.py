@@ -72,10 +72,12 @@ class Pipeline:
     @classmethod
     def from_table(cls, table, target, twin="scalar", engine=None, layers=(32, 16), hidden="tanh", seed=0,
                    task=None, features=None, drop=None, missing="error", unknown="error", standardize=True,
-                   val_split=None, test_split=0.0, l2=0.0, dropout=0.0, batchnorm=False):
+                   val_split=None, test_split=0.0, l2=0.0, dropout=0.0, batchnorm=False, build_context=None):
         """An untrained Pipeline for ``table`` with ``target`` (see ``columns.prepare`` for the data options).
 
         ``val_split`` None: 0.2 from 10 rows up, else 0 (as ``twin-nn train --data``).
+        ``build_context(sizes, batchnorm)``, if given, returns the context the
+        network is built in (the CLI checks its memory and --max-memory there).
         """
         parts = twin_parts(twin, engine)
         if val_split is None:
@@ -84,8 +86,10 @@ class Pipeline:
                          test_split=test_split, features=features, drop=drop, missing=missing,
                          unknown=unknown, form="array" if twin == "vector" else "rows")
         sizes = [len(data.inputs)] + list(layers) + [data.n_out]
-        net = parts.MLP(sizes, hidden=hidden, output=data.output, loss=data.loss, seed=seed, l2=l2,
-                        dropout=dropout, batchnorm=batchnorm)
+        import contextlib
+        with (build_context or (lambda *_: contextlib.nullcontext()))(sizes, batchnorm):
+            net = parts.MLP(sizes, hidden=hidden, output=data.output, loss=data.loss, seed=seed, l2=l2,
+                            dropout=dropout, batchnorm=batchnorm)
         pipe = cls(net, data.columns, twin, engine)
         pipe.data, pipe.seed = data, seed
         return pipe
@@ -178,6 +182,8 @@ def load_pipeline(path, twin=None, engine=None):
     if twin == "scalar" and path.lower().endswith(".npz"):
         raise ValueError("%s is an .npz archive, which only the vector twin reads: add --twin vector" % path)
     model = twin_parts(twin, engine).serialize.load_model_file(path)
+    from .model_meta import check_meta
+    check_meta(model.meta, model.net, path)          # every meta field, once, before any is used
     data = (model.meta or {}).get("data")
     net = model.net
     cols = C.Columns.from_meta(data) if isinstance(data, dict) and "features" in data else raw_columns(net)

@@ -19,7 +19,8 @@ pictures are the same whichever twin trained.
 
 import io
 
-from scalar_nn.toolkit.validation import plain
+from scalar_nn.conventions import is_classification
+from scalar_nn.toolkit.checks import plain
 
 INSTALL_HINT = "pip install 'twin-nn[plot]', or pip install matplotlib"
 
@@ -232,7 +233,7 @@ def decision_regions(net, X, Y, path, title="", X_test=None, Y_test=None, resolu
     """
     if resolution is None:
         resolution = 200 if getattr(getattr(net, "ops", None), "name", "") == "vector" else 90
-    if net.sizes[0] != 2 or net.loss_name not in ("bce", "cross_entropy"):
+    if net.sizes[0] != 2 or not is_classification(net.loss_name):
         raise ValueError("decision regions need a classifier with 2 input features, got %r with loss %s"
                          % (net.sizes, net.loss_name))
     require()

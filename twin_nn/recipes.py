@@ -16,7 +16,7 @@ import math
 import time
 
 from scalar_nn.toolkit.callbacks import Callback
-from scalar_nn.toolkit.validation import check_choice, plain
+from scalar_nn.toolkit.checks import check_choice, plain
 
 TWINS = {"scalar": "scalar_nn", "vector": "vector_nn"}
 # the vector twin's rungs: vector_nn.fast, plain vector_nn, or plain vector_nn in exact mode
@@ -311,10 +311,17 @@ def overclock_ab(name, twin="vector", epochs=None, seed=0, verbose=0, out=None, 
     kwargs = dict(recipe.overclock or {"delta": -0.5 * recipe.optimizer[1]["lr"]})
     kwargs.update(overclock)
     baseline = run(name, twin, epochs=epochs, seed=seed, verbose=verbose, out=out, engine=engine)
+    _stop_if_interrupted(baseline)
     clock = callbacks.Overclock(**kwargs)
     overclocked = run(name, twin, epochs=epochs, seed=seed, verbose=verbose, out=out, callbacks=[clock],
                       engine=engine)
     return baseline, overclocked, clock
+
+
+def _stop_if_interrupted(result):
+    """Ctrl-C ends ``fit`` with a History marked interrupted; an A/B or a comparison stops there too."""
+    if result.history.interrupted:
+        raise KeyboardInterrupt
 
 
 class ParamRecorder(Callback):
@@ -369,5 +376,6 @@ def compare(name, epochs=None, seed=0, out=None, engine="fast"):
         recorders[twin] = ParamRecorder()
         results[twin] = run(name, twin, epochs=epochs, seed=seed, verbose=0, out=out,
                             callbacks=[recorders[twin]], engine=engine)
+        _stop_if_interrupted(results[twin])
     diffs = [max_difference(a, b) for a, b in zip(recorders["scalar"].snapshots, recorders["vector"].snapshots)]
     return {"scalar": results["scalar"], "vector": results["vector"], "param_diff": diffs}

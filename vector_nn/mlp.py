@@ -188,17 +188,18 @@ class MLP:
         X = check.as_matrix(X, "X", self.sizes[0])
         Y = check.as_targets(Y, self.loss_name, X.shape[0], self.sizes[-1])
         masks = _shared.forward_masks(self, masks, X.shape[0], None, check.as_masks)
-        return self.loss_and_grads_clean(X, Y, masks)
+        loss, grads, _ = self.loss_and_grads_clean(X, Y, masks)
+        return loss, grads
 
     def loss_and_grads_clean(self, X, Y, masks=None):
-        """``loss_and_grads`` on arrays already checked (``fit`` checks once, not every step)."""
+        """The training pass on arrays already checked: (total loss, grads, Yhat), as in the scalar twin."""
         if masks is None and self.training and self.dropout > 0.0:
             masks = self.draw_masks(X.shape[0])
         self.last_masks = masks
         Z, Yhat, caches = self.forward_with_cache(X, self.training, masks, update_stats=self.training)
         self.last_output = Yhat
         loss = self.data_loss(Z, Yhat, Y) + self.l2_penalty()
-        return loss, self.backward(output_delta(self.output, self.loss_name, Z, Yhat, Y), caches)
+        return loss, self.backward(output_delta(self.output, self.loss_name, Z, Yhat, Y), caches), Yhat
 
     # ---------------------------------------------------------------- backward
     def backward(self, dZ, caches):

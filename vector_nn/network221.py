@@ -39,15 +39,15 @@ from scalar_nn.network221 import (  # noqa: F401  (re-exported: one source of tr
     params_to_weights,
     weights_to_params,
 )
-from scalar_nn.toolkit import validation as check
+from scalar_nn.toolkit import checks as check
 
 from . import activations as _activations
 
 
-# The vector twin's sigmoid and its slope (vector_nn/activations.py), under the
-# tutorial's names, as in the scalar twin.
+# The vector twin's sigmoid (vector_nn/activations.py), under the tutorial's
+# name, as in the scalar twin.  (Its slope is ``activations.sigmoid_prime``: the
+# whole-array training step here does not call it by the tutorial's name.)
 sigmoid = _activations.sigmoid
-deriv_sigmoid = _activations.sigmoid_prime     # s'(z) = s(z) * (1 - s(z))
 
 
 def mse_loss(y_true, y_pred):

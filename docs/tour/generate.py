@@ -430,11 +430,7 @@ def overclock_rule_demo():
     from scalar_nn.toolkit.callbacks import Overclock
 
     class FakeOpt:
-        lr = 0.1
-
-        def set_lr(self, lr):
-            """Take the new rate, as Optimizer.set_lr does."""
-            self.lr = lr
+        lr = 0.1            # Overclock writes the new rate here, as on an Optimizer
 
     class FakeHistory:
         def __init__(self):
@@ -977,7 +973,7 @@ def _c6():
     """# 6. Generalization: the split, L2, inverted dropout, BatchNorm and early stopping
 
 Lesson: {{link_mlp_l2}}, {{link_layers_reg}}, {{link_callbacks}} (`EarlyStopping`),
-{{link_datasets}} (`train_val_split`).
+{{link_datasets}}.
 
 **The split.** A network can learn its training rows by heart; only rows it
 never trained on say how it does on new data. {{split_example}} `fit(...,
@@ -1207,7 +1203,7 @@ LINKS = {
     "link_optim": ("scalar_nn/optim.py", None),
     "link_training": ("scalar_nn/toolkit/training.py", None),
     "link_callbacks": ("scalar_nn/toolkit/callbacks.py", None),
-    "link_datasets": ("scalar_nn/toolkit/datasets.py", None),
+    "link_datasets": ("scalar_nn/toolkit/splits.py", "train_val_split"),
     "link_overclock": ("scalar_nn/toolkit/callbacks.py", "Overclock"),
     "link_recipes_ab": ("twin_nn/recipes.py", "overclock_ab"),
     "link_parity": ("parity_tests/parity.py", "run_twins, lockstep_tolerance, first_divergence"),

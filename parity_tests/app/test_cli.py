@@ -243,3 +243,28 @@ def test_overclock_writes_both_curves_as_csv(tmp_path):
     # fired at the end of epoch 3: epochs 1-3 ran at 0.1, epochs 4-6 at 0.1 - 0.05
     assert [float(r.split(",")[3]) for r in rows[1:]] == [0.1, 0.1, 0.1, 0.05, 0.05, 0.05]
     assert "wrote both curves" in out.getvalue()
+
+
+# ---------------------------------------------- one definition per option
+def test_the_engine_options_read_the_same_in_every_command():
+    parser = cli.build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    helps = {}
+    for name in ("train", "compare", "overclock", "gradcheck"):
+        for action in commands[name]._actions:
+            if action.option_strings and action.option_strings[0] in ("--engine", "--exact"):
+                helps.setdefault(action.option_strings[0], set()).add((action.help, action.choices))
+    assert {k: len(v) for k, v in helps.items()} == {"--engine": 1, "--exact": 1}
+
+
+def test_a_seed_a_model_file_cannot_store_is_refused_before_the_run(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["train", "people-221", "--seed", str(2 ** 300)])
+    assert exc.value.code == 2 and "a seed has at most 256 bits" in capsys.readouterr().err
+
+
+def test_debug_may_stand_anywhere_and_only_before_a_double_dash():
+    from twin_nn import cli_output
+    assert cli_output.debug_flag(["train", "x", "--debug"]) == (["train", "x"], True)
+    assert cli_output.debug_flag(["--debug", "info", "m.json"]) == (["info", "m.json"], True)
+    assert cli_output.debug_flag(["info", "--", "--debug"])[1] is (os.environ.get("TWIN_NN_DEBUG", "") not in ("", "0"))

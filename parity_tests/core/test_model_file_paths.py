@@ -19,6 +19,7 @@ import os
 import numpy as np
 import pytest
 
+from scalar_nn.toolkit import files
 from scalar_nn.toolkit import serialize as scalar_serialize
 from scalar_nn.toolkit.serialize import ModelFileError
 
@@ -81,7 +82,7 @@ def test_saving_where_no_file_can_go_names_the_users_path(twin, tmp_path, case):
 def refuse_temp_files(monkeypatch):
     def refuse(directory, name):
         raise PermissionError(13, "Permission denied", os.path.join(directory, ".%s.1.0.tmp" % name))
-    monkeypatch.setattr(scalar_serialize, "_create_temp", refuse)
+    monkeypatch.setattr(files, "_create_temp", refuse)
 
 
 def test_a_read_only_folder_names_the_users_path(twin, tmp_path, monkeypatch):
@@ -99,7 +100,7 @@ def test_a_read_only_folder_names_the_users_path(twin, tmp_path, monkeypatch):
 def test_a_failing_rename_names_the_users_path_and_removes_the_temp_file(twin, tmp_path, monkeypatch):
     def failing_replace(src, dst):
         raise IsADirectoryError(21, "Is a directory", src)
-    monkeypatch.setattr(scalar_serialize.os, "replace", failing_replace)
+    monkeypatch.setattr(files.os, "replace", failing_replace)
     for suffix in suffixes(twin):
         path = str(tmp_path / ("m." + suffix))
         with pytest.raises(IsADirectoryError) as exc:

@@ -17,6 +17,8 @@ import math
 
 import pytest
 
+from scalar_nn.mlp import MLP
+from scalar_nn.optim import SGD
 from scalar_nn.toolkit import datasets as sd
 from scalar_nn.toolkit import training
 from scalar_nn.toolkit.callbacks import EarlyStopping, Overclock
@@ -94,7 +96,15 @@ def test_divergence_stops_with_the_epoch_and_a_hint(net_twin):
 
 
 def test_divergence_is_a_value_error_for_callers_that_catch_those():
-    assert issubclass(training.TrainingDiverged, ValueError)
+    """Code that guards a run with ``except ValueError`` catches divergence too (shared loop: tested once)."""
+    X, Y = sd.sine3d(n=32, seed=0)
+    net = MLP([3, 16, 1], "relu", "linear", "mse", seed=0)
+    try:
+        net.fit([[100.0 * v for v in row] for row in X], Y, SGD(50.0), epochs=50, verbose=0)
+    except ValueError as caught:
+        assert type(caught) is training.TrainingDiverged and "smaller lr" in str(caught)
+    else:
+        pytest.fail("training at lr 50 on inputs of order 100 did not diverge")
 
 
 def test_early_stopping_restores_the_best_epoch_in_every_twin():

@@ -127,9 +127,9 @@ def test_hand_worked_sgd_step(twin):
     assert float(nn.sigmoid(-2.0)) == pytest.approx(0.119202922022, abs=tol)          # h1
     assert float(nn.sigmoid(0.5)) == pytest.approx(0.622459331202, abs=tol)           # h2
     assert float(nn.sigmoid(-0.284053487158)) == pytest.approx(0.429460291109, abs=tol)  # o1
-    assert float(nn.deriv_sigmoid(-2.0)) == pytest.approx(0.104993585404, abs=tol)
-    assert float(nn.deriv_sigmoid(0.5)) == pytest.approx(0.235003712202, abs=tol)
-    assert float(nn.deriv_sigmoid(-0.284053487158)) == pytest.approx(0.245024149470, abs=tol)
+    assert float(twin.activations.sigmoid_prime(-2.0)) == pytest.approx(0.104993585404, abs=tol)
+    assert float(twin.activations.sigmoid_prime(0.5)) == pytest.approx(0.235003712202, abs=tol)
+    assert float(twin.activations.sigmoid_prime(-0.284053487158)) == pytest.approx(0.245024149470, abs=tol)
 
     # Forward pass: y_pred = o1.
     assert net.feedforward([-2.0, -1.0]) == pytest.approx(0.429460291109, abs=tol)
@@ -328,8 +328,8 @@ def test_sigmoid_is_safe_at_plus_and_minus_1000(twin):
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         assert float(nn.sigmoid(1000.0)) == 1.0
         assert float(nn.sigmoid(-1000.0)) == 0.0
-        assert float(nn.deriv_sigmoid(1000.0)) == 0.0
-        assert float(nn.deriv_sigmoid(-1000.0)) == 0.0
+        assert float(twin.activations.sigmoid_prime(1000.0)) == 0.0
+        assert float(twin.activations.sigmoid_prime(-1000.0)) == 0.0
         assert float(nn.sigmoid(-30.0)) == pytest.approx(math.exp(-30.0), rel=1e-12)
 
 

@@ -32,7 +32,7 @@ why ``scalar_nn.toolkit.callbacks`` simply imports this module.
 import copy
 import warnings
 
-from .validation import check_choice, check_int, check_number
+from .checks import check_choice, check_int, check_number
 
 MODES = ("auto", "min", "max")
 

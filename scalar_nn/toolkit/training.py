@@ -4,30 +4,35 @@ One epoch::
 
     order = permutation(n, key_for(seed, SHUFFLE, epoch))    (or 0..n-1 without shuffle)
     for each chunk of ``batch_size`` indices in order:       (the last chunk may be smaller)
-        loss, grads = net.loss_and_grads_clean(X[chunk], Y[chunk])  (section 10: before the update)
+        loss, grads, Yhat = net.loss_and_grads_clean(X[chunk], Y[chunk])  (section 10: before the update)
         optimizer.step(net.params, grads)
+        the training metric's sums from Yhat and Y[chunk]
     history: mean of the step losses, training metric, validation loss/metric, lr
 
 (``loss_and_grads_clean`` is ``loss_and_grads`` on data already checked
-once by ``clean_data``: the same numbers, without re-validating every batch.)
+once by ``clean_data``: the same numbers, without re-validating every batch,
+and it returns the output Yhat as well, which the metric needs.)
 
 The loop is the same for both twins and lives here; what touches numbers
 (cleaning the data, gathering a batch's rows, scoring a prediction) is asked
-of the network's ops object, ``net.ops``, a ``TrainingOps`` (below): this
-module's ``LIST_OPS`` for the scalar twin, ``vector_nn.toolkit.ops.ARRAY_OPS``
-for the vector twin (the engine and exact mode use subclasses of its
-``ArrayOps``).  Because the shuffle and the validation
+of the network's ops object, ``net.ops``, a ``TrainingOps`` (below): an
+abstract contract, implemented once per twin -- ``ListOps`` here
+(``LIST_OPS``) for the scalar twin, ``vector_nn.toolkit.ops.ArrayOps``
+(``ARRAY_OPS``) for the vector twin, its engine and exact mode.  Because the shuffle and the validation
 split come from the shared counter-based stream, both twins see exactly the
 same batches.
 """
 
+import abc
 import contextlib
 import math
 import sys
 import time
 
 from .. import rng
-from .validation import as_matrix, as_targets, check_int, check_number
+from ..conventions import is_classification
+from .checks import as_matrix, as_targets, check_int, check_number
+from .splits import train_val_split
 
 
 class TrainingDiverged(ValueError):
@@ -55,6 +60,12 @@ class History:
         self.events = []
         self.seconds = []
         self.classes = None        # label names when fit was given Y by name (class k is classes[k])
+        self.interrupted = False   # True when Ctrl-C ended ``fit`` early (an "interrupted" event says when)
+
+    def interrupt(self, epoch):
+        """Mark the history as ended by Ctrl-C during ``epoch`` (a field, and an event that is saved)."""
+        self.interrupted = True
+        self.events.append({"kind": "interrupted", "epoch": epoch})
 
     def record(self, epoch, loss, val_loss, metrics, lr, seconds):
         """Append one epoch's numbers."""
@@ -87,6 +98,7 @@ class History:
         for name in ("epoch", "loss", "val_loss", "lr", "events", "seconds"):
             setattr(h, name, list(d.get(name, [])))
         h.metrics = {k: list(v) for k, v in d.get("metrics", {}).items()}
+        h.interrupted = any(isinstance(e, dict) and e.get("kind") == "interrupted" for e in h.events)
         return h
 
     def __len__(self):
@@ -94,7 +106,7 @@ class History:
 
     def __repr__(self):
         last = "" if not self.loss else ", last loss %.6g" % self.loss[-1]
-        return "History(%d epochs%s)" % (len(self.epoch), last)
+        return "History(%d epochs%s%s)" % (len(self.epoch), last, ", interrupted" if self.interrupted else "")
 
 
 class TrainingRun:
@@ -114,38 +126,85 @@ class TrainingRun:
 # ------------------------------------------------------------------ numbers
 def metric_name(net):
     """"accuracy" for bce/cross_entropy, "rmse" for mse."""
-    return "accuracy" if net.loss_name in ("bce", "cross_entropy") else "rmse"
+    return "accuracy" if is_classification(net.loss_name) else "rmse"
 
 
 def finish_metric(net, total, count):
     """accuracy = correct / count; rmse = sqrt(squared error / count)."""
     if count == 0:
         raise ValueError("no rows to score: the metric needs at least one row")
-    if net.loss_name == "mse":
+    if not is_classification(net.loss_name):
         return math.sqrt(total / count)
     return total / count
 
 
-class TrainingOps:
+class TrainingOps(abc.ABC):
     """The contract between the training loop and a twin: every numeric thing ``fit`` needs.
 
     The loop itself (epochs, batches, callbacks, history, progress) is not
     array math and is written once, here.  What touches numbers is asked of
-    an ops object, and this class is the complete list.  This base class is
-    the scalar twin's implementation (lists of rows); ``vector_nn.toolkit.ops``
-    gives the same methods on NumPy arrays.  Each network names its ops as
-    the class attribute ``MLP.ops``.
+    an ops object, and this class is the complete list: each twin implements
+    every abstract method below (``ListOps`` on lists of rows,
+    ``vector_nn.toolkit.ops.ArrayOps`` on NumPy arrays), and a class that
+    leaves one out cannot be instantiated (TypeError naming the method).
+    Each network names its ops as the class attribute ``MLP.ops``.
 
     ===================  ====================================================
     clean_data           validate a dataset once: (X rows, checked targets)
-    split                hold out a validation fraction (the shared stream)
     arange / permutation the epoch's row order, as the twin's index type
     take_rows            gather a batch's rows
     metric_sums          (sum, count) that ``finish_metric`` turns into a metric
-    evaluate             (total loss, metric) in inference mode
     numeric_guard        a context for the numeric work of a run
+    -- written once, here, for every twin:
+    split                hold out a validation fraction (``splits.py``)
+    evaluate             (total loss, metric) in inference mode, from the
+                         network's methods and ``metric_sums``
     ===================  ====================================================
     """
+
+    name = None         # "scalar", "vector": what a twin's ops are called in messages
+
+    @abc.abstractmethod
+    def clean_data(self, net, X, Y, what="X"):
+        """Validate a dataset once, before training: (X, Y) in the twin's types, checked."""
+
+    @abc.abstractmethod
+    def arange(self, n):
+        """0, 1, ..., n-1 as the twin's index type."""
+
+    @abc.abstractmethod
+    def permutation(self, n, key):
+        """The shared shuffle (see ``rng.permutation``) as the twin's index type."""
+
+    @abc.abstractmethod
+    def take_rows(self, A, idx):
+        """The rows of A (a matrix, or a vector of labels) at the indices ``idx``, in that order."""
+
+    @abc.abstractmethod
+    def metric_sums(self, net, Yhat, Y):
+        """(sum, count) that make the metric: correct predictions / samples, or squared error / entries.
+
+        bce: the prediction is 1 where p > 0.5; cross_entropy: the arg-max class.
+        """
+
+    @abc.abstractmethod
+    def numeric_guard(self):
+        """A context manager for the numeric work of a run."""
+
+    def split(self, X, Y, val_fraction, seed):
+        """(X_train, Y_train, X_val, Y_val) of clean data, with the shared split (``splits.train_val_split``,
+        which keeps the twin's type: lists from lists, arrays from arrays)."""
+        return train_val_split(X, Y, val_fraction, seed)
+
+    def evaluate(self, net, X, Y):
+        """(total loss, metric) of clean data in inference mode; the network's mode is untouched."""
+        Z, Yhat, _ = net.forward_with_cache(X, training=False)
+        loss = net.data_loss(Z, Yhat, Y) + net.l2_penalty()
+        return loss, finish_metric(net, *self.metric_sums(net, Yhat, Y))
+
+
+class ListOps(TrainingOps):
+    """``TrainingOps`` for the scalar twin: lists of rows of floats, lists of labels."""
 
     name = "scalar"
 
@@ -154,17 +213,12 @@ class TrainingOps:
         X = as_matrix(X, what, net.sizes[0])
         return X, as_targets(Y, net.loss_name, len(X), net.sizes[-1])
 
-    def split(self, X, Y, val_fraction, seed):
-        """(X_train, Y_train, X_val, Y_val) with the shared split stream (datasets.train_val_split)."""
-        from .datasets import train_val_split
-        return train_val_split(X, Y, val_fraction, seed)
-
     def arange(self, n):
-        """0, 1, ..., n-1 as the twin's index type (a list here)."""
+        """0, 1, ..., n-1 as a list."""
         return list(range(n))
 
     def permutation(self, n, key):
-        """The shared shuffle (see ``rng.permutation``) as the twin's index type."""
+        """The shared shuffle (see ``rng.permutation``), a list."""
         return rng.permutation(n, key)
 
     def take_rows(self, A, idx):
@@ -189,18 +243,12 @@ class TrainingOps:
                 sq += (yh - y) * (yh - y)
         return sq, len(Y) * len(Y[0])
 
-    def evaluate(self, net, X, Y):
-        """(total loss, metric) of clean data in inference mode; the network's mode is untouched."""
-        Z, Yhat, _ = net.forward_with_cache(X, training=False)
-        loss = net.data_loss(Z, Yhat, Y) + net.l2_penalty()
-        return loss, finish_metric(net, *self.metric_sums(net, Yhat, Y))
-
     def numeric_guard(self):
-        """A context for the numeric work of a run (nothing to set up in pure Python)."""
+        """Nothing to set up in pure Python (an overflow raises, a NaN shows in the loss)."""
         return contextlib.nullcontext()
 
 
-LIST_OPS = TrainingOps()
+LIST_OPS = ListOps()
 
 
 # --------------------------------------------------------------- the loop
@@ -240,6 +288,13 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
     lowest val_loss at the end (an event "kept_best" in the history says
     which); ``divergence=100.0`` stops with ``TrainingDiverged`` once the
     training loss is not finite or has grown 100x over its best (None: off).
+
+    Ctrl-C (KeyboardInterrupt) during training ends it early: ``fit`` returns
+    the History of the epochs completed so far, with ``interrupted`` True
+    and an ``{"kind": "interrupted", "epoch": N}`` event; the network keeps
+    its weights as they are (an interrupted step may be partly applied).
+    Divergence -- a NaN/inf loss, or a weight beyond ``DIVERGED_WEIGHT``
+    after an epoch -- is a ``TrainingDiverged`` naming the likely setting.
     """
     ops = net.ops if ops is None else ops
     check_optimizer(optimizer)
@@ -275,6 +330,22 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
     for cb in callbacks:
         cb.on_train_begin(run)
     name = metric_name(net)
+    try:
+        _epochs(net, X, Y, Xv, Yv, optimizer, ops, run, callbacks, epochs, B, shuffle, seed, name,
+                verbose, log_every, live, out)
+    except KeyboardInterrupt:
+        history.interrupt(run.epoch + 1)
+        if live:
+            out.write("\n")
+    for cb in callbacks:
+        cb.on_train_end(run)
+    return history
+
+
+def _epochs(net, X, Y, Xv, Yv, optimizer, ops, run, callbacks, epochs, B, shuffle, seed, name,
+            verbose, log_every, live, out):
+    """The epochs of ``fit`` (its loop, apart so that Ctrl-C can end it and keep the History)."""
+    history, n = run.history, len(X)
     with ops.numeric_guard():
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
@@ -284,15 +355,14 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
             for j in range(n_steps):
                 idx = order[j * B:(j + 1) * B]
                 Yb = ops.take_rows(Y, idx)
-                loss, grads = net.loss_and_grads_clean(ops.take_rows(X, idx), Yb)
+                loss, grads, Yhat = net.loss_and_grads_clean(ops.take_rows(X, idx), Yb)
                 if not math.isfinite(loss):
-                    raise TrainingDiverged(
-                        "loss became %s at epoch %d (step %d of %d, lr %.4g): the learning rate is "
-                        "probably too large; try a smaller lr" % (loss, epoch, j + 1, n_steps, optimizer.current_lr()))
+                    raise TrainingDiverged("loss became %s at epoch %d (step %d of %d, lr %.4g): %s" % (
+                        loss, epoch, j + 1, n_steps, optimizer.current_lr(), divergence_advice(net)))
                 lr_used = optimizer.current_lr()
                 optimizer.step(net.params, grads)
                 loss_sum += loss
-                s, c = ops.metric_sums(net, net.last_output, Yb)
+                s, c = ops.metric_sums(net, Yhat, Yb)
                 m_total, m_count = m_total + s, m_count + c
                 if live and (j % 10 == 0 or j == n_steps - 1):
                     out.write("\repoch %d/%d  step %d/%d  loss %.5g" % (epoch, epochs, j + 1, n_steps, loss))
@@ -301,6 +371,7 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
             val_loss = None
             if Xv is not None:
                 val_loss, metrics["val_" + name] = ops.evaluate(net, Xv, Yv)
+            check_weights(net, epoch, optimizer, val_loss)
             history.record(epoch, loss_sum / n_steps, val_loss, metrics, lr_used, time.perf_counter() - start)
             run.epoch = epoch
             for cb in callbacks:
@@ -310,9 +381,40 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
                 out.flush()
             if run.stop:
                 break
-    for cb in callbacks:
-        cb.on_train_end(run)
-    return history
+
+
+# A weight this large after an epoch means training diverged, even where a
+# twin's sums happen to stay finite: the next forward pass overflows in one
+# twin or the other (which one depends on summation order), so both stop here.
+DIVERGED_WEIGHT = 1e150
+
+
+def check_weights(net, epoch, optimizer, val_loss=None):
+    """TrainingDiverged when a weight passed DIVERGED_WEIGHT (or is NaN) or the validation loss is not finite."""
+    largest = 0.0
+    for value in net.params.values():
+        if hasattr(value, "max"):                       # an array: two reductions, no temporary
+            top = max(float(value.max()), -float(value.min()))
+        else:                                           # a list, or a list of rows
+            rows = value if value and isinstance(value[0], list) else [value]
+            top = max(max(max(row), -min(row)) for row in rows)
+        if not top <= DIVERGED_WEIGHT:                  # too large, or NaN
+            largest = top
+            break
+    if not largest <= DIVERGED_WEIGHT or (val_loss is not None and not math.isfinite(val_loss)):
+        what = ("a weight reached %.3g" % largest if not largest <= DIVERGED_WEIGHT
+                else "the validation loss became %s" % val_loss)
+        raise TrainingDiverged("%s at epoch %d (lr %.4g): %s" % (what, epoch, optimizer.current_lr(),
+                                                                 divergence_advice(net)))
+
+
+def divergence_advice(net):
+    """What to change after a divergence: the L2 penalty when it is far out of range, else the lr."""
+    l2 = max(getattr(net, "l2", 0.0), getattr(net, "l2_bias", 0.0))
+    if l2 > 1.0:
+        return ("the L2 penalty is probably too large (l2 %g: it multiplies the squared weights in the "
+                "loss, and useful values are well below 1); try l2 1e-4" % l2)
+    return "the learning rate is probably too large; try a smaller lr"
 
 
 def check_val_rows(n, val_split):

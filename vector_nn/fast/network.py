@@ -150,7 +150,7 @@ class MLP(_plain.MLP):
         return super().loss_and_grads_clean(X, Y, masks)
 
     def _lean(self, X, Y):
-        """(loss, Grads): the plain twin's ``loss_and_grads_clean`` without masks and BatchNorm.
+        """(loss, Grads, Yhat): the plain twin's ``loss_and_grads_clean`` without masks and BatchNorm.
 
         The same formulas as ``forward_with_cache``, ``data_loss``,
         ``output_delta`` and ``backward``, with the per-call lookups done once
@@ -195,7 +195,7 @@ class MLP(_plain.MLP):
         if self.l2 > 0.0 or self.l2_bias > 0.0:
             loss = loss + self.l2_penalty()
         self._backward(plan, acts, saved, dZ)
-        return loss, Grads(flat.G.copy(), flat)
+        return loss, Grads(flat.G.copy(), flat), Yhat
 
     def _backward(self, plan, acts, saved, dZ):
         """The lean step's backward pass, from dZ_L: every gradient into the flat gradient vector."""

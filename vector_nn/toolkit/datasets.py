@@ -17,23 +17,25 @@ import numpy as np
 
 from scalar_nn.toolkit import datasets as _scalar
 from scalar_nn.toolkit.datasets import (  # noqa: F401  (re-exported: one source of truth)
-    AMPLITUDE,
-    BACKGROUND_HIGH,
-    BACKGROUND_LOW,
-    BRIGHTNESS,
     CIRCLES,
-    GRID_WIDTH,
-    KNOT_SPACING,
-    LABEL_FLIP,
     MOONS,
     NOISE,
-    NOISE_CENTRE,
-    NOISE_SCALE,
     PEOPLE_NAMES,
     SHUFFLE,
     SINE3D,
     SPIRAL,
     SPIRAL_VARIANTS,
+)
+from scalar_nn.toolkit.wide_binary import (  # noqa: F401
+    AMPLITUDE,
+    BACKGROUND_HIGH,
+    BACKGROUND_LOW,
+    BRIGHTNESS,
+    GRID_WIDTH,
+    KNOT_SPACING,
+    LABEL_FLIP,
+    NOISE_CENTRE,
+    NOISE_SCALE,
     WB_BACKGROUND,
     WB_BRIGHTNESS,
     WB_CLASS,
@@ -42,7 +44,8 @@ from scalar_nn.toolkit.datasets import (  # noqa: F401  (re-exported: one source
     WB_NOISE,
     WIDE_BINARY,
 )
-from scalar_nn.toolkit.validation import check_int, check_number
+from scalar_nn.toolkit import splits as _splits
+from scalar_nn.toolkit.checks import check_int, check_number
 
 from .. import rng
 
@@ -155,40 +158,21 @@ def wide_binary(n=10000, seed=0, features=3072):
 
 
 def train_val_split(X, Y, val_fraction, seed):
-    """The scalar twin's split: order = permutation(n, key_for(seed, SPLIT)),
-    the last round(n * val_fraction) of ``order`` to validation.
-
-    Returns (Xtr, Ytr, Xval, Yval) as arrays (fancy indexing copies the rows).
-    """
-    X = np.asarray(X)
-    Y = np.asarray(Y)
-    if len(X) != len(Y):
-        raise ValueError("X has %d rows but Y has %d" % (len(X), len(Y)))
-    n = len(X)
-    if n == 0:
-        raise ValueError("cannot split an empty data set")
-    val_fraction = check_number("val_fraction", val_fraction, low=0.0, high=1.0, high_inclusive=False)
-    seed = check_int("seed", seed)
-    n_val = round(n * val_fraction)
-    if n_val >= n:
-        raise ValueError("val_fraction=%r leaves no training rows out of %d" % (val_fraction, n))
-    order = rng.permutation(n, rng.key_for(seed, rng.SPLIT))
-    train, val = order[:n - n_val], order[n - n_val:]
-    return X[train], Y[train], X[val], Y[val]
+    """The one split (``scalar_nn.toolkit.splits``) on X and Y as arrays: (Xtr, Ytr, Xval, Yval)."""
+    return _splits.train_val_split(np.asarray(X), np.asarray(Y), val_fraction, seed)
 
 
 def standardize(X):
     """Columns to mean 0, std 1 (population std; constant columns only centred).
 
-    Equal to the scalar twin up to rounding (NumPy sums pairwise).
+    The project's one standardizer, ``scalar_nn.toolkit.scaling`` (overflow-safe:
+    each column scaled by a power of two first), so equal to the scalar twin's.
     """
+    from scalar_nn.toolkit.scaling import standardize as overflow_safe
     X = np.asarray(X, dtype=np.float64)
     if len(X) == 0:
         raise ValueError("cannot standardize an empty data set")
-    means = X.mean(axis=0)
-    stds = np.sqrt(((X - means) ** 2).mean(axis=0))
-    stds = np.where(stds > 0.0, stds, 1.0)
-    return (X - means) / stds
+    return np.array(overflow_safe(X.tolist()), dtype=np.float64).reshape(X.shape)
 
 
 def _as_arrays(X, Y):

@@ -10,14 +10,17 @@ operations.
 
 import numpy as np
 
-from scalar_nn.toolkit.training import TrainingOps, finish_metric
+from scalar_nn.toolkit.training import TrainingOps
 
 from .. import rng
 from . import validation
 
 
 class ArrayOps(TrainingOps):
-    """``TrainingOps`` for the vector twins (plain ``vector_nn`` and the ``fast`` engine)."""
+    """``TrainingOps`` for the vector twins (plain ``vector_nn``, exact mode and the ``fast`` engine).
+
+    ``split`` and ``evaluate`` are the base class's (written once, for every twin).
+    """
 
     name = "vector"
 
@@ -25,11 +28,6 @@ class ArrayOps(TrainingOps):
         """Validate a dataset once, before training: float64 X (m, n_0) and checked targets."""
         X = validation.as_matrix(X, what, net.sizes[0])
         return X, validation.as_targets(Y, net.loss_name, X.shape[0], net.sizes[-1])
-
-    def split(self, X, Y, val_fraction, seed):
-        """(X_train, Y_train, X_val, Y_val) with the shared split stream."""
-        from .datasets import train_val_split
-        return train_val_split(X, Y, val_fraction, seed)
 
     def arange(self, n):
         """0, 1, ..., n-1 as an index array."""
@@ -51,12 +49,6 @@ class ArrayOps(TrainingOps):
             return float(np.sum((Yhat > 0.5) == (Y > 0.5))), Y.size
         d = Yhat - Y
         return float(net.xp.total(d * d)), Y.size          # the network's backend sums (exact mode: in order)
-
-    def evaluate(self, net, X, Y):
-        """(total loss, metric) of clean data in inference mode."""
-        Z, Yhat, _ = net.forward_with_cache(X, training=False)
-        loss = net.data_loss(Z, Yhat, Y) + net.l2_penalty()
-        return loss, finish_metric(net, *self.metric_sums(net, Yhat, Y))
 
     def numeric_guard(self):
         """Silence NumPy's overflow warnings during training: divergence is caught by the loop."""

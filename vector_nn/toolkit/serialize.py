@@ -23,6 +23,8 @@ the architecture then comes from the arguments of ``load_npz``.
 a path ending in ``.npz`` (any case) is an archive, anything else is JSON.
 """
 
+import json
+import os
 import zipfile
 import zlib
 
@@ -101,7 +103,8 @@ def save_npz(net, path, history=None, meta=None):
             arrays[name] = np.array(value, dtype=dtype)
     text = _scalar.json_text(doc)
     arrays[METADATA_KEY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    write_atomically(path, lambda f: np.savez(f, **arrays))
+    size = sum(a.nbytes for a in arrays.values()) + 64 * 1024
+    write_atomically(path, lambda f: np.savez(f, **arrays), size=size)
 
 
 def load_npz(path, hidden=None, output=None, loss=None):
@@ -144,27 +147,50 @@ def _read_npz(path, hidden, output, loss, mlp_class):
 
 
 def _npz_arrays(path):
-    """Every entry of the archive as a NumPy array, loaded without unpickling anything."""
+    """Every entry of the archive as a NumPy array, with every size checked before it is allocated.
+
+    Nothing is unpickled.  Before any array is read: each entry's declared
+    size is compared with the archive's own size and the zip's records;
+    each ``.npy`` header is parsed (a malformed one is one clear error) and
+    its shape and dtype must account for exactly the entry's bytes; and the
+    total must fit the budget -- a few times the bytes the model's metadata
+    declares (``_budget``), or for a plain archive the model file limit.
+    So a zip bomb or a header claiming terabytes is refused, never inflated.
+    """
     try:
         with open(path, "rb") as f:
             magic = f.read(4)
+            archive_bytes = os.fstat(f.fileno()).st_size
     except OSError as exc:                  # missing, a folder, no permission: name the user's path
         raise _scalar.read_error(path, exc) from None
     if magic != _scalar.ZIP_MAGIC:
         raise ModelFileError("%s is not an .npz archive (it does not start like a zip file): "
                              "truncated, corrupted, or another format" % path)
-    arrays = {}
+    if archive_bytes > _scalar.MAX_MODEL_FILE_BYTES:
+        raise ModelFileError("%s is %d bytes, more than a model file may be (%d)"
+                             % (path, archive_bytes, _scalar.MAX_MODEL_FILE_BYTES))
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            for name in archive.files:
-                try:
-                    arrays[name] = archive[name]
-                except ValueError as exc:
-                    if "allow_pickle" in str(exc):
-                        raise ModelFileError(
-                            "%s: entry %r is an object array, which only unpickling could read; "
-                            "twin-nn never unpickles (allow_pickle=False)" % (path, name)) from None
-                    raise
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if m.filename.endswith(".npy")]
+            names = [m.filename[:-4] for m in members]
+            if len(set(names)) != len(names):
+                raise ModelFileError("%s: an entry name appears twice in the archive" % path)
+            budget = _scalar.MAX_MODEL_FILE_BYTES
+            arrays = {}
+            if METADATA_KEY in names:        # read first: the sizes it declares bound everything else
+                member = members[names.index(METADATA_KEY)]
+                arrays[METADATA_KEY] = _read_entry(path, archive, member, METADATA_KEY, budget)
+                budget = _budget(arrays[METADATA_KEY], budget)
+            total = 0
+            for member, name in zip(members, names):
+                if name == METADATA_KEY:
+                    continue
+                total += member.file_size
+                if total > budget:
+                    raise ModelFileError("%s: the arrays declare %d bytes, more than the %d bytes its model "
+                                         "can hold: a damaged or hostile archive (nothing was allocated)"
+                                         % (path, total, budget))
+                arrays[name] = _read_entry(path, archive, member, name, budget)
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
@@ -172,6 +198,57 @@ def _npz_arrays(path):
         raise ModelFileError("%s is not a readable .npz archive: truncated or corrupted (%s: %s)"
                              % (path, type(exc).__name__, exc)) from None
     return arrays
+
+
+def _read_entry(path, archive, member, name, budget):
+    """One ``.npy`` entry: header parsed and checked against the entry's declared size, then read."""
+    where = "%s: entry %r" % (path, name)
+    if member.file_size > budget:
+        raise ModelFileError("%s declares %d bytes, more than the %d bytes the model can hold "
+                             "(nothing was allocated)" % (where, member.file_size, budget))
+    with archive.open(member) as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise ValueError("unsupported .npy version %s" % (version,))
+        except Exception as exc:          # noqa: BLE001  (NumPy's header parser raises many kinds)
+            raise ModelFileError("%s has a malformed .npy header (%s)" % (where, " ".join(str(exc).split())[:120])
+                                 ) from None
+        if dtype.hasobject:
+            raise ModelFileError("%s is an object array, which only unpickling could read; twin-nn never "
+                                 "unpickles (allow_pickle=False)" % where)
+        count = 1
+        for d in shape:
+            count *= d
+        data_bytes = member.file_size - f.tell()
+        if count * dtype.itemsize != data_bytes:
+            raise ModelFileError("%s claims shape %s of %s (%d bytes), but the entry holds %d bytes of data: "
+                                 "truncated or damaged (nothing was allocated)"
+                                 % (where, shape, dtype, count * dtype.itemsize, data_bytes))
+        raw = f.read(data_bytes + 1)
+    if len(raw) != data_bytes:
+        raise ModelFileError("%s: the entry's data is %d bytes, not the %d its header declares"
+                             % (where, len(raw), data_bytes))
+    array = np.frombuffer(raw, dtype=dtype)
+    return array.reshape(shape[::-1]).T if fortran else array.reshape(shape)
+
+
+def _budget(meta_array, limit):
+    """The most bytes the arrays may take: 4 times what the metadata's sizes declare (float64), plus 64 KB."""
+    try:
+        doc = json.loads(meta_array.tobytes().decode("utf-8"))
+        sizes = [int(n) for n in doc["sizes"]]
+        batchnorm = bool(doc.get("options", {}).get("batchnorm"))
+        if not all(n >= 1 for n in sizes) or len(sizes) < 2:
+            return limit
+        from scalar_nn.toolkit.limits import parameter_count
+        return min(limit, 4 * 8 * parameter_count(sizes, batchnorm) + 64 * 1024)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return limit                      # the document's own check will name what is wrong
 
 
 def _document_with_metadata(path, arrays, asked):

@@ -1,4 +1,4 @@
-"""Checks at the public boundary, for arrays: the twin of ``scalar_nn/validation.py``.
+"""Checks at the public boundary, for arrays: the twin of ``scalar_nn/toolkit/checks.py``.
 
 Clean input takes a fast path: one conversion to a float64 array and a few
 whole-array tests (``np.isfinite(A).all()``), no loop over entries.  When a
@@ -15,8 +15,8 @@ import math
 
 import numpy as np
 
-from scalar_nn.toolkit import validation as _scalar
-from scalar_nn.toolkit.validation import (  # noqa: F401  (re-exported: not numeric)
+from scalar_nn.toolkit import checks as _scalar
+from scalar_nn.toolkit.checks import (  # noqa: F401  (re-exported: not numeric)
     is_sequence,
     check_choice,
     check_int,
@@ -133,7 +133,7 @@ def as_masks(masks, m, hidden_sizes):
 
 
 # -------------------------------------------------- the lean public step
-# The array twin of ``scalar_nn.toolkit.validation.plain_batch``: up front
+# The array twin of ``scalar_nn.toolkit.checks.plain_batch``: up front
 # only what an array tells in O(1) (type, dtype, shape), plus the range of
 # bce targets and class labels (one min and max); NaN and infinity wait for
 # the failure path (a non-finite loss or dW_1), where the full check names them.
