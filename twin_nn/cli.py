@@ -106,6 +106,7 @@ def cmd_train(args, out):
     cli_data.check_train_args(args)          # also checks --save before any training
     recipe = recipes.get(args.recipe)
     extras.check_room(args.save, recipe.model["sizes"], recipe.model.get("batchnorm", False))
+    recipe.check_requirements()              # digits: scikit-learn, said before anything runs
     extras.require_twins([args.twin], "train")
     pictures.check_destinations(args, recipe)
     _warn_slow(recipe, args.twin, args.epochs, out)
@@ -178,6 +179,7 @@ def cmd_compare(args, out):
             out.write("%8d  %16.10f  %16.10f  %12.3e  %12.3e\n" % (epoch, hs.loss[i], hv.loss[i], worst_abs, worst_rel))
     ts, tv = res["scalar"].seconds, res["vector"].seconds
     out.write("largest parameter difference between the twins: %.3e (relative %.3e)\n" % (worst_abs, worst_rel))
+    out.write(extras.difference_note(res))
     if args.engine == "exact":
         if worst_abs == 0.0:
             out.write("exact mode: max |dP| = 0 (every parameter bit-identical after every epoch)\n")
@@ -272,6 +274,7 @@ def cmd_gradcheck(args, out):
         rows = list(range(extras.gradcheck_rows(args.rows, len(X), out, say=twin == args.twins[0])))
         Xb, Yb = parts.ops.take_rows(X, rows), parts.ops.take_rows(Y, rows)
         net = recipes.make_net(recipe, twin, args.seed, engine)
+        extras.gradcheck_estimate(net, Xb, Yb, twin, out)
         start = time.perf_counter()
         progress = extras.GradcheckProgress(twin, out)
         report = gradcheck.gradient_check(net, Xb, Yb, progress=progress)
@@ -393,6 +396,8 @@ def build_parser():
 
     from . import trace
     trace.add_parser(sub)
+    from . import cli_docs
+    cli_docs.add_parser(sub)
 
     pictures.add_lr_schedule_parser(sub, _positive_float, _positive_int, _nonnegative_float)
     return parser
@@ -411,6 +416,9 @@ def main(argv=None, out=None):
     out = out or output.checked_stdout()          # every byte written is counted (CheckedStdout)
     argv, debug = output.debug_flag(sys.argv[1:] if argv is None else list(argv))
     parser = build_parser()
+    if not argv:                                 # bare `twin-nn`: its help, not "arguments are required"
+        out.write(parser.format_help())
+        return 0
     args = parser.parse_args(argv)
     if hasattr(args, "engine"):
         args.engine_given = args.engine is not None

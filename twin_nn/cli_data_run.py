@@ -230,14 +230,16 @@ def _draw_pictures(args, pipe, history, out):
         os.path.basename(args.data), data.target, args.twin,
         " (%s engine)" % args.engine if args.twin == "vector" else "", args.seed)
     if args.plot:
-        plots.training_curves(history, args.plot, title, val_label="validation")
+        plots.training_curves(history, args.plot, title, val_label="validation",
+                              target_scaling=data.target_scaling, target_name=data.target)
         out.write("wrote the training curves to %s\n" % args.plot)
     if args.plot_regions:
         shown, X, Xv = pipe.net, data.X, data.Xv
         if data.mean is not None:                # draw in the file's units, not the standardized ones
             shown = _RawUnits(pipe.net, data.mean, data.std)
             X, Xv = _unscale(X, data), None if Xv is None else _unscale(Xv, data)
-        plots.decision_regions(shown, X, data.Y, args.plot_regions, title, X_test=Xv, Y_test=data.Yv)
+        plots.decision_regions(shown, X, data.Y, args.plot_regions, title, X_test=Xv, Y_test=data.Yv,
+                               feature_names=data.inputs, class_names=data.classes)
         out.write("wrote the decision regions to %s\n" % args.plot_regions)
 
 

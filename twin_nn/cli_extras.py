@@ -19,6 +19,10 @@ anything or trains for a minute:
   finite, or one error naming the row;
 * ``say_interrupted``: Ctrl-C during training keeps the epochs done.
 
+* ``difference_note``: why compare's largest parameter difference can look
+  alarming and be right (BatchNorm's structurally zero bias gradients, a
+  parameter near 0).
+
 How output is written and errors are told apart: ``cli_output``.
 
 The people-221 explanation (``explain_people``/``people_predictions``) is
@@ -96,6 +100,30 @@ def gradcheck_rows(asked, available, out, say=True):
     return used
 
 
+def gradcheck_estimate(net, X, Y, twin, out, clock=time.perf_counter, say_above=10.0):
+    """Say up front how long the check will take, when that is more than ``say_above`` seconds.
+
+    The check evaluates the loss twice per parameter entry (central
+    differences), so it costs about 2 x entries x one loss evaluation; that one
+    is timed here on the same rows (``net.loss``, inference mode: nothing
+    drawn, nothing updated).  Returns the estimate in seconds.
+    """
+    from .recipes import flatten_params
+    entries = len(flatten_params(net.params))
+    start = clock()
+    net.loss(X, Y)
+    once = clock() - start
+    estimate = 2 * entries * once
+    if estimate > say_above:
+        minutes = " (%.0f min)" % (estimate / 60.0) if estimate >= 120 else ""
+        out.write("estimate: about %.0f s%s for %s_nn: %d parameter entries, 2 loss evaluations each, "
+                  "one evaluation took %.3g s here; --rows 1 makes each cheaper%s\n"
+                  % (estimate, minutes, twin, entries, once,
+                     ", --twins vector checks the vector twin alone (NumPy: much faster)" if twin == "scalar" else ""))
+        out.flush()
+    return estimate
+
+
 class GradcheckProgress:
     """``progress(done, total)`` for ``gradient_check``: a line at most every ``every`` seconds.
 
@@ -141,6 +169,35 @@ def score_label(recipe, n_rows):
     if recipe.holdout:
         return "held-out scores (%d rows never trained on)" % n_rows
     return "scores on the %d training rows (this recipe has no held-out rows)" % n_rows
+
+
+# ---------------------------------------------------------------- compare
+def difference_note(res):
+    """Why a large-looking 'largest parameter difference' of ``compare`` is right: lines of text ('' if none).
+
+    * structurally zero gradients (BatchNorm's b_k): noise against noise, up to
+      a relative 2 (the two noises of opposite signs); the figures without them;
+    * a relative difference far above 1e-16 elsewhere: it sits on an entry near 0,
+      where a rounding-sized absolute difference is a large fraction of it.
+    """
+    lines = []
+    diffs, real, names = res["param_diff"], res["param_diff_real"], ", ".join(res["excluded"])
+    if res["excluded"] and diffs:
+        what = "the biases %s of the layers before BatchNorm" % names if all(
+            n.startswith("b") and not n.startswith("beta") for n in res["excluded"]) else "%s" % names
+        lines.append("  why so large: %s have a true gradient of exactly 0 (BatchNorm subtracts the batch mean, "
+                     "so a shift added before it cancels); each twin steps them by its own rounding noise, and "
+                     "noise against noise can differ by a relative 2 (opposite signs) and measures nothing "
+                     "(docs/PARITY.md, 'The degenerate entries')" % what)
+        lines.append("  without %s: largest difference %.3e (relative %.3e)"
+                     % (names, max(d[0] for d in real), max(d[1] for d in real)))
+    rel, epoch, i, x, y = res["worst_relative"]
+    if rel > 1e-14:               # ~50 ulp: far above the ~1e-16 of the header
+        lines.append("  why the relative figure is above ~1e-16: it is %.3g on %s after epoch %d, where that "
+                     "parameter is %.3g, close to 0; the twins differ there by %.3g, a rounding of the larger "
+                     "numbers it is computed from, which is a large fraction of a number that small"
+                     % (rel, res["names"][i], epoch, x, abs(x - y)))
+    return "".join(line + "\n" for line in lines)
 
 
 # ------------------------------------------------------------ the demo text

@@ -6,6 +6,7 @@ from .cli_data_run import format_scores  # noqa: F401  (one formatting of number
 
 def _load(path, twin):
     """ModelFile(net, history, meta) of ``path`` in ``twin``."""
+    twin = recipes.twin_for_model_file(path, twin)      # no NumPy: a JSON model loads in the scalar twin
     model = recipes.twin_parts(twin, "plain").serialize.load_model_file(path)
     from .model_meta import check_meta
     check_meta(model.meta, model.net, path)          # every meta field, once, before any is used

@@ -181,6 +181,8 @@ def load_pipeline(path, twin=None, engine=None):
         twin = "vector" if path.lower().endswith(".npz") or _has_numpy() else "scalar"
     if twin == "scalar" and path.lower().endswith(".npz"):
         raise ValueError("%s is an .npz archive, which only the vector twin reads: add --twin vector" % path)
+    from .recipes import twin_for_model_file
+    twin = twin_for_model_file(path, twin)      # no NumPy: a JSON model loads in the scalar twin
     model = twin_parts(twin, engine).serialize.load_model_file(path)
     from .model_meta import check_meta
     check_meta(model.meta, model.net, path)          # every meta field, once, before any is used

@@ -53,11 +53,27 @@ def _figure(width, height):
     return fig
 
 
+def figure_texts(fig):
+    """Every word the figure shows, in a fixed order: its title, then per panel the title, axis labels, legend."""
+    texts = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) is not None else []
+    for ax in fig.axes:
+        texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += [t.get_text() for t in legend.get_texts()]
+    return [t for t in texts if t]
+
+
 def _save(fig, path):
-    """Write the figure as PNG to ``path`` atomically; returns ``path``."""
+    """Write the figure as PNG to ``path`` atomically; returns ``path``.
+
+    The PNG's Description (a tEXt chunk) holds ``figure_texts``: what the
+    picture says, readable without looking at the pixels, so a test can tell
+    a committed picture from what the code draws today (docs/PICTURES.md).
+    """
     from scalar_nn.toolkit.serialize import write_atomically
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", metadata={"Description": "\n".join(figure_texts(fig))})
     data = buffer.getvalue()
     write_atomically(path, lambda f: f.write(data))
     return path
@@ -76,7 +92,8 @@ def _metric_label(name):
 
 
 # ------------------------------------------------------------ training curves
-def training_curves(history, path, title="", target=None, val_label="validation", target_on=None):
+def training_curves(history, path, title="", target=None, val_label="validation", target_on=None,
+                    target_scaling=None, target_name=None):
     """Loss (training and validation) with the lr on a second axis; the metric beside it.
 
     ``history``: a ``History``.  ``target``: (metric, op, value) drawn as a
@@ -84,6 +101,13 @@ def training_curves(history, path, title="", target=None, val_label="validation"
     says where it is measured (e.g. "held-out rows").  ``val_label`` names
     the validation rows in the legend (e.g. "held-out").  The legends sit
     below the panels, where no curve can hide under them.
+
+    ``target_scaling`` ({"mean", "std"}, what ``csvdata.prepare`` stores when
+    a regression target was standardized): the network learned (y - mean) / std,
+    so the History's RMSE is in units of std; it is drawn times std, in the
+    target's own units (``target_name``'s), the same figure as the final line's
+    ``rmse``.  The loss stays what training minimised, the MSE of the
+    standardized target, and its axis says so.
     """
     fig = _figure(11, 5.0)
     ax_loss, ax_metric = fig.subplots(1, 2)
@@ -94,7 +118,7 @@ def training_curves(history, path, title="", target=None, val_label="validation"
         ax_loss.plot([e for e, _ in val], [v for _, v in val], color=COLORS[1], label="%s loss" % val_label)
     _log_if_wide(ax_loss, history.loss + [v for _, v in val])
     ax_loss.set_xlabel("epoch")
-    ax_loss.set_ylabel("loss")
+    ax_loss.set_ylabel("loss" if target_scaling is None else "loss (MSE of the standardized target)")
     ax_loss.grid(True, alpha=0.3)
     ax_lr = ax_loss.twinx()
     ax_lr.plot(epochs, history.lr, color="0.45", linestyle="--", linewidth=1.2, label="learning rate (right axis)")
@@ -106,12 +130,21 @@ def training_curves(history, path, title="", target=None, val_label="validation"
     ax_loss.set_title("loss and learning rate")
 
     names = [n for n in history.metrics if not n.startswith("val_")]
+    std = target_scaling["std"] if target_scaling is not None else 1.0
+
+    def own_units(name, values):
+        """RMSE back in the target's units (times std); accuracy as it is."""
+        return [None if v is None else v * std for v in values] if name == "rmse" else list(values)
+
+    curves = {}
     for name in names:
-        ax_metric.plot(epochs, history.metrics[name], color=COLORS[0],
-                       label="training %s" % _metric_label(name))
+        curves[name] = own_units(name, history.metrics[name])
+        ax_metric.plot(epochs, curves[name], color=COLORS[0], label="training %s" % _metric_label(name))
         vals = history.metrics.get("val_" + name)
         if vals:
-            ax_metric.plot(epochs, vals, color=COLORS[1], label="%s %s" % (val_label, _metric_label(name)))
+            curves["val_" + name] = own_units(name, vals)
+            ax_metric.plot(epochs, curves["val_" + name], color=COLORS[1],
+                           label="%s %s" % (val_label, _metric_label(name)))
     if target is not None and target[0] in ("accuracy", "rmse", "mse"):
         metric, op, value = target
         label = "target %s %s %.4g" % (_metric_label(metric), op, value)
@@ -123,12 +156,18 @@ def training_curves(history, path, title="", target=None, val_label="validation"
         if metric in names:
             ax_metric.axhline(value, color="0.3", linestyle=":", label=label)
     if names and names[0] == "rmse":
-        _log_if_wide(ax_metric, [v for n in names for v in history.metrics[n] + history.metrics.get("val_" + n, [])])
+        _log_if_wide(ax_metric, [v for curve in curves.values() for v in curve if v is not None])
     ax_metric.set_xlabel("epoch")
-    ax_metric.set_ylabel(", ".join(_metric_label(n) for n in names) or "metric")
+    ylabel = ", ".join(_metric_label(n) for n in names) or "metric"
+    metric_title = _metric_label(names[0]) if names else "metric"
+    if "rmse" in names:
+        ylabel = "RMSE of %s, in its own units" % (target_name or "the target")
+        metric_title = "RMSE, in the target's own units" + ("" if target_scaling is None else
+                                                            "\n(the standardized RMSE \u00d7 the target's std %.4g)" % std)
+    ax_metric.set_ylabel(ylabel)
     ax_metric.grid(True, alpha=0.3)
     ax_metric.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
-    ax_metric.set_title(_metric_label(names[0]) if names else "metric")
+    ax_metric.set_title(metric_title, fontsize=10 if "\n" in metric_title else None)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -190,7 +229,8 @@ def compare_twins(history_s, history_v, param_diff, path, title=""):
 
     epochs = list(history_s.epoch)[:len(param_diff)]
     for column, (name, color) in enumerate((("largest |dP| (absolute)", COLORS[2]),
-                                            ("largest |dP| / |P| (relative)", COLORS[3]))):
+                                            ("largest |dP| / |P| (relative: it spikes where a P is near 0)",
+                                             COLORS[3]))):
         values = [d[column] for d in param_diff]
         ax_diff.plot(epochs, [max(v, ZERO_FLOOR) for v in values], color=color, label=name)
         zeros = [e for e, v in zip(epochs, values) if v == 0.0]
@@ -223,11 +263,14 @@ def _as_labels(Y):
     return [int(round(y[0])) if isinstance(y, (list, tuple)) else int(y) for y in Y]
 
 
-def decision_regions(net, X, Y, path, title="", X_test=None, Y_test=None, resolution=None):
+def decision_regions(net, X, Y, path, title="", X_test=None, Y_test=None, resolution=None,
+                     feature_names=None, class_names=None):
     """The classes a 2-feature classifier predicts over the plane, with the data points on top.
 
     Training points are dots, held-out points (``X_test``) triangles; points
-    the network gets wrong are crossed.  The plane is a ``resolution`` x
+    the network gets wrong are crossed.  ``feature_names`` (the CSV's two
+    column names) label the axes and ``class_names`` (its labels, in class
+    order) the legend; without them, "feature 1 (x1)" and "class k".  The plane is a ``resolution`` x
     ``resolution`` grid of predictions (default 200 for the vector twin, 90
     for the pure-Python one, where 40000 forward passes would take seconds).
     """
@@ -264,6 +307,9 @@ def decision_regions(net, X, Y, path, title="", X_test=None, Y_test=None, resolu
     pred, pred_test = classes(rows), classes(test_rows)
     Zm = [Z[j * resolution:(j + 1) * resolution] for j in range(resolution)]
     colors = [COLORS[k % len(COLORS)] for k in range(n_classes)]
+
+    def class_name(k):
+        return str(class_names[k]) if class_names and k < len(class_names) else "class %d" % k
     # Equal scales on both axes (a circle stays round); the figure takes the data's shape.
     axes_width = 6.0
     axes_height = min(max(axes_width * (y1 - y0) / (x1 - x0), 3.0), 7.0)
@@ -275,11 +321,11 @@ def decision_regions(net, X, Y, path, title="", X_test=None, Y_test=None, resolu
         pts = [r for r, c in zip(rows, labels) if c == k]
         if pts:
             ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=12, color=colors[k], edgecolors="white",
-                       linewidths=0.3, label="class %d (training)" % k)
+                       linewidths=0.3, label="%s (training)" % class_name(k))
         pts = [r for r, c in zip(test_rows, test_labels) if c == k]
         if pts:
             ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=26, marker="^", color=colors[k],
-                       edgecolors="black", linewidths=0.5, label="class %d (held-out)" % k)
+                       edgecolors="black", linewidths=0.5, label="%s (held-out)" % class_name(k))
     wrong = [r for r, c, p in zip(rows + test_rows, labels + test_labels, pred + pred_test) if c != p]
     if wrong:
         ax.scatter([p[0] for p in wrong], [p[1] for p in wrong], s=30, marker="x", color="black",
@@ -289,8 +335,8 @@ def decision_regions(net, X, Y, path, title="", X_test=None, Y_test=None, resolu
     if test_rows:
         note += ", held-out accuracy %.3f" % acc(pred_test, test_labels)
     ax.set_title("decision regions (shaded: the predicted class)\n" + note, fontsize=10)
-    ax.set_xlabel("feature 1 (x1)")
-    ax.set_ylabel("feature 2 (x2)")
+    ax.set_xlabel(feature_names[0] if feature_names else "feature 1 (x1)")
+    ax.set_ylabel(feature_names[1] if feature_names else "feature 2 (x2)")
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal", adjustable="box")

@@ -22,6 +22,9 @@ TWINS = {"scalar": "scalar_nn", "vector": "vector_nn"}
 # the vector twin's rungs: vector_nn.fast, plain vector_nn, or plain vector_nn in exact mode
 # (vector_nn.exact: bit-identical to the scalar twin, see docs/PARITY.md)
 ENGINES = ("fast", "plain", "exact")
+# An optional package a recipe's data needs: its name for pip, and the install line (that package alone:
+# the 'compare' extra would also pull in torch).
+REQUIRES = {"sklearn": ("scikit-learn", "pip install scikit-learn")}
 
 
 class Recipe:
@@ -45,9 +48,23 @@ class Recipe:
         """One line: name, model, optimizer, target."""
         opt, kw = self.optimizer
         metric, op, value = self.target
-        return "%-16s %s  [%s] %s/%s/%s  %s lr=%g  target %s %s %g" % (
+        line = "%-16s %s  [%s] %s/%s/%s  %s lr=%g  target %s %s %g" % (
             self.name, self.summary, ",".join(map(str, self.model["sizes"])), self.model["hidden"],
             self.model["output"], self.model["loss"], opt, kw["lr"], metric, op, value)
+        if self.requires:
+            line += "  (needs %s: %s)" % REQUIRES[self.requires]
+        return line
+
+    def check_requirements(self):
+        """Raise ImportError naming the package and its install line when the recipe's data needs one."""
+        if not self.requires:
+            return
+        try:
+            __import__(self.requires)
+        except ImportError:
+            package, install = REQUIRES[self.requires]
+            raise ImportError("recipe %s needs %s for its data, which this Python cannot import: %s"
+                              % (self.name, package, install)) from None
 
 
 RECIPES = {}
@@ -171,6 +188,30 @@ def twin_package(twin):
     return TWINS[twin]
 
 
+def twin_for_model_file(path, twin, err=None):
+    """The twin that reads model file ``path`` when ``twin`` was asked for (predict, evaluate, info).
+
+    A JSON model file is twin-neutral (docs/MODEL_FORMAT.md: either twin writes
+    and reads the same schema), so when the vector twin is asked for and NumPy
+    cannot be imported the scalar twin reads it, with a note on standard error
+    (standard output may be the predictions).  An .npz archive needs NumPy:
+    that is one clear ImportError.
+    """
+    if twin != "vector":
+        return twin
+    try:
+        import vector_nn  # noqa: F401  (only to learn whether NumPy is there)
+    except ImportError as exc:
+        if path.lower().endswith(".npz"):
+            raise ImportError("%s is an .npz archive, which needs NumPy to read (%s): pip install numpy, or "
+                              "save the model as .json, which the scalar twin reads without it" % (path, exc)) from None
+        import sys
+        (err or sys.stderr).write("twin-nn: note: NumPy is not installed (%s), so the scalar twin computes; "
+                                  "a .json model is the same for both twins\n" % exc)
+        return "scalar"
+    return twin
+
+
 class TwinParts:
     """What a recipe builds with in one twin: MLP, the optimizer registry, datasets, model files.
 
@@ -226,6 +267,7 @@ def twin_parts(twin, engine="fast"):
 
 def load_data(recipe, twin, seed=0):
     """(X_train, Y_train, X_test, Y_test) in the twin's types; test rows are None without holdout."""
+    recipe.check_requirements()
     datasets = twin_parts(twin, "plain").datasets
     fn_name, kwargs = recipe.data
     fn = getattr(datasets, fn_name)
@@ -365,11 +407,43 @@ def max_difference(a, b):
     return worst_abs, worst_rel
 
 
+def structural_zeros(recipe):
+    """Names of the arrays whose true gradient is exactly 0 at every step (``parity.structural_zero_grads``).
+
+    With BatchNorm, ``b_k`` of every hidden layer: Z_k = A W_k + b_k and BN
+    subtracts the batch mean of Z_k, so b_k cancels from the loss (and ``beta_k``
+    for k <= L-2 too with a linear hidden activation and no dropout).  Each
+    twin steps them by its own rounding noise: docs/PARITY.md, "The degenerate entries".
+    """
+    if not recipe.model.get("batchnorm"):
+        return []
+    L = len(recipe.model["sizes"]) - 1
+    zero = ["b%d" % k for k in range(1, L)]
+    if recipe.model["hidden"] == "linear" and not recipe.model.get("dropout"):
+        zero += ["beta%d" % k for k in range(1, L - 1)]
+    return zero
+
+
+def entry_names(params):
+    """Names of ``flatten_params(params)``'s entries, in its order: W1[0,1], b1[2], ..."""
+    names = []
+    for key, value in params.items():
+        value = plain(value)
+        if value and isinstance(value[0], list):
+            names.extend("%s[%d,%d]" % (key, i, j) for i in range(len(value)) for j in range(len(value[0])))
+        else:
+            names.extend("%s[%d]" % (key, j) for j in range(len(value)))
+    return names
+
+
 def compare(name, epochs=None, seed=0, out=None, engine="fast"):
     """Both twins on one recipe from the same initial weights and batches.
 
     Returns {"scalar": RecipeResult, "vector": RecipeResult, "param_diff": per-epoch
-    (max abs, max rel) difference of the parameters}.
+    (max abs, max rel) difference of the parameters, "excluded": the arrays with
+    structurally zero gradients (``structural_zeros``), "param_diff_real": the
+    same per-epoch figures without them, "final": (scalar, vector) flat
+    parameters after the last epoch, "names": their entry names}.
     """
     results, recorders = {}, {}
     for twin in ("scalar", "vector"):
@@ -377,5 +451,18 @@ def compare(name, epochs=None, seed=0, out=None, engine="fast"):
         results[twin] = run(name, twin, epochs=epochs, seed=seed, verbose=0, out=out,
                             callbacks=[recorders[twin]], engine=engine)
         _stop_if_interrupted(results[twin])
-    diffs = [max_difference(a, b) for a, b in zip(recorders["scalar"].snapshots, recorders["vector"].snapshots)]
-    return {"scalar": results["scalar"], "vector": results["vector"], "param_diff": diffs}
+    pairs = list(zip(recorders["scalar"].snapshots, recorders["vector"].snapshots))
+    diffs = [max_difference(a, b) for a, b in pairs]
+    names = entry_names(results["scalar"].net.params)
+    excluded = structural_zeros(get(name))
+    keep = [i for i, n in enumerate(names) if n.split("[")[0] not in excluded]
+    real = [max_difference([a[i] for i in keep], [b[i] for i in keep]) for a, b in pairs] if excluded else diffs
+    worst = (0.0, 0, 0, 0.0, 0.0)          # (relative, epoch, entry, scalar value, vector value)
+    for e, (a, b) in enumerate(pairs):
+        for i in keep:
+            if a[i] != b[i]:
+                rel = abs(a[i] - b[i]) / max(abs(a[i]), abs(b[i]))
+                if rel > worst[0]:
+                    worst = (rel, e + 1, i, a[i], b[i])
+    return {"scalar": results["scalar"], "vector": results["vector"], "param_diff": diffs,
+            "excluded": excluded, "param_diff_real": real, "names": names, "worst_relative": worst}

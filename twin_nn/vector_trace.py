@@ -46,7 +46,8 @@ def vector_text(setup, traces):
             lines.append("    largest |vector - scalar| = %.3g" % diff)
         return lines
 
-    out = ["The same %d step(s) in vector_nn (NumPy arrays), from the same weights, batches and masks" % len(traces)]
+    out = ["%s in vector_nn (NumPy arrays), from the same weights, batches and masks"
+           % ("The same step" if len(traces) == 1 else "The same %d steps" % len(traces))]
     for t in traces:
         m = len(t.X)
         sx = [row_suffix(m, r) for r in range(m)]

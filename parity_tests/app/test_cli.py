@@ -66,11 +66,15 @@ def test_every_subcommand_has_help_naming_its_options(command, capsys):
         assert option in text, "%s --help does not mention %s" % (command, option)
 
 
-def test_no_subcommand_is_a_usage_error(capsys):
-    with pytest.raises(SystemExit) as exc:
-        cli.main([])
-    assert exc.value.code == 2
-    assert "usage: twin-nn" in capsys.readouterr().err
+def test_no_subcommand_prints_the_help(capsys):
+    """Bare `twin-nn` (issue 17): the help, on standard output, not "the following arguments are required"."""
+    out = io.StringIO()
+    assert cli.main([], out=out) == 0
+    text = out.getvalue()
+    assert text.startswith("usage: twin-nn") and "recipes" in text and "trace" in text
+    assert "required" not in text and capsys.readouterr().err == ""
+    done = subprocess.run([sys.executable, "-m", "twin_nn"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("usage: twin-nn") and done.stderr == ""
 
 
 # ----------------------------------------------------------------- train

@@ -258,3 +258,148 @@ def test_picture_options_are_in_the_help(command, options, capsys):
     assert text.startswith("usage: twin-nn %s" % command)
     for option in options:
         assert option in text
+
+
+# ------------------------------------------------- pictures in the file's terms
+@pytest.fixture
+def drawn(monkeypatch):
+    """The figures the CLI draws, by file name (plots._save is wrapped, the PNG still written)."""
+    figures = {}
+    save = plots._save
+
+    def keep(fig, path):
+        figures[os.path.basename(path)] = fig
+        return save(fig, path)
+
+    monkeypatch.setattr(plots, "_save", keep)
+    return figures
+
+
+@needs_matplotlib
+@pytest.mark.parametrize("twin_name", ["scalar", "vector"])
+def test_regions_picture_uses_the_files_column_and_class_names(tmp_path, twin_name, drawn):
+    path = tmp_path / "iris.csv"
+    rows = ["petal length (cm),petal width (cm),species"]
+    for i in range(60):
+        k = i % 3
+        rows.append("%g,%g,%s" % (1.5 + 2 * k + 0.1 * (i % 5), 0.2 + 0.8 * k + 0.05 * (i % 4),
+                                  ("setosa", "versicolor", "virginica")[k]))
+    path.write_text("\n".join(rows) + "\n")
+    regions = str(tmp_path / "regions.png")
+    status, _ = run_cli("train", "--data", str(path), "--target", "species", "--epochs", "3", "--quiet",
+                        "--twin", twin_name, "--plot-regions", regions)
+    assert status == 0
+    ax = drawn["regions.png"].axes[0]
+    assert ax.get_xlabel() == "petal length (cm)" and ax.get_ylabel() == "petal width (cm)"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "setosa (training)" in labels and "virginica (held-out)" in labels
+    assert not any(label.startswith("class ") for label in labels)
+    # in the file's units: the points sit where the CSV puts them, not at standardized values
+    from matplotlib.collections import PathCollection          # the scattered points, not the shading
+    xs = [x for c in ax.collections if type(c) is PathCollection for x, _ in c.get_offsets()]
+    assert min(xs) >= 1.5 and max(xs) <= 5.9
+    assert_sensible_png(regions)
+
+
+@needs_matplotlib
+def test_recipe_regions_keep_generic_names(tmp_path, drawn):
+    status, _ = run_cli("train", "circles", "--epochs", "2", "--quiet", "--plot-regions", str(tmp_path / "r.png"))
+    assert status == 0
+    ax = drawn["r.png"].axes[0]
+    assert ax.get_xlabel() == "feature 1 (x1)"
+    assert "class 0 (training)" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+@needs_matplotlib
+@pytest.mark.parametrize("twin_name", ["scalar", "vector"])
+def test_regression_curve_is_in_the_targets_own_units(tmp_path, twin_name, drawn):
+    """A standardized target's RMSE is drawn times its std: the figure of the final rmse line, not ~1."""
+    import re
+    path = tmp_path / "houses.csv"
+    path.write_text("rooms,age,price\n" + "".join(
+        "%d,%d,%d\n" % (r, a, 50000 + 30000 * r - 700 * a + 9000 * ((r * 7 + a) % 5))
+        for r in range(1, 7) for a in range(0, 40, 3)))
+    curves, model = str(tmp_path / "curves.png"), str(tmp_path / "m.json")
+    status, text = run_cli("train", "--data", str(path), "--target", "price", "--epochs", "15", "--quiet",
+                           "--twin", twin_name, "--plot", curves, "--save", model)
+    assert status == 0
+    std = float(re.search(r"target standardized too \(mean [^,]+, std ([^)]+)\)", text).group(1))
+    loss_ax, metric_ax, _ = drawn["curves.png"].axes          # loss, the metric, the lr twin of loss
+    assert metric_ax.get_ylabel() == "RMSE of price, in its own units"
+    assert "std %.4g" % std in metric_ax.get_title()
+    assert "standardized target" in loss_ax.get_ylabel()
+    from scalar_nn.toolkit.serialize import load_model_file
+    history = load_model_file(model).history                  # the RMSE training recorded: standardized
+    stored = load_model_file(model).meta["data"]["target_standardize"]["std"]
+    assert stored == pytest.approx(std, rel=1e-5)
+    for label, name in (("training RMSE", "rmse"), ("validation RMSE", "val_rmse")):   # --data: validation rows
+        (line,) = [ln for ln in metric_ax.get_lines() if ln.get_label() == label]
+        drawn_values, recorded = list(line.get_ydata()), history.metrics[name]
+        assert max(recorded) < 10 and min(drawn_values) > 1000   # ~1 standardized, price units drawn
+        assert drawn_values == pytest.approx([v * stored for v in recorded], rel=1e-12)
+
+
+@needs_matplotlib
+def test_training_curves_without_scaling_say_the_units_too(tmp_path, drawn):
+    status, _ = run_cli("train", "sine3d", "--epochs", "2", "--quiet", "--plot", str(tmp_path / "c.png"))
+    assert status == 0
+    metric_ax = drawn["c.png"].axes[1]
+    assert metric_ax.get_title() == "RMSE, in the target's own units"
+
+
+# --------------------------------------------- docs/pictures are what the code draws
+def png_description(path):
+    """The Description text that plots._save writes into every picture (tEXt or iTXt chunk)."""
+    import zlib
+    with open(path, "rb") as f:
+        data = f.read()
+    i = 8
+    while i < len(data):
+        length, kind = struct.unpack(">I4s", data[i:i + 8])
+        body = data[i + 8:i + 8 + length]
+        if kind == b"tEXt" and body.startswith(b"Description\0"):
+            return body.split(b"\0", 1)[1].decode("latin-1")
+        if kind == b"iTXt" and body.startswith(b"Description\0"):
+            flag, rest = body[12], body[14:]
+            text = rest.split(b"\0", 2)[2]
+            return (zlib.decompress(text) if flag else text).decode("utf-8")
+        i += 12 + length
+    return None
+
+
+# The committed examples and the commands of docs/PICTURES.md that draw them (all but the
+# sine3d headline run, which trains for 2500 epochs; its command is in PICTURES.md too).
+DOCUMENTED = {
+    "compare-people-221.png": ["compare", "people-221"],
+    "lr-schedule.png": ["lr-schedule", "--lr", "0.05", "--decay", "1e-3", "--steps", "5000",
+                        "--steps-per-epoch", "250"],
+    "train-spiral.png": ["train", "spiral", "--quiet"],
+    "regions-spiral.png": ["train", "spiral", "--quiet"],
+    "overclock-swish.png": ["overclock"],
+}
+
+
+def test_pictures_md_lists_the_commands_tested_here():
+    with open(os.path.join(ROOT, "docs", "PICTURES.md"), encoding="utf-8") as f:
+        text = f.read()
+    for name, argv in DOCUMENTED.items():
+        option = "--plot-regions" if name.startswith("regions") else "--plot"
+        assert "twin-nn %s %s docs/pictures/%s" % (" ".join(argv), option, name) in text, name
+
+
+@needs_matplotlib
+@pytest.mark.parametrize("name", sorted(DOCUMENTED))
+def test_documented_pictures_are_current(tmp_path, name):
+    """The committed picture says what the code draws today (its titles, labels and legend).
+
+    Issue 17 found compare-people-221.png saying 11 epochs were bit-identical where the code says 37.
+    """
+    committed = os.path.join(ROOT, "docs", "pictures", name)
+    fresh = str(tmp_path / name)
+    option = "--plot-regions" if name.startswith("regions") else "--plot"
+    status, _ = run_cli(*(DOCUMENTED[name] + [option, fresh]))
+    assert status == 0
+    now, then = png_description(fresh), png_description(committed)
+    assert now, "plots._save wrote no Description"
+    assert then == now, ("docs/pictures/%s is out of date: regenerate it with the command in docs/PICTURES.md\n"
+                         "committed: %r\ncode:      %r" % (name, then, now))

@@ -23,7 +23,7 @@ import pytest
 
 from parity_tests.conftest import to_list
 from parity_tests.parity import free_tolerance
-from twin_nn import recipes
+from twin_nn import cli_extras, recipes
 from twin_nn.recipes import RecipeResult
 
 FAST_VECTOR = ["people-221", "swish-overclock", "sine3d", "spiral", "spiral-adam", "moons-bn", "circles"]
@@ -271,3 +271,144 @@ def test_run_prints_progress_only_when_verbose():
     quiet = io.StringIO()
     recipes.run("people-221", "scalar", epochs=200, verbose=0, out=quiet)
     assert quiet.getvalue() == ""
+
+
+# ------------------------------------------ alarming numbers, said why (issue 17)
+def test_compare_moons_bn_says_why_its_relative_difference_is_2():
+    """BatchNorm's b1, b2 have a true gradient of exactly 0: noise against noise, excluded with a note."""
+    recipe = recipes.get("moons-bn")
+    assert recipes.structural_zeros(recipe) == ["b1", "b2"]
+    assert recipes.structural_zeros(recipes.get("spiral")) == []
+    res = recipes.compare("moons-bn", epochs=3)
+    names = res["names"]
+    assert len(names) == len(recipes.flatten_params(res["scalar"].net.params))
+    assert names[0] == "W1[0,0]" and "b1[0]" in names and "gamma1[0]" in names
+    with_b, without_b = max(d[1] for d in res["param_diff"]), max(d[1] for d in res["param_diff_real"])
+    assert with_b > 0.1                    # the biases' noise: comparable with the biases themselves
+    assert without_b < 1e-8                # everything else: rounding
+    note = cli_extras.difference_note(res)
+    assert "the biases b1, b2 of the layers before BatchNorm have a true gradient of exactly 0" in note
+    assert "without b1, b2: largest difference %.3e (relative %.3e)" % (
+        max(d[0] for d in res["param_diff_real"]), without_b) in note
+    status, text = _cli("compare", "moons-bn", "--epochs", "2")
+    assert status == 0
+    end = text.split("largest parameter difference between the twins:")[1]
+    assert "why so large: the biases b1, b2" in end and "docs/PARITY.md" in end
+
+
+def test_compare_says_where_a_large_relative_difference_sits():
+    """A relative difference far above 1e-16 sits on a parameter near 0: the note names it."""
+    res = recipes.compare("people-221")
+    rel, epoch, i, x, y = res["worst_relative"]
+    assert rel == max(d[1] for d in res["param_diff"]) and rel > 1e-14
+    assert abs(x - y) < 1e-15 and abs(x) < 1e-2 < max(abs(p) for p in recipes.flatten_params(res["scalar"].net.params))
+    note = cli_extras.difference_note(res)
+    assert "on %s after epoch %d, where that parameter is %.3g, close to 0" % (res["names"][i], epoch, x) in note
+    quiet = dict(res, worst_relative=(1e-16, 1, 0, 1.0, 1.0))
+    assert cli_extras.difference_note(quiet) == ""
+
+
+def _cli(*argv):
+    from twin_nn import cli
+    out = io.StringIO()
+    return cli.main(list(argv), out=out), out.getvalue()
+
+
+@pytest.mark.parametrize("twin_name", ["scalar", "vector"])
+def test_digits_says_it_needs_scikit_learn_and_how_to_get_it_alone(monkeypatch, capsys, twin_name):
+    status, text = _cli("recipes")
+    (line,) = [ln for ln in text.splitlines() if ln.startswith("digits")]
+    assert line.endswith("(needs scikit-learn: pip install scikit-learn)")
+    assert not any("needs" in ln for ln in text.splitlines() if not ln.startswith("digits"))
+    monkeypatch.setitem(__import__("sys").modules, "sklearn", None)
+    status, text = _cli("train", "digits", "--twin", twin_name)
+    err = capsys.readouterr().err
+    assert status == 2 and text == ""                 # said before anything runs
+    assert err == ("twin-nn: error: recipe digits needs scikit-learn for its data, which this Python cannot "
+                   "import: pip install scikit-learn\n")
+    assert "[compare]" not in err                     # that extra would pull in torch too
+    with pytest.raises(ImportError, match="pip install scikit-learn$"):
+        recipes.load_data(recipes.get("digits"), twin_name)
+
+
+@pytest.mark.parametrize("twin_name", ["scalar", "vector"])
+def test_gradcheck_estimates_a_long_check_up_front(twin_name):
+    """2 loss evaluations per entry, one timed up front: the estimate is said before the check starts."""
+    from twin_nn import cli_extras
+    recipe = recipes.get("wide-binary")
+    net = recipes.make_net(recipe, twin_name)
+    X, Y = [[0.0] * 3072, [0.5] * 3072], [[1.0], [0.0]]
+    if twin_name == "vector":
+        np = pytest.importorskip("numpy")
+        X, Y = np.array(X), np.array(Y)
+    ticks = iter([0.0, 0.02])                         # one loss evaluation "takes" 0.02 s
+    out = io.StringIO()
+    estimate = cli_extras.gradcheck_estimate(net, X, Y, twin_name, out, clock=lambda: next(ticks))
+    entries = 3072 * 15 + 15 + 15 + 1
+    assert estimate == pytest.approx(2 * entries * 0.02)
+    text = out.getvalue()
+    assert text.startswith("estimate: about %.0f s (%.0f min) for %s_nn: %d parameter entries"
+                           % (estimate, estimate / 60, twin_name, entries))
+    assert "--rows 1" in text and (("--twins vector" in text) == (twin_name == "scalar"))
+    ticks = iter([0.0, 1e-6])                          # a quick check says nothing
+    quiet = io.StringIO()
+    cli_extras.gradcheck_estimate(net, X, Y, twin_name, quiet, clock=lambda: next(ticks))
+    assert quiet.getvalue() == ""
+
+
+def test_gradcheck_cli_says_no_estimate_for_a_quick_check():
+    status, text = _cli("gradcheck", "circles", "--rows", "2")
+    assert status == 0 and "estimate:" not in text          # seconds: no estimate needed
+
+
+# -------------------------------------------- model files without NumPy (issue 17)
+NO_NUMPY_CHILD = r"""
+import sys
+
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy" or name.startswith("numpy.") or name == "vector_nn" or name.startswith("vector_nn."):
+            raise ImportError("blocked: %s" % name)
+        return None
+
+sys.meta_path.insert(0, Block())
+from twin_nn import cli
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("trained_in", ["scalar", "vector"])
+def test_predict_and_evaluate_fall_back_to_the_scalar_twin_without_numpy(tmp_path, trained_in):
+    """A JSON model is twin-neutral: without NumPy the scalar twin reads it; an .npz is one clear error."""
+    import subprocess
+    import sys
+    if trained_in == "vector":
+        pytest.importorskip("numpy")
+    data = tmp_path / "two.csv"
+    data.write_text("a,b,label\n" + "".join("%g,%g,%s\n" % (i / 10.0, (i % 7) / 3.0, "yn"[i % 3 == 0])
+                                          for i in range(40)))
+    model = str(tmp_path / "m.json")
+    status, _ = _cli("train", "--data", str(data), "--target", "label", "--epochs", "5", "--quiet",
+                     "--twin", trained_in, "--save", model)
+    assert status == 0
+    status, expected = _cli("predict", model, "--data", str(data), "--twin", "scalar")
+    assert status == 0
+
+    def child(*argv):
+        return subprocess.run([sys.executable, "-c", NO_NUMPY_CHILD] + list(argv), capture_output=True,
+                              text=True, timeout=120)
+
+    done = child("predict", model, "--data", str(data))              # the default --twin is vector
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == expected                                   # the predictions, and only them
+    assert done.stderr.startswith("twin-nn: note: NumPy is not installed") and "scalar twin" in done.stderr
+    done = child("evaluate", model, "--data", str(data))
+    assert done.returncode == 0 and "accuracy" in done.stdout, done.stderr
+    if trained_in == "vector":
+        npz = str(tmp_path / "m.npz")
+        assert _cli("train", "--data", str(data), "--target", "label", "--epochs", "2", "--quiet",
+                    "--save", npz)[0] == 0
+        done = child("predict", npz, "--data", str(data))
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr.startswith("twin-nn: error: %s is an .npz archive, which needs NumPy to read" % npz)
+        assert "save the model as .json" in done.stderr and len(done.stderr.splitlines()) == 1

@@ -53,3 +53,20 @@ def test_every_chapter_links_to_its_lesson_file():
     for name in gen.CHAPTERS:
         assert "(%s)" % name in index
     assert os.path.exists(os.path.join(TOUR, "trace.png"))
+
+
+def test_chapter_1_says_why_make_demo_differs():
+    """Chapter 1's trained numbers differ from `make demo`'s only by the starting weights, and it says so."""
+    gen = _generator()
+    demo = gen.demo_people_221()
+    # From the chapter's weights, the recipe's MLP ends where Network221 does: the start is the difference.
+    assert demo["same_start_gap"] < 1e-12
+    from scalar_nn import network221
+    from scalar_nn.toolkit import datasets
+    X, Y = datasets.people()
+    ref = network221.Network221(weights=gen.trace.HAND_WEIGHTS)
+    ref.train(X, [y[0] for y in Y], learn_rate=0.1, epochs=1000, verbose=False)
+    assert max(abs(p - ref.feedforward(x)) for p, x in zip(demo["predictions"], X)) > 1e-4
+    with open(os.path.join(TOUR, "01-neuron-and-forward.md"), encoding="utf-8") as f:
+        text = f.read()
+    assert "`make demo`" in text and "because it starts from the recipe's random weights" in text

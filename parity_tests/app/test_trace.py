@@ -146,3 +146,68 @@ def test_trace_text_json_html_need_no_numpy(tmp_path, args):
     blocked = subprocess.run([sys.executable, "-c", BLOCKED_CHILD, "trace", "--vector"] + args,
                              capture_output=True, text=True, timeout=120)
     assert blocked.returncode == 2 and "blocked" in blocked.stderr
+
+
+# ------------------------------------------------ what a newcomer reads (issue 17)
+def test_text_explains_its_notation():
+    """The dropout line a_h1_1#0 = act_h1_1#0·M/(1-p) and the #r suffix are explained above the steps."""
+    setup = trace.build_setup(recipe="spiral", rows=3)
+    text = trace.text_report(setup, trace.run_trace(setup, 1))
+    head = text.split("=== step 1")[0]
+    assert "a_h1_1#0 = act_h1_1#0·M/(1-p)" in text
+    assert "#r  the value for row r of the batch" in head
+    assert "M is its mask entry, 1 = kept, 0 = dropped" in head and "1-p = 0.9" in head
+    assert "W<k>[i,j] the weight from unit i" in head
+    assert "v is the velocity, mu = 0.9 the momentum" in head and "lr_s the decayed learning rate" in head
+    plain = trace.text_report(trace.build_setup(), [])
+    assert "w1..w6 the weights" in plain and "#r" not in plain and "mask" not in plain and "velocity" not in plain
+    adam = trace.build_setup(recipe="sine3d", rows=2, width=2)
+    text = trace.text_report(adam, trace.run_trace(adam, 1))
+    assert "m and v are Adam's running means of g and g^2 (beta1 = 0.9, beta2 = 0.999" in text
+    assert "(m/(1-beta1^1)) / (sqrt(v/(1-beta2^1)) + eps)" in text     # not b1, which names a bias
+    assert "W1[0,1] feeds x1 into h1_2" in text                         # an example that exists at width 2
+
+
+def test_vector_view_says_step_or_steps():
+    pytest.importorskip("numpy")
+    setup = trace.build_setup()
+    assert trace.vector_text(setup, trace.run_trace(setup, 1)).startswith("The same step in vector_nn")
+    setup = trace.build_setup()
+    assert trace.vector_text(setup, trace.run_trace(setup, 2)).startswith("The same 2 steps in vector_nn")
+
+
+def test_saturated_unit_is_said_in_words():
+    """Step 3 (Charlie): h1's z = 19.28, s'(z) = 4.2e-9: the line says it is saturated and that it is right."""
+    setup = trace.build_setup()
+    traces = trace.run_trace(setup, 3)
+    (line,) = [ln for ln in traces[2].lines["backward"] if ln.name == "dL/dz_h1"]
+    z = traces[2].values("forward")["z_h1"]
+    slope = line.value / traces[2].values("backward")["dL/da_h1"]
+    assert z > 15 and slope < 1e-8
+    assert line.note and "saturated" in line.note and "right, not a bug" in line.note
+    assert line.text.endswith("<- " + line.note) and line.to_dict()["note"] == line.note
+    (first,) = [ln for ln in traces[0].lines["backward"] if ln.name == "dL/dz_h1"]
+    assert first.note is None                         # step 1: s'(z_h1) = 0.105, an ordinary slope
+    relu = trace.build_setup(recipe="spiral", rows=3)    # ReLU's slope 0 is its rule, not saturation
+    assert not any(ln.note for t in trace.run_trace(relu, 2) for ln in t.lines["backward"])
+
+
+def test_full_loss_is_the_loss_over_all_rows_before_the_step(net_twin):
+    """full_loss (the page's second curve) is each twin's loss over all four people at params_before."""
+    if net_twin.arrays:
+        pytest.importorskip("numpy")
+    setup = trace.build_setup()
+    traces = trace.run_trace(setup, 4)
+    X, Y = setup.X, setup.Y
+    for t in traces:
+        net = net_twin.mlp.MLP.from_params(copy.deepcopy(t.params_before), hidden="sigmoid", output="sigmoid",
+                                           loss="mse")
+        assert t.full_loss == pytest.approx(float(net.loss(X, Y)), rel=1e-14, abs=0)
+    full = [t.full_loss for t in traces]
+    assert all(b < a for a, b in zip(full, full[1:]))       # steady progress ...
+    batch = [t.loss for t in traces]
+    assert max(batch) - min(batch) > 50 * (full[0] - full[-1])    # ... under a zig-zag per person
+    text = trace.text_report(setup, traces)
+    assert "over all 4 rows before this step the loss is %s" % trace.fmt(full[1]) in text
+    data = trace.trace_data(setup, traces)
+    assert [s["loss"]["all_rows"] for s in data["steps"]] == full

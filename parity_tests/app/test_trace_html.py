@@ -105,3 +105,60 @@ def test_browser_screenshot_of_a_recipe_page(tmp_path):
     dom = _dom(path, "step=2&phase=backward&row=1")
     assert "step 2 of 3 · backward pass" in _text_of(dom, "status")
     assert 'id="node-h1_3"' in dom and _text_of(dom, "val-o1").startswith("dL/dz = ")
+
+
+def _overlaps(dom):
+    return int(re.search(r'data-overlaps="(\d+)"', dom).group(1)), re.search(r'data-overlapping="([^"]*)"', dom).group(1)
+
+
+@needs_chromium
+@pytest.mark.parametrize("state", ["step=3&phase=backward", "step=2&phase=update", "step=1&phase=forward",
+                                   "step=4&phase=backward"])
+def test_labels_do_not_overlap(tmp_path, state):
+    """Issue 17: dL/db2 sat on dL/dw6 at step 3 backward, the b2 update on the w6 label at step 2.
+
+    The page counts the pairs of texts on the drawing whose boxes overlap, as laid out by the
+    browser; a page that placed the labels at fixed spots counts the first of them.
+    """
+    path = _page(tmp_path, "--steps", "4")
+    dom = _dom(path, state)
+    count, which = _overlaps(dom)
+    assert count == 0, which
+    fixed = tmp_path / "fixed.html"           # the same page with the labels at their fixed spots
+    fixed.write_text(path.read_text().replace("var spots = [e.pref].concat(SPOTS)", "var spots = [e.spread]")
+                     .replace("var SHIFTS = [0, -13, 13, -26, 26, -39, 39, -52, 52]", "var SHIFTS = [0]"))
+    if state == "step=3&phase=backward":
+        assert _overlaps(_dom(fixed, state)) == (1, "dL/dw6 = 0.0000952897 / dL/db2 = -0.00009358")
+
+
+@needs_chromium
+@pytest.mark.parametrize("state", ["step=2&phase=update&row=0", "step=1&phase=backward&row=1"])
+def test_labels_do_not_overlap_on_a_dense_recipe_page(tmp_path, state):
+    """21 edges: the focus unit's labels, smaller, the update as its step; nothing over a unit either."""
+    path = _page(tmp_path, "--recipe", "sine3d", "--rows", "3", "--steps", "3")
+    dom = _dom(path, state)
+    assert _overlaps(dom) == (0, "")
+    if "update" in state:
+        assert re.search(r'id="lab-W3\[1,0\]"[^>]*>W3\[1,0\] \+= [-0-9.e]+<', dom)
+
+
+@needs_chromium
+def test_legend_loss_over_everyone_and_saturation(tmp_path):
+    path = _page(tmp_path, "--steps", "4")
+    setup = trace.build_setup()
+    traces = trace.run_trace(setup, 4)
+    dom = _dom(path, "step=3&phase=backward")
+    assert "blue: positive" in dom and "red: negative" in dom
+    assert _text_of(dom, "legend-what").startswith("edges: dL/dw")
+    # the loss over all four people beside the per-step loss
+    assert 'id="loss-all"' in dom
+    key = _text_of(dom, "loss-key-all")
+    assert key.startswith("loss over all 4 people") and "0.6043" in key and "0.599" in key
+    assert _text_of(dom, "losslabel") == "step 3: batch %s, all rows %s" % (
+        trace.fmt(traces[2].loss), trace.fmt(traces[2].full_loss))
+    # h1 is saturated at step 3: flagged on the drawing and in words
+    assert _text_of(dom, "flag-h1") == "saturated (see below)" and _text_of(dom, "flag-h2") == ""
+    notes = re.search(r'id="notes"[^>]*>(.*?)</div>', dom, re.S).group(1)
+    assert "h1: saturated: z_h1 = 19.2828" in notes and "right, not a bug" in notes
+    dom = _dom(path, "step=1&phase=forward")
+    assert _text_of(dom, "flag-h1") == "" and _text_of(dom, "legend-what").startswith("edges: the weights")

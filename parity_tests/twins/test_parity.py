@@ -56,7 +56,31 @@ def summary_line():
         if ms:
             parts.append("%s max rel %.1e, max normwise %.1e, max %d ulp" % (
                 mode, max(m.max_rel for m in ms), max(m.max_scaled for m in ms), max(m.max_ulp for m in ms)))
-    return "twin parity over %d cases x 50 steps: %s" % (len(MEASURED), "; ".join(parts))
+    line = "twin parity over %d cases x 50 steps: %s" % (len(MEASURED), "; ".join(parts))
+    return line + "\n" + summary_context()
+
+
+def summary_context():
+    """What the summary's numbers mean, for a reader who meets them at the end of ``make test``.
+
+    An ulp (unit in the last place) is the gap between adjacent float64 numbers, 2**-52 ~ 2.2e-16
+    of the number (to a factor of 2), so N ulp is a relative difference of about N x 2.2e-16:
+    the ulp count is the same fact as max rel, in a unit that makes it look large.
+    """
+    lines = ["  (each of these cases passed its tolerance. An ulp is the spacing of float64 numbers, ~2.2e-16 of the "
+             "number, so N ulp is a relative difference of about N x 2.2e-16."]
+    ms = [(cfg, m["free"]) for cfg, m in MEASURED if "free" in m]
+    if ms:
+        cfg, worst = max(ms, key=lambda cm: cm[1].max_rel)
+        where = " (case %s, step %s, %s)" % (cfg.id, worst.worst[0], worst.worst[1]) if worst.worst else ""
+        lines.append("   Lockstep restarts the vector twin from the scalar twin's state every step, so it shows one "
+                     "step's rounding; free-running lets each twin follow its own trajectory for 50 steps, and the "
+                     "rounding grows through them, up to a relative %.1e%s, "
+                     "within free_tolerance: see docs/PARITY.md and parity_tests/measure_parity.py)"
+                     % (worst.max_rel, where))
+    else:
+        lines[-1] += ")"
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- the matrix
@@ -311,3 +335,17 @@ def test_scalar_twin_under_pypy_matches_cpython_and_the_vector_twin(case_id):
     P.assert_twins_agree(run.scalar, pypy, tol, exclude=(), names=("scalar under cpython", "scalar under pypy"))
     P.assert_twins_agree(pypy, run.free, P.free_tolerance(cfg.sizes, cfg.batch, 50), cfg=cfg, exclude=exclude,
                          names=("scalar under pypy", "vector free"))
+
+
+def test_summary_line_says_what_its_ulp_count_means(monkeypatch):
+    """`make test` ends with this line: the ulp count (hundreds of millions) comes with its meaning."""
+    cfg = CASES[0]
+    free = P.Measure(9.0e-8, 1e-10, 9.0e-8 / 2.0 ** -52, 0.5, 100, (37, "state m[W1]"))
+    lock = free._replace(max_rel=1e-11, max_ulp=1e-11 / 2.0 ** -52, worst=(3, "W1"))
+    monkeypatch.setattr(sys.modules[__name__], "MEASURED", [(cfg, {"lockstep": lock, "free": free})])
+    text = summary_line()
+    head, context = text.split("\n", 1)
+    assert head.startswith("twin parity over 1 cases x 50 steps") and "max %d ulp" % free.max_ulp in head
+    assert "~2.2e-16 of the number, so N ulp is a relative difference of about N x 2.2e-16" in context
+    assert "up to a relative 9.0e-08 (case %s, step 37, state m[W1])" % cfg.id in context
+    assert "docs/PARITY.md" in context
