@@ -32,6 +32,12 @@ settings.register_profile(
 )
 settings.load_profile("twin")
 
+
+def pytest_addoption(parser):
+    """``--twin PATH.py:NAME``: run the parity matrix on a third twin (parity_tests/harness/test_third_twin.py)."""
+    parser.addoption("--twin", metavar="PATH.py:NAME", default=None,
+                     help="a third twin to run the parity case matrix on (docs/CHECK.md, level 3)")
+
 TWIN_PACKAGES = {"scalar": "scalar_nn", "vector": "vector_nn"}
 NET_TWINS = ("fast", "scalar", "vector")      # the vector package, tuned engine: vector_nn.fast
 

@@ -18,7 +18,7 @@ and overall, the largest
 the fraction of entries that are bit-identical, the tolerance in force
 (the smallest and largest per-case bound) and "used": the largest
 |a - b| / allowed over all compared entries (the test fails above 1; the
-allowance includes the optimizer's update allowance, see parity.py).
+allowance includes the optimizer's update allowance, see twin_nn/parity/tolerance.py).
 """
 
 import argparse
@@ -34,7 +34,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from parity_tests import parity as P  # noqa: E402
+from twin_nn import parity as P  # noqa: E402
 
 
 def measure_matrix(show_cases):

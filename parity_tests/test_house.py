@@ -178,3 +178,16 @@ def test_no_module_is_over_500_lines():
             if n > 500:
                 long.append("%s: %d lines" % (os.path.relpath(path, ROOT), n))
     assert long == []
+
+
+def test_every_package_folder_is_installed():
+    """A package folder missing from pyproject's list works in a checkout and is absent from a wheel."""
+    import re
+    text = open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8").read()
+    listed = set(re.findall(r'"([\w.]+)"', re.search(r"packages = \[(.*?)\]", text, re.S).group(1)))
+    found = set()
+    for package in ("scalar_nn", "vector_nn", "twin_nn"):
+        for folder, _, files in os.walk(os.path.join(ROOT, package)):
+            if "__init__.py" in files:
+                found.add(os.path.relpath(folder, ROOT).replace(os.sep, "."))
+    assert found - listed == set()

@@ -24,6 +24,7 @@ def sigmoid(z):
     For z >= 0, exp(-z) <= 1 is safe.  For z < 0, exp(-z) could overflow
     (z = -1000), so use the equal form exp(z) / (1 + exp(z)) instead.
     """
+    # exercise 2.1
     if z >= 0.0:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
@@ -32,6 +33,7 @@ def sigmoid(z):
 
 def sigmoid_prime(z):
     """s'(z) = s(z) (1 - s(z))."""
+    # exercise 2.2
     s = sigmoid(z)
     return s * (1.0 - s)
 
@@ -43,27 +45,32 @@ def tanh(z):
 
 def tanh_prime(z):
     """tanh'(z) = 1 - tanh(z)^2."""
+    # exercise 2.3
     t = math.tanh(z)
     return 1.0 - t * t
 
 
 def relu(z):
     """relu(z) = max(z, 0)."""
+    # exercise 2.4
     return z if z > 0.0 else 0.0
 
 
 def relu_prime(z):
     """relu'(z) = 1 for z > 0, else 0 (the kink at 0 gets 0, by convention)."""
+    # exercise 2.5
     return 1.0 if z > 0.0 else 0.0
 
 
 def swish(z):
     """swish(z) = z s(z) (also called SiLU)."""
+    # exercise 2.6
     return z * sigmoid(z)
 
 
 def swish_prime(z):
     """swish'(z) = s(z) + z s(z)(1 - s(z)) = s(z) (1 + z (1 - s(z)))."""
+    # exercise 2.7
     s = sigmoid(z)
     return s * (1.0 + z * (1.0 - s))
 

@@ -32,6 +32,7 @@ def affine_forward(A_prev, W, b):
 
     Z[i][j] = sum_k A_prev[i][k] W[k][j] + b[j]: unit j's weighted sum of row i.
     """
+    # exercise 4.1
     Z = add_row(matmul(A_prev, W), b)
     return Z, {"A_prev": A_prev, "W": W}
 
@@ -42,6 +43,7 @@ def affine_backward(dZ, cache):
     dW[k][j] = sum_i A_prev[i][k] dZ[i][j]: weight k->j saw input k in every row.
     db[j] = sum_i dZ[i][j]: the bias is added to every row, so its gradients add up.
     """
+    # exercise 4.2
     return matmul(transpose(cache["A_prev"]), dZ), column_sums(dZ)
 
 
@@ -52,6 +54,7 @@ def affine_backward_input(dZ, cache):
     The first layer skips it: nothing below X learns.  Row k of W is column k of W^T,
     so each entry is a dot product of two rows, with no transpose to build.
     """
+    # exercise 4.3
     return [[dot(d_row, w_row) for w_row in cache["W"]] for d_row in dZ]
 
 
@@ -63,6 +66,7 @@ def activation_forward(name, Z):
 
 def activation_backward(dA, cache):
     """dZ = dA * act'(Z) entry by entry (the chain rule through an elementwise function)."""
+    # exercise 4.4
     return hadamard(dA, activate_prime(cache["name"], cache["Z"]))
 
 
@@ -74,6 +78,7 @@ def dropout_forward(A, M, p):
     units by 1 - p keeps each unit's expected value as it was, so inference
     uses the network as it is, with no rescaling.
     """
+    # exercise 4.5
     keep = 1.0 - p
     A_out = [[a * mk / keep for a, mk in zip(a_row, m_row)] for a_row, m_row in zip(A, M)]
     return A_out, {"M": M, "keep": keep}
@@ -81,6 +86,7 @@ def dropout_forward(A, M, p):
 
 def dropout_backward(dA, cache):
     """dA_in = dA * M / (1 - p): a dropped unit passed nothing forward, so it gets no gradient."""
+    # exercise 4.6
     keep = cache["keep"]
     return [[d * mk / keep for d, mk in zip(d_row, m_row)] for d_row, m_row in zip(dA, cache["M"])]
 
@@ -95,6 +101,7 @@ def batchnorm_forward(Z, gamma, beta, eps, mu=None, var=None):
     Shapes: Z (m, n), gamma, beta, mu, var (n,).  Returns (U, cache); the
     cache also holds the batch's mu and var for the running statistics.
     """
+    # exercise 4.7
     training = mu is None
     if training:
         mu = column_means(Z)
@@ -115,6 +122,7 @@ def batchnorm_backward(dU, cache):
 
     Inference (the running statistics are constants): dZ = dZhat / std.
     """
+    # exercise 4.8
     gamma, Zhat, std = cache["gamma"], cache["Zhat"], cache["std"]
     m = len(dU)
     dbeta = column_sums(dU)

@@ -13,11 +13,13 @@ def zeros(rows, cols):
 
 def transpose(A):
     """A^T: entry (j, i) of the result is A[i][j].  Shape (m, n) -> (n, m)."""
+    # exercise 1.1
     return [list(col) for col in zip(*A)]
 
 
 def dot(u, v):
     """u . v = sum_i u_i v_i, summed left to right.  (n,) . (n,) -> a float."""
+    # exercise 1.2
     total = 0.0
     for a, b in zip(u, v):
         total += a * b
@@ -29,6 +31,7 @@ def matmul(A, B):
 
     B is transposed once so that each C[i][j] is a dot product of two rows.
     """
+    # exercise 1.3
     BT = transpose(B)
     return [[dot(row, col) for col in BT] for row in A]
 
@@ -43,6 +46,7 @@ def add_row(A, b):
 
 def column_sums(A):
     """Sum over rows: s[j] = sum_i A[i][j].  Shape (m, n) -> (n,)."""
+    # exercise 1.4
     s = [0.0] * len(A[0])
     for row in A:
         for j, a in enumerate(row):
@@ -52,6 +56,7 @@ def column_sums(A):
 
 def column_means(A):
     """Mean over rows: mean[j] = (1/m) sum_i A[i][j].  Shape (m, n) -> (n,)."""
+    # exercise 1.5
     m = len(A)
     return [s / m for s in column_sums(A)]
 

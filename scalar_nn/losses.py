@@ -25,6 +25,7 @@ from .activations import sigmoid
 
 def softplus(z):
     """softplus(z) = log(1 + e^z), without overflow: max(z, 0) + log1p(e^-|z|).  A float -> a float."""
+    # exercise 3.1
     return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
 
@@ -34,6 +35,7 @@ def softmax_row(z):
     Subtracting the maximum changes nothing mathematically (it cancels in the
     ratio) but keeps every exponent <= 0, so exp never overflows.
     """
+    # exercise 3.2
     top = max(z)
     e = [math.exp(v - top) for v in z]
     total = sum(e)
@@ -42,6 +44,7 @@ def softmax_row(z):
 
 def logsumexp_row(z):
     """log sum_j exp(z_j) = max z + log sum_j exp(z_j - max z), for one row: (n,) -> a float."""
+    # exercise 3.3
     top = max(z)
     return top + math.log(sum(math.exp(v - top) for v in z))
 
@@ -61,6 +64,7 @@ def data_loss(output, loss, Z, Yhat, Y):
     Y is a matrix (m, n_L) for mse/bce and a list of m class indices for
     cross_entropy.
     """
+    # exercise 3.4
     m = len(Z)
     N = m * len(Z[0])
     if loss == "mse":
@@ -87,6 +91,7 @@ def data_loss(output, loss, Z, Yhat, Y):
 
 def output_delta(output, loss, Z, Yhat, Y):
     """dZ_L = dL/dZ of the data loss, shape (m, n_L) (table above)."""
+    # exercise 3.5
     m = len(Z)
     N = m * len(Z[0])
     if output == "linear":        # linear + mse

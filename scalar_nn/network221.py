@@ -93,6 +93,7 @@ class Network221:
 
     def _forward(self, X):
         """y_pred (a list of m floats) for every row [x1, x2] of an already-checked batch X."""
+        # exercise 0.1
         y_preds = []
         for x1, x2 in X:
             h1 = sigmoid(self.w1 * x1 + self.w2 * x2 + self.b1)
@@ -118,6 +119,7 @@ class Network221:
 
         The whole of backprop, one partial derivative a line; d_A_d_B is dA/dB.
         """
+        # exercise 0.2
         x1, x2 = x
 
         # --- Forward pass, keeping the sums: backprop needs them. ---

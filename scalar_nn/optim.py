@@ -35,6 +35,7 @@ from .toolkit.checks import check_choice, check_number
 
 def lr_at(lr0, decay, steps):
     """The decayed learning rate lr0 / (1 + decay * steps)."""
+    # exercise 5.1
     return lr0 / (1.0 + decay * steps)
 
 
@@ -97,6 +98,7 @@ class SGD(Optimizer):
 
     def step(self, params, grads):
         """One update of every parameter, in place (rule in the module docstring)."""
+        # exercise 5.2
         check_bound(self, params, grads, check_grads)
         lr = self.current_lr()
         mu, d = self.momentum, self.dampening
@@ -129,6 +131,7 @@ class Adam(Optimizer):
 
     def step(self, params, grads):
         """One Adam update of every parameter, in place (rule in the module docstring)."""
+        # exercise 5.3
         check_bound(self, params, grads, check_grads)
         lr = self.current_lr()
         b1, b2, eps, t = self.beta1, self.beta2, self.eps, self.steps + 1

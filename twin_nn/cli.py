@@ -393,7 +393,11 @@ def build_parser():
     p.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
     p.set_defaults(func=cmd_gradcheck)
     cli_data.add_commands(sub)
+    from .check.command import register as add_check_commands
+    add_check_commands(sub)
 
+    from .exercises import command as exercises
+    exercises.register(sub)
     from . import trace
     trace.add_parser(sub)
     from . import cli_docs

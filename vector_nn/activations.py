@@ -19,12 +19,14 @@ def sigmoid(z, xp=NUMPY):
 
     Written without a branch: the numerator (1 or e) is max(e, [z >= 0]), since e <= 1.
     """
+    # exercise 2.1
     e = xp.exp(-np.abs(z))
     return np.maximum(e, z >= 0.0) / (1.0 + e)
 
 
 def sigmoid_prime(z, xp=NUMPY):
     """s'(z) = s(z) (1 - s(z))."""
+    # exercise 2.2
     s = sigmoid(z, xp)
     return s * (1.0 - s)
 
@@ -36,27 +38,32 @@ def tanh(z, xp=NUMPY):
 
 def tanh_prime(z, xp=NUMPY):
     """tanh'(z) = 1 - tanh(z)^2."""
+    # exercise 2.3
     t = xp.tanh(z)
     return 1.0 - t * t
 
 
 def relu(z, xp=NUMPY):
     """relu(z) = max(z, 0)."""
+    # exercise 2.4
     return np.maximum(z, 0.0)
 
 
 def relu_prime(z, xp=NUMPY):
     """relu'(z) = 1 for z > 0, else 0 (the kink at 0 gets 0, by convention)."""
+    # exercise 2.5
     return (z > 0.0).astype(z.dtype)
 
 
 def swish(z, xp=NUMPY):
     """swish(z) = z s(z) (also called SiLU)."""
+    # exercise 2.6
     return z * sigmoid(z, xp)
 
 
 def swish_prime(z, xp=NUMPY):
     """swish'(z) = s(z) + z s(z)(1 - s(z)) = s(z) (1 + z (1 - s(z)))."""
+    # exercise 2.7
     s = sigmoid(z, xp)
     return s * (1.0 + z * (1.0 - s))
 

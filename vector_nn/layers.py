@@ -35,6 +35,7 @@ def affine_forward(A_prev, W, b, xp=NUMPY):
 
     Z[i, j] = sum_k A_prev[i, k] W[k, j] + b[j]: unit j's weighted sum of row i.
     """
+    # exercise 4.1
     Z = add_row(xp.matmul(A_prev, W), b)
     return Z, {"A_prev": A_prev, "W": W}
 
@@ -44,6 +45,7 @@ def affine_backward(dZ, cache, xp=NUMPY):
 
     dW[k, j] = sum_i A_prev[i, k] dZ[i, j]; db[j] = sum_i dZ[i, j] (the bias is in every row).
     """
+    # exercise 4.2
     return xp.matmul(transpose(cache["A_prev"]), dZ), xp.column_sums(dZ)
 
 
@@ -52,6 +54,7 @@ def affine_backward_input(dZ, cache, xp=NUMPY):
 
     dA_prev[i, k] = sum_j dZ[i, j] W[k, j]; the first layer skips it (nothing below X learns).
     """
+    # exercise 4.3
     return xp.matmul(dZ, transpose(cache["W"]))
 
 
@@ -63,6 +66,7 @@ def activation_forward(name, Z, xp=NUMPY):
 
 def activation_backward(dA, cache, xp=NUMPY):
     """dZ = dA * act'(Z) entry by entry (the chain rule through an elementwise function)."""
+    # exercise 4.4
     return hadamard(dA, activate_prime(cache["name"], cache["Z"], xp))
 
 
@@ -73,12 +77,14 @@ def dropout_forward(A, M, p):
     M is a 0/1 mask (1 = keep, with probability 1 - p); dividing by 1 - p keeps
     each unit's expected value, so inference uses no mask and no rescaling.
     """
+    # exercise 4.5
     keep = 1.0 - p
     return A * M / keep, {"M": M, "keep": keep}
 
 
 def dropout_backward(dA, cache):
     """dA_in = dA * M / (1 - p): a dropped unit passed nothing forward, so it gets no gradient."""
+    # exercise 4.6
     return dA * cache["M"] / cache["keep"]
 
 
@@ -92,6 +98,7 @@ def batchnorm_forward(Z, gamma, beta, eps, mu=None, var=None, xp=NUMPY):
     Shapes: Z (m, n), gamma, beta, mu, var (n,).  Returns (U, cache); the
     cache also holds the batch's mu and var for the running statistics.
     """
+    # exercise 4.7
     training = mu is None
     if training:
         mu = xp.column_means(Z)
@@ -112,6 +119,7 @@ def batchnorm_backward(dU, cache, xp=NUMPY):
 
     Inference (the running statistics are constants): dZ = dZhat / std.
     """
+    # exercise 4.8
     gamma, Zhat, std = cache["gamma"], cache["Zhat"], cache["std"]
     m = dU.shape[0]
     dbeta = xp.column_sums(dU)

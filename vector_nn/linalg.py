@@ -26,16 +26,19 @@ def zeros(rows, cols):
 
 def transpose(A):
     """A^T: entry (j, i) is A[i, j].  Shape (m, n) -> (n, m) (a view: no data is copied)."""
+    # exercise 1.1
     return A.T
 
 
 def dot(u, v):
     """u . v = sum_i u_i v_i.  (n,) . (n,) -> a float."""
+    # exercise 1.2
     return float(np.dot(u, v))
 
 
 def matmul(A, B):
     """C = A @ B with C[i, j] = sum_k A[i, k] B[k, j].  (m, n) @ (n, p) -> (m, p) (BLAS)."""
+    # exercise 1.3
     return A @ B
 
 
@@ -46,11 +49,13 @@ def add_row(A, b):
 
 def column_sums(A):
     """Sum over rows: s[j] = sum_i A[i, j].  Shape (m, n) -> (n,)."""
+    # exercise 1.4
     return A.sum(axis=0)
 
 
 def column_means(A):
     """Mean over rows: mean[j] = (1/m) sum_i A[i, j].  Shape (m, n) -> (n,)."""
+    # exercise 1.5
     return A.mean(axis=0)
 
 

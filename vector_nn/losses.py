@@ -18,6 +18,7 @@ from .linalg import NUMPY
 
 def softplus(z, xp=NUMPY):
     """softplus(z) = log(1 + e^z), without overflow: max(z, 0) + log1p(e^-|z|), entry by entry (any shape)."""
+    # exercise 3.1
     return np.maximum(z, 0.0) + xp.log1p(xp.exp(-np.abs(z)))
 
 
@@ -27,12 +28,14 @@ def softmax_row(z, xp=NUMPY):
     Shape (m, n) -> (m, n), each row summing to 1; the maximum is subtracted
     so that every exponent is <= 0 and exp never overflows.
     """
+    # exercise 3.2
     e = xp.exp(z - z.max(axis=-1, keepdims=True))
     return e / xp.row_sums(e)[..., None]
 
 
 def logsumexp_row(z, xp=NUMPY):
     """log sum_j exp(z_j) = max z + log sum_j exp(z_j - max z), per row: (m, n) -> (m,)."""
+    # exercise 3.3
     top = z.max(axis=-1)
     return top + xp.log(xp.row_sums(xp.exp(z - top[..., None])))
 
@@ -52,6 +55,7 @@ def data_loss(output, loss, Z, Yhat, Y, xp=NUMPY):
     Y is an (m, n_L) array of floats for mse/bce and an (m,) array of class
     indices for cross_entropy.
     """
+    # exercise 3.4
     m = Z.shape[0]
     N = Z.size
     if loss == "mse":             # sum (Yhat - Y)^2 / N
@@ -64,6 +68,7 @@ def data_loss(output, loss, Z, Yhat, Y, xp=NUMPY):
 
 def output_delta(output, loss, Z, Yhat, Y):
     """dZ_L = dL/dZ of the data loss, shape (m, n_L) (the scalar twin's table)."""
+    # exercise 3.5
     m = Z.shape[0]
     N = Z.size
     if output == "linear":        # linear + mse

@@ -155,6 +155,7 @@ class MLP:
 
     def l2_penalty(self):
         """(l2 / 2) sum_k ||W_k||^2 + (l2_bias / 2) sum_k ||b_k||^2 (note the 1/2)."""
+        # exercise 6.1
         layers = range(1, self.n_layers + 1)
         sum_squares = self.xp.sum_squares
         penalty = 0.0
@@ -204,6 +205,7 @@ class MLP:
     # ---------------------------------------------------------------- backward
     def backward(self, dZ, caches):
         """Gradients of the total loss for every parameter, from dZ_L (m, n_L) down to layer 1."""
+        # exercise 6.2
         grads = {}
         xp = self.xp
         for k in range(self.n_layers, 0, -1):

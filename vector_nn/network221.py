@@ -106,6 +106,7 @@ class Network221:
 
         A1 = s(X @ W1 + b1)  (m, 2);  y_pred = s(A1 @ W2 + b2)[:, 0].
         """
+        # exercise 0.1
         p = self.params
         A1 = sigmoid(X @ p["W1"] + p["b1"])
         return sigmoid(A1 @ p["W2"] + p["b2"])[:, 0]
@@ -126,6 +127,7 @@ class Network221:
         Conventions section 7 with m = n_L = 1; each entry is named after the
         scalar twin's partial derivatives (dL/dsum_o1 is d_L_d_ypred * s'(sum_o1)).
         """
+        # exercise 0.2
         p = self.params
         W1, b1, W2, b2 = p["W1"], p["b1"], p["W2"], p["b2"]
 

@@ -52,6 +52,7 @@ class SGD(Optimizer):
 
     def step(self, params, grads):
         """One update of every parameter, in place (rule in the module docstring)."""
+        # exercise 5.2
         check_bound(self, params, grads, check_grads)
         lr = self.current_lr()
         mu, d = self.momentum, self.dampening
@@ -83,6 +84,7 @@ class Adam(Optimizer):
 
     def step(self, params, grads):
         """One Adam update of every parameter, in place (rule in the module docstring)."""
+        # exercise 5.3
         check_bound(self, params, grads, check_grads)
         lr = self.current_lr()
         b1, b2, eps, t = self.beta1, self.beta2, self.eps, self.steps + 1

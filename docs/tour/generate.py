@@ -591,7 +591,7 @@ def _tour_cases(P):
 @block
 def parity_small_run():
     sys.path.insert(0, ROOT)
-    from parity_tests import parity as P
+    from twin_nn import parity as P
     rows = []
     for cfg in _tour_cases(P):
         run = P.run_twins(cfg)
@@ -609,7 +609,7 @@ def parity_small_run():
 
 @block
 def parity_divergence_message():
-    from parity_tests import parity as P
+    from twin_nn import parity as P
     cfg = P.Config("tour", [3, 8, 4, 1], "tanh", "linear", "mse", opt=("sgd", dict(lr=0.1)), batch=8, steps=6)
     calls = {"n": 0}
 
@@ -634,7 +634,7 @@ def exact_mode_run():
     the slow path depends on the machine's NumPy build, so the chapter says
     where to see it rather than printing this machine's answer.
     """
-    from parity_tests import parity as P
+    from twin_nn import parity as P
     rows = []
     for cfg in _tour_cases(P):
         run = P.run_twins(cfg, modes=("lockstep", "free"), engine="exact")
@@ -649,7 +649,7 @@ def exact_mode_run():
 
 @block
 def tolerance_formula_numbers():
-    from parity_tests import parity as P
+    from twin_nn import parity as P
     rows = []
     for sizes, batch in (([2, 2, 1], 4), ([3, 32, 16, 1], 4), ([256, 4, 1], 4)):
         rows.append([str(sizes), str(batch), "%.2g" % P.lockstep_tolerance(sizes, batch).rtol,
@@ -1216,7 +1216,90 @@ does not. A small and a big net on the same 20 rows (vector twin, Adam):
 {{overfit_answer}}
 
 Chapter 6 shows the cures: L2, dropout, early stopping, more data.
+
+**Can I write it myself, and be told what I got wrong?** Yes:
+`twin-nn exercise start DIR` writes the lesson's functions as stubs, and
+`twin-nn exercise check DIR` grades each one alone, on fixed and drawn
+inputs, with every other function taken from the reference, so one mistake
+never fails the functions built on it. A wrong function is run against a
+library of known mistakes, and the one that gives your numbers is named
+(docs/EXERCISES.md). A real session, on chapter 2 (the activations):
+
+{{exercise_start}}
+
+A first sigmoid_prime, from the formula s (1 - s) remembered but not what
+s is:
+
+{{exercise_wrong}}
+
+The diagnosis says it: `a (1 - a)` is the derivative only for `a = s(z)`.
+The fix, and the whole chapter passing; its functions are then plugged into
+the reference network, which trains step for step as the reference does:
+
+{{exercise_fixed}}
 """
+
+
+# ------------------------------------------------------------ chapter 10: exercises
+WRONG_SIGMOID_PRIME = "    return z * (1.0 - z)            # s'(z) = s (1 - s), isn't it?"
+RIGHT_SIGMOID_PRIME = "    s = sigmoid(z)\n    return s * (1.0 - s)"
+
+
+def _exercise_case_run():
+    """A real exercise session: start, a wrong sigmoid_prime checked, then fixed and checked (run once)."""
+    import argparse
+    import tempfile
+    from twin_nn.exercises import command, markers
+    if "answers" in _EXERCISE:
+        return _EXERCISE
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = os.path.join(tmp, "my-exercises")
+        out = io.StringIO()
+        command.cmd_start(argparse.Namespace(dir=folder, twin="scalar", chapter=[2], force=False), out)
+        _EXERCISE["start"] = out.getvalue().replace(folder, "my-exercises")
+        path = os.path.join(folder, "activations.py")
+        with open(path, encoding="utf-8") as f:
+            stub = f.read()
+        _EXERCISE["stub"] = "def sigmoid_prime" + stub.split("def sigmoid_prime")[1].split("\n\n\n")[0]
+        source = markers.module_source(activations)
+        found = markers.find_exercises(source, "activations")
+        bodies = markers.solution_bodies(source, found)
+        answers = []
+        for body in (WRONG_SIGMOID_PRIME, RIGHT_SIGMOID_PRIME):
+            text = stub
+            for ex in found:            # the learner's other functions: written right
+                text = markers.fill(text, ex, body if ex.name == "sigmoid_prime" else bodies[ex.name])
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            answer = command.grade(folder)
+            status = 0 if all(f["status"] == "pass" for f in answer["functions"]) else 1
+            answers.append(command.render(answer, "my-exercises") + "(exit status %d)" % status)
+        _EXERCISE["answers"] = answers
+    return _EXERCISE
+
+
+_EXERCISE = {}
+
+
+@block
+def exercise_start():
+    run = _exercise_case_run()
+    return code("$ twin-nn exercise start my-exercises --chapter 2\n" + run["start"]) + \
+        "\n\nEach exercise keeps its name, signature and docstring; the body is gone:\n\n" + code(run["stub"], "python")
+
+
+@block
+def exercise_wrong():
+    run = _exercise_case_run()
+    return code("def sigmoid_prime(z):\n    \"\"\"s'(z) = s(z) (1 - s(z)).\"\"\"\n    # exercise 2.2\n" + WRONG_SIGMOID_PRIME,
+                "python") + "\n\n" + code("$ twin-nn exercise check my-exercises\n" + run["answers"][0])
+
+
+@block
+def exercise_fixed():
+    run = _exercise_case_run()
+    return code("def sigmoid_prime(z):\n    \"\"\"s'(z) = s(z) (1 - s(z)).\"\"\"\n    # exercise 2.2\n" + RIGHT_SIGMOID_PRIME,
+                "python") + "\n\n" + code("$ twin-nn exercise check my-exercises\n" + run["answers"][1])
 
 
 LINKS = {
@@ -1238,7 +1321,7 @@ LINKS = {
     "link_datasets": ("scalar_nn/toolkit/splits.py", "train_val_split"),
     "link_overclock": ("scalar_nn/toolkit/callbacks.py", "Overclock"),
     "link_recipes_ab": ("twin_nn/recipes.py", "overclock_ab"),
-    "link_parity": ("parity_tests/parity.py", "run_twins, lockstep_tolerance, first_divergence"),
+    "link_parity": ("twin_nn/parity/", "run_twins, lockstep_tolerance, first_divergence"),
 }
 for _name, (_path, _func) in LINKS.items():
     BLOCKS[_name] = (lambda p, f: lambda: link(p, f))(_path, _func)
@@ -1265,7 +1348,7 @@ CHAPTER_LESSON = {
     "06-generalization.md": "scalar_nn/mlp.py",
     "07-overclock.md": "scalar_nn/toolkit/callbacks.py",
     "08-loops-against-vectors.md": "vector_nn/linalg.py",
-    "09-how-we-know-the-twins-agree.md": "parity_tests/parity.py",
+    "09-how-we-know-the-twins-agree.md": "twin_nn/parity/",
     "10-questions-and-answers.md": "scalar_nn/mlp.py",
 }
 

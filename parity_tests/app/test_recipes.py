@@ -22,7 +22,7 @@ import io
 import pytest
 
 from parity_tests.conftest import to_list
-from parity_tests.parity import free_tolerance
+from twin_nn.parity import free_tolerance
 from twin_nn import cli_extras, recipes
 from twin_nn.recipes import RecipeResult
 

@@ -524,7 +524,7 @@ def test_an_unknown_optimizer_is_refused_by_name_never_silently_adam(twin):
 
 def test_every_registered_optimizer_brings_its_parity_allowance():
     import scalar_nn.optim
-    from parity_tests import parity as P
+    from twin_nn import parity as P
     assert set(P.ALLOWANCES) == set(scalar_nn.optim.OPTIMIZERS)
     cfg = P.Config("x", [2, 2, 1], "tanh", "linear", "mse", opt=("rmsprop", {}))
     with pytest.raises(KeyError, match="rmsprop"):              # no silent fallback to Adam's rule

@@ -57,7 +57,7 @@ import scalar_nn.mlp
 import vector_nn
 import vector_nn.gradcheck
 import vector_nn.mlp
-from parity_tests import parity as P
+from twin_nn import parity as P
 
 CASES = P.case_matrix()
 SMALL_FAMILIES = ("batch1", "width1", "net221", "deep")

@@ -22,7 +22,7 @@ import scalar_nn.losses as sloss
 import vector_nn
 import vector_nn.mlp
 import vector_nn.optim
-from parity_tests import parity as P
+from twin_nn import parity as P
 from parity_tests.twins.test_parity_hypothesis import configs
 from scalar_nn.conventions import param_names
 from twin_nn import cli

@@ -13,7 +13,7 @@ is float32.
 import numpy as np
 import pytest
 
-from parity_tests import parity as P
+from twin_nn import parity as P
 import vector_nn
 import vector_nn.fast as fast
 

@@ -14,7 +14,7 @@ run.  Two modes against one scalar trajectory:
 * free-running: the vector twin follows its own trajectory for all 50
   steps; tolerance ``parity.free_tolerance`` (steps * lockstep * 128).
 
-The tolerance argument is in ``parity.py`` and ``docs/PARITY.md``; the
+The tolerance argument is in ``twin_nn/parity/`` and ``docs/PARITY.md``; the
 measured distances are printed at the end of the session (one line) and in
 full by ``parity_tests/measure_parity.py``.
 """
@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 import vector_nn.mlp
-from parity_tests import parity as P
+from twin_nn import parity as P
 from scalar_nn.conventions import param_names
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -17,7 +17,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from parity_tests import parity as P
+from twin_nn import parity as P
 
 OPTIMIZERS = (
     ("sgd", dict(lr=0.05)),
