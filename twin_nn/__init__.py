@@ -12,3 +12,7 @@ twin is imported only inside the functions that need it, when a command asks
 for it, so ``twin-nn`` runs on a Python without NumPy (PyPy included).
 ``python -m twin_nn`` is the same command as ``twin-nn``.
 """
+
+from .pipeline import Pipeline, load_pipeline  # noqa: E402  (standard library only: no NumPy here)
+
+__all__ = ["Pipeline", "load_pipeline"]

@@ -40,7 +40,12 @@ class _Parser(argparse.ArgumentParser):
     argparse prints the whole usage before the error; for ``train`` that is a
     dozen lines above the one that matters.  A subcommand's error is one line
     pointing to its ``--help``; ``twin-nn`` alone keeps its (short) usage.
+    No option is matched by a prefix (``allow_abbrev=False``, which every
+    subcommand's parser inherits): ``--drop`` must never become ``--dropout``.
     """
+
+    def __init__(self, *args, allow_abbrev=False, **kwargs):
+        super().__init__(*args, allow_abbrev=allow_abbrev, **kwargs)
 
     def error(self, message):
         if " " not in self.prog:

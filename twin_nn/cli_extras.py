@@ -328,5 +328,5 @@ def say_interrupted(history, save, out):
         return
     done = len(history.epoch)
     out.write("interrupted at epoch %d (%d complete epoch%s kept in the history)%s\n" % (
-        history.events[-1]["epoch"], done, "" if done == 1 else "s",
+        next(e for e in reversed(history.events) if e.get("kind") == "interrupted")["epoch"], done, "" if done == 1 else "s",
         "; scoring and saving the weights as they are" if save else "; scoring the weights as they are"))

@@ -267,7 +267,6 @@ def test_evaluate_names_a_label_the_model_never_saw(tmp_path, capsys, twin, iris
 
 @pytest.mark.parametrize("content, fragment", [
     ("sepal,species\n1,setosa\n", "no column 'petal'"),
-    ("sepal,petal,colour,species\n1,2,3,setosa\n", "column 'colour' that the model was not trained on"),
     ("a,b\n1,2\n", "no columns 'sepal', 'petal'"),
 ])
 def test_predict_refuses_a_header_that_does_not_match(tmp_path, capsys, twin, iris_model, content, fragment):
@@ -538,7 +537,7 @@ def test_divergence_without_standardization_blames_the_raw_features_too(tmp_path
     path.write_text("a,b,y\n" + "".join("%d,%d,%d\n" % (1e6 * i, 3e6 - i, i % 2) for i in range(40)))
     err = assert_cli_error(capsys, ["train", "--data", path, "--target", "y", "--task", "regression",
                                     "--no-standardize", "--optimizer", "sgd", "--lr", "10", "--quiet"],
-                           "at epoch", "--no-standardize feeds them raw")   # a weight past 1e150, or the loss
+                           "at epoch", "--no-standardize feeds them raw")   # the loss ran away, or a weight
     assert "drop --no-standardize" in err
 
 

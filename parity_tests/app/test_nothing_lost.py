@@ -376,11 +376,11 @@ def test_hypothesis_csv_fuzz_never_crashes_either_twin(tmp_path_factory, twin):
 
 # ------------------------------------------------------------ --debug
 def test_internal_errors_say_so_and_debug_shows_the_traceback(capsys, monkeypatch, own, model):
-    from twin_nn import cli_data
+    from twin_nn import columns
 
     def bug(*args, **kwargs):
         return {}["std"]                       # what a KeyError deep inside looked like before
-    monkeypatch.setattr(cli_data.csvdata, "inputs", bug)
+    monkeypatch.setattr(columns.Columns, "encode", bug)
     status, _ = run_cli("predict", model, "--data", own)
     err = capsys.readouterr().err
     assert status == 1 and err.count("\n") == 1

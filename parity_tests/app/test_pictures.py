@@ -332,7 +332,7 @@ def test_regression_curve_is_in_the_targets_own_units(tmp_path, twin_name, drawn
     history = load_model_file(model).history                  # the RMSE training recorded: standardized
     stored = load_model_file(model).meta["data"]["target_standardize"]["std"]
     assert stored == pytest.approx(std, rel=1e-5)
-    for label, name in (("training RMSE", "rmse"), ("held-out RMSE", "val_rmse")):
+    for label, name in (("training RMSE", "rmse"), ("validation RMSE", "val_rmse")):   # --data: validation rows
         (line,) = [ln for ln in metric_ax.get_lines() if ln.get_label() == label]
         drawn_values, recorded = list(line.get_ydata()), history.metrics[name]
         assert max(recorded) < 10 and min(drawn_values) > 1000   # ~1 standardized, price units drawn

@@ -21,6 +21,9 @@ Two callbacks live here:
   loss starts to *oscillate* (or at an epoch you name).  The oscillation rule
   is written out in ``Overclock``'s docstring and in ``is_oscillating``.
 
+The two callbacks ``fit`` adds by itself, ``KeepBest`` (an ``EarlyStopping``
+that never stops) and ``DivergenceGuard``, live in ``guards``.
+
 Nothing here does arithmetic on arrays: parameters are copied with
 ``copy.deepcopy``, which copies nested lists and NumPy arrays alike.  That is
 why ``scalar_nn.toolkit.callbacks`` simply imports this module.

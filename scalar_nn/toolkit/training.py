@@ -59,6 +59,7 @@ class History:
         self.lr = []
         self.events = []
         self.seconds = []
+        self.classes = None        # label names when fit was given Y by name (class k is classes[k])
         self.interrupted = False   # True when Ctrl-C ended ``fit`` early (an "interrupted" event says when)
 
     def interrupt(self, epoch):
@@ -269,7 +270,8 @@ def train_step(net, optimizer, X, Y, batch=None):
 
 
 def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
-        val_split=0.0, validation=None, callbacks=(), verbose=1, log_every=1, out=None, ops=None):
+        val_split=0.0, validation=None, callbacks=(), verbose=1, log_every=1, out=None, ops=None,
+        keep_best=True, divergence=100.0):
     """Train ``net`` on X, Y with ``optimizer``; returns a ``History``.
 
     The same loop for every twin: what touches numbers is asked of ``ops``
@@ -280,6 +282,12 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
     validation=(Xv, Yv), callbacks=(), verbose=1 (0 silent, 1 an epoch line
     and a live step counter on a terminal, 2 epoch lines only), log_every=1
     (print every k-th epoch), out=sys.stdout.
+
+    Two guards run by default (``guards.default_guards``): with validation
+    data, ``keep_best=True`` puts back the parameters of the epoch with the
+    lowest val_loss at the end (an event "kept_best" in the history says
+    which); ``divergence=100.0`` stops with ``TrainingDiverged`` once the
+    training loss is not finite or has grown 100x over its best (None: off).
 
     Ctrl-C (KeyboardInterrupt) during training ends it early: ``fit`` returns
     the History of the epochs completed so far, with ``interrupted`` True
@@ -297,19 +305,26 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
     if val_split > 0.0 and validation is not None:
         raise ValueError("give either val_split or validation, not both")
     out = out or sys.stdout
+    from .inputs import check_same_twin, fit_inputs
+    check_same_twin(net, optimizer)
+    X, Y, classes = fit_inputs(net, X, Y)
     X, Y = ops.clean_data(net, X, Y)
     if val_split > 0.0:
         check_val_rows(len(X), val_split)
         X, Y, Xv, Yv = ops.split(X, Y, val_split, seed)
     elif validation is not None:
-        Xv, Yv = ops.clean_data(net, validation[0], validation[1], what="validation X")
+        Xv, Yv, _ = fit_inputs(net, validation[0], validation[1], classes, what="validation X")
+        Xv, Yv = ops.clean_data(net, Xv, Yv, what="validation X")
     else:
         Xv = Yv = None
     n = len(X)
     if n == 0:
         raise ValueError("no training rows left after the validation split")
     B = n if batch_size is None else check_int("batch_size", batch_size, low=1)
+    from .guards import default_guards
+    callbacks = default_guards(callbacks, Xv is not None, keep_best, divergence) + list(callbacks)
     history = History()
+    history.classes = classes
     run = TrainingRun(net, optimizer, history)
     live = verbose == 1 and hasattr(out, "isatty") and out.isatty()
     for cb in callbacks:
@@ -350,7 +365,7 @@ def _epochs(net, X, Y, Xv, Yv, optimizer, ops, run, callbacks, epochs, B, shuffl
                 s, c = ops.metric_sums(net, Yhat, Yb)
                 m_total, m_count = m_total + s, m_count + c
                 if live and (j % 10 == 0 or j == n_steps - 1):
-                    out.write("\repoch %d/%d  step %d/%d  loss %.5f" % (epoch, epochs, j + 1, n_steps, loss))
+                    out.write("\repoch %d/%d  step %d/%d  loss %.5g" % (epoch, epochs, j + 1, n_steps, loss))
                     out.flush()
             metrics = {name: finish_metric(net, m_total, m_count)}
             val_loss = None
@@ -428,10 +443,10 @@ def format_epoch(history, i, epochs):
     the epoch's steps, with dropout on, while the weights moved); validation
     figures are "val_..." (scored after the epoch, in inference mode).
     """
-    parts = ["epoch %*d/%d" % (len(str(epochs)), history.epoch[i], epochs), "train loss %.6f" % history.loss[i]]
+    parts = ["epoch %*d/%d" % (len(str(epochs)), history.epoch[i], epochs), "train loss %.6g" % history.loss[i]]
     if history.val_loss[i] is not None:
-        parts.append("val_loss %.6f" % history.val_loss[i])
+        parts.append("val_loss %.6g" % history.val_loss[i])
     for name, values in history.metrics.items():
-        parts.append("%s %.4f" % (name if name.startswith("val_") else "train " + name, values[i]))
+        parts.append("%s %.4g" % (name if name.startswith("val_") else "train " + name, values[i]))
     parts.append("lr %.4g" % history.lr[i])
     return "  ".join(parts)
