@@ -221,7 +221,7 @@ def to_table(rows, names, what="rows"):
     if isinstance(rows, str):
         return read_table(rows)
     if hasattr(rows, "columns") and callable(getattr(rows, "to_numpy", None)):
-        from scalar_nn.toolkit.validation import plain
+        from scalar_nn.toolkit.checks import plain
         return Table.from_rows("the DataFrame", [str(c) for c in rows.columns], plain(rows.to_numpy()))
     rows = rows.tolist() if hasattr(rows, "tolist") else list(rows)
     if not rows:
@@ -243,7 +243,7 @@ def to_table(rows, names, what="rows"):
 
 # ------------------------------------------------------------ numbers
 def plain_rows(A):
-    from scalar_nn.toolkit.validation import plain
+    from scalar_nn.toolkit.checks import plain
     return [list(r) if isinstance(r, (list, tuple)) else [r] for r in plain(A)]
 
 

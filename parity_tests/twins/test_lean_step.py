@@ -2,7 +2,7 @@
 
 ``loss_and_grads`` checks a plain batch (lists of floats, or float64 arrays)
 in a few C-level passes and leaves NaN and infinity to the failure path
-(``toolkit.validation.plain_batch`` / ``deferred_check``).  These cases are
+(``toolkit.checks.plain_batch`` / ``deferred_check``).  These cases are
 the ones that path must not let through: a ragged row (``zip`` would cut it
 short), a bool (it multiplies like 1), and a non-finite entry whose loss comes
 out finite (ReLU maps -inf to 0; only dW_1 shows it).  Each must raise the

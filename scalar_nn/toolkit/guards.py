@@ -21,7 +21,7 @@ Nothing here does arithmetic on arrays, so both twins share it.
 import math
 
 from .callbacks import Callback, EarlyStopping
-from .validation import check_number
+from .checks import check_number
 
 
 class KeepBest(EarlyStopping):

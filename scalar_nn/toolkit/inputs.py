@@ -21,7 +21,7 @@ Anything else is left to the twins' own checks (``as_targets``).
 the reverse, in one line.
 """
 
-from .validation import is_sequence, plain
+from .checks import is_sequence, plain
 
 
 def check_same_twin(net, optimizer):

@@ -147,7 +147,7 @@ def sigmoid_as_plain(Z, T, one):
 
 
 def finite_loss_and_matrix(loss, W):
-    """``toolkit.validation.finite_loss_and_matrix``; a small W summed as Python floats (one call, not three)."""
+    """``scalar_nn.toolkit.checks.finite_loss_and_matrix``; a small W summed as Python floats (one call, not three)."""
     if W.size <= 16:
         return math.isfinite(loss) and math.isfinite(sum(W.ravel().tolist()))
     return math.isfinite(loss) and math.isfinite(np.add.reduce(W, axis=None))
