@@ -180,7 +180,7 @@ class MLP:
         ``draw_masks`` unless given) and BatchNorm uses, and updates, batch
         statistics.  ``grads`` has exactly the keys and shapes of ``params``.
         Plain float64 arrays are checked in full only if something looks wrong
-        (``toolkit.validation.plain_batch``), as in the scalar twin.
+        (``toolkit.validation.plain_batch``, the array side of ``scalar_nn.toolkit.checks``), as in the scalar twin.
         """
         plain = check.plain_batch(self, X, Y) if masks is None else None
         if plain is not None:
