@@ -129,6 +129,19 @@ def cmd_train(args, out):
     return 130 if result.history.interrupted else extras.target_status(result, args.check)
 
 
+def _use_float32(args):
+    """--dtype float32 runs the fast engine in single precision (recipes.FAST32); other rungs are float64."""
+    if getattr(args, "dtype", "float64") != "float32":
+        return
+    if args.exact or args.engine != "fast":
+        raise ValueError("--dtype float32 is the fast engine's; exact mode and --engine %s are "
+                         "float64 only" % ("exact" if args.exact else args.engine))
+    if getattr(args, "twin", "vector") == "scalar":
+        raise ValueError("--dtype float32 is the vector twin's engine; the scalar twin computes "
+                         "in Python floats (float64): drop --dtype or add --twin vector")
+    args.engine = recipes.FAST32
+
+
 def _check_engine(args):
     """--engine picks the vector twin's rung; with --twin scalar it would be silently ignored."""
     if getattr(args, "twin", "vector") == "scalar" and getattr(args, "engine_given", False) \
@@ -186,8 +199,10 @@ def cmd_compare(args, out):
         else:
             out.write("exact mode: max |dP| = %.3e: the twins are NOT bit-identical\n" % worst_abs)
     out.write("scalar_nn: %.3f s   vector_nn: %.3f s   " % (ts, tv))
-    if tv > 0 and ts >= tv:
+    if tv > 0 and ts >= 1.05 * tv:
         out.write("speedup of vectorizing: %.1fx\n" % (ts / tv))
+    elif ts > 0 and tv <= 1.05 * ts:            # within 5%: a tie, not "1.0x slower"
+        out.write("the twins take about the same time here (tiny arrays: NumPy pays ~1 us per call)\n")
     else:
         out.write("vectorizing is %.1fx SLOWER here (tiny arrays: NumPy pays ~1 us per call)\n" % (tv / ts))
     out.write("final scores  scalar: %s\n              vector: %s\n" % (
@@ -297,6 +312,10 @@ def _add_engine_options(p, engine=True):
                             "or exact (= --exact)")
     p.add_argument("--exact", action="store_true",
                    help="the vector twin in exact mode: bit-identical to the scalar twin (slower than plain)")
+    if engine:
+        p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                       help="the engine's precision (default float64); float32 halves the memory and is "
+                            "faster on big layers, its parity bound is float32's (docs/PARITY.md)")
 
 
 def _add_twin_option(p):
@@ -433,6 +452,8 @@ def main(argv=None, out=None):
         if args.engine == "exact":
             args.exact = True
     try:
+        if hasattr(args, "engine"):
+            _use_float32(args)
         status = args.func(args, out)
         output.flush_output(out)                 # a full disk or a closed pipe is an error, not exit 0
         return status

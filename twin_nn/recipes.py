@@ -22,6 +22,8 @@ TWINS = {"scalar": "scalar_nn", "vector": "vector_nn"}
 # the vector twin's rungs: vector_nn.fast, plain vector_nn, or plain vector_nn in exact mode
 # (vector_nn.exact: bit-identical to the scalar twin, see docs/PARITY.md)
 ENGINES = ("fast", "plain", "exact")
+# the engine in single precision (vector_nn.fast.MLP(..., dtype="float32")): what --dtype float32 picks
+FAST32 = "fast-float32"
 # An optional package a recipe's data needs: its name for pip, and the install line (that package alone:
 # the 'compare' extra would also pull in torch).
 REQUIRES = {"sklearn": ("scikit-learn", "pip install scikit-learn")}
@@ -223,7 +225,7 @@ class TwinParts:
 
     def __init__(self, twin, engine="fast"):
         check_choice("twin", twin, sorted(TWINS))
-        check_choice("engine", engine, ENGINES)
+        check_choice("engine", engine, ENGINES + (FAST32,))
         self.twin, self.engine = twin, engine if twin == "vector" else "plain"
         if twin == "scalar":
             self._scalar()
@@ -249,7 +251,9 @@ class TwinParts:
         from vector_nn.toolkit import datasets, serialize
         self.package, self.registry = vector_nn, optim.OPTIMIZERS
         self.MLP = fast.MLP if self.engine == "fast" else mlp.MLP
-        self.optim = fast if self.engine == "fast" else optim
+        self.optim = fast if self.engine in ("fast", FAST32) else optim
+        if self.engine == FAST32:          # parameters, optimizer state and buffers in float32
+            self.MLP = functools.partial(fast.MLP, dtype="float32")
         self.gradcheck, self.datasets, self.serialize = gradcheck, datasets, serialize
         self.ops = vector_nn.MLP.ops
         if self.engine == "exact":         # the plain modules on exact mode's backend (vector_nn.exact)
