@@ -256,11 +256,10 @@ def cmd_predict(args, out):
         from scalar_nn.toolkit.serialize import check_destination
         check_destination(args.out)
         cli_extras.refuse_overwriting_inputs([("--out", args.out)], [("MODEL", args.model), ("--data", args.data)])
-    import sys
-    text, n, note = cli_data_run.cmd_predict(args, out, sys.stderr)
+    text, n, note = cli_data_run.cmd_predict(args, out, cli_output.aside())
     if args.out is None:
         if note:                               # the predictions are the standard output: the note goes aside
-            sys.stderr.write("twin-nn predict: note: %s\n" % note)
+            cli_output.aside().write("twin-nn predict: note: %s\n" % note)
         cli_output.write_output(out, text, "the predictions")     # a full disk or closed pipe: exit 2
     else:
         from scalar_nn.toolkit.serialize import write_atomically

@@ -211,3 +211,25 @@ def checked_stdout():
     except (AttributeError, ValueError, io.UnsupportedOperation):
         return sys.stdout
     return CheckedStdout(sys.stdout)
+
+
+class _Silent:
+    """A writer that keeps nothing (notes nobody is there to read)."""
+
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        pass
+
+
+def aside(stream=None):
+    """Where a note goes while standard output carries data (predictions): a terminal's stderr, else nowhere.
+
+    A person at a terminal reads "ignored column 'id'" or the reading
+    progress on stderr; a script or a pipe gets standard error empty on
+    success, as the command-line contract says (errors only).
+    """
+    stream = sys.stderr if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    return stream if isatty is not None and isatty() else _Silent()

@@ -207,8 +207,8 @@ def twin_for_model_file(path, twin, err=None):
         if path.lower().endswith(".npz"):
             raise ImportError("%s is an .npz archive, which needs NumPy to read (%s): pip install numpy, or "
                               "save the model as .json, which the scalar twin reads without it" % (path, exc)) from None
-        import sys
-        (err or sys.stderr).write("twin-nn: note: NumPy is not installed (%s), so the scalar twin computes; "
+        from .cli_output import aside
+        (err or aside()).write("twin-nn: note: NumPy is not installed (%s), so the scalar twin computes; "
                                   "a .json model is the same for both twins\n" % exc)
         return "scalar"
     return twin

@@ -432,3 +432,18 @@ def test_the_optional_column_fields_of_meta_data_are_checked_too(tmp_path, own):
         change(d)
         with pytest.raises(ModelFileError, match="model file m.json: .*" + re.escape(message)):
             check_meta({"data": d}, Net, "m.json")
+
+
+def test_notes_beside_data_on_stdout_go_to_a_terminal_only():
+    """predict's notes (ignored columns, progress) reach a person at a terminal, never a pipe's stderr."""
+    import io
+    from twin_nn import cli_output
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, pipe = Terminal(), io.StringIO()
+    cli_output.aside(tty).write("note\n")
+    cli_output.aside(pipe).write("note\n")
+    assert tty.getvalue() == "note\n" and pipe.getvalue() == ""
