@@ -8,11 +8,23 @@ must reach them to rounding (a few ulp of values near 1).
     P0:  W = [[1, -1]]      b = [0.5]
     G1:  W = [[2, -4]]      b = [1]
     G2:  W = [[-1, 0.5]]    b = [0]
+
+The second half compares the optimizers' single update scalar vs plain vs
+fast on Hypothesis-drawn parameters (tolerances: parity_tests/lesson/strategies.py).
 """
 
 import math
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import scalar_nn.linalg as s_linalg
+import scalar_nn.optim as s_optim
+import vector_nn.fast as fast
+import vector_nn.optim as v_optim
+from parity_tests.lesson.strategies import EPS, arr, assert_within, matrix, ulps
 
 P0 = {"W": [[1.0, -1.0]], "b": [0.5]}
 G1 = {"W": [[2.0, -4.0]], "b": [1.0]}
@@ -106,3 +118,55 @@ def test_the_learning_rate_is_a_plain_attribute_that_decay_applies_to(net_twin):
     two_steps(net_twin, opt)
     opt.lr = 0.3
     assert opt.current_lr() == pytest.approx(0.3 / 3.0, rel=REL)
+
+
+# -------------------------------------------------------------- optimizers, one update: scalar vs plain vs fast
+@st.composite
+def update_case(draw):
+    shape = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    P, g1, g2 = (draw(matrix(bound=3.0, shape=shape)) for _ in range(3))
+    return P, [g1, g2]
+
+
+OPTIMIZERS = [
+    ("sgd", dict(lr=0.1)),
+    ("sgd", dict(lr=0.1, momentum=0.9, dampening=0.5, decay=0.01)),
+    ("adam", dict(lr=0.01, decay=0.1)),
+]
+
+
+@pytest.mark.parametrize("name, hyper", OPTIMIZERS, ids=["sgd", "momentum", "adam"])
+@given(case=update_case())
+def test_two_updates_scalar_vs_plain_vs_fast(name, hyper, case):
+    """Two steps of each optimizer on one parameter (a matrix) and one bias (a vector)."""
+    P, grads = case
+    make = {"scalar": s_optim.make_optimizer, "vector": v_optim.make_optimizer,
+            "fast": lambda n, **h: {"sgd": fast.SGD, "adam": fast.Adam}[n](**h)}
+    runs = {}
+    for twin, factory in make.items():
+        opt = factory(name, **hyper)
+        as_param = s_linalg.copy if twin == "scalar" else arr
+        params = {"W": as_param(P), "b": as_param(P[0])}
+        for g in grads:
+            opt.step(params, {"W": as_param(g), "b": as_param(g[0])})
+        runs[twin] = {k: np.asarray(v).tolist() for k, v in params.items()}
+        assert opt.steps == 2
+    # SGD: the scalar loop's operations, elementwise, in its order: exact.  Adam: the
+    # same, but sqrt and the division happen in another order in fast
+    # ((lr mhat) / denom vs lr (mhat / denom)): 2 ulp of the step, on P's scale.
+    for twin in ("vector", "fast"):
+        for key in ("W", "b"):
+            if name == "sgd":
+                assert runs[twin][key] == runs["scalar"][key], (twin, key)
+            else:
+                assert_within(runs["scalar"][key], runs[twin][key],
+                              ulps(runs["scalar"][key], 2) + 4 * EPS * hyper["lr"], (twin, key))
+
+
+def test_optimizer_registry_builds_each_rule():
+    for module in (s_optim, v_optim):
+        assert type(module.make_optimizer("sgd", lr=0.5)) is module.SGD
+        adam = module.make_optimizer("adam", lr=0.01, beta1=0.8)
+        assert type(adam) is module.Adam and adam.beta1 == 0.8
+        with pytest.raises(ValueError, match="optimizer"):
+            module.make_optimizer("rmsprop", lr=0.1)
