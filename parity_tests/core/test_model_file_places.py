@@ -1,4 +1,4 @@
-"""Model files and the places they go (issue 9): both twins, JSON and .npz.
+"""Model files and the places they go, both twins, JSON and .npz (first reported in issue 9).
 
 * A path that cannot be written (a folder, ``new-folder/``, a missing
   folder, a file where a folder should be, a read-only place) is one clear

@@ -1,4 +1,4 @@
-"""What a new user hit on the command line (issue 9), each one pinned by a test.
+"""What the command line tells its user, each message pinned by a test (first reported in issue 9).
 
 * ``--version``; ``train --check`` exits 1 on a missed target;
 * the per-epoch line says which figures are training figures, and the final
