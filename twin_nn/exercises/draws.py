@@ -2,8 +2,8 @@
 
 ``D`` offers ``int(lo, hi)``, ``float(lo, hi)``, ``choice(seq)`` and
 ``matrix(m, n, bound)``.  Under Hypothesis a failing input is shrunk, so the
-grader reports the smallest one it found (as parity_tests/lesson/test_functions.py
-does); PyPy, without Hypothesis, gets the seeded generator.
+grader reports the smallest one it found (as the per-function parity tests
+in parity_tests/lesson/ do); PyPy, without Hypothesis, gets the seeded generator.
 """
 
 

@@ -12,7 +12,7 @@ twin's type (fresh copies for every call).
 Bounds (``bound(case, ref, ctx)``: an absolute bound per output entry, or
 one for all; ``ref`` is the reference output's numbers in order, ``ctx.out``
 the output itself, ``ctx.abs_flat`` the absolute run's numbers) are
-the rounding analysis of the parity suite (parity_tests/lesson/test_functions.py),
+the rounding analysis of the parity suite (parity_tests/lesson/strategies.py),
 never a fudge: EPS = 2**-52 is the spacing of floats at 1.
 
 * a sum of n terms in another order is within n EPS sum|terms| (Higham 3.1);
