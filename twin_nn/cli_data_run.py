@@ -239,7 +239,7 @@ def _draw_pictures(args, pipe, history, out):
             shown = _RawUnits(pipe.net, data.mean, data.std)
             X, Xv = _unscale(X, data), None if Xv is None else _unscale(Xv, data)
         plots.decision_regions(shown, X, data.Y, args.plot_regions, title, X_test=Xv, Y_test=data.Yv,
-                               feature_names=data.inputs, class_names=data.classes)
+                               feature_names=data.inputs, class_names=data.classes, test_label="validation")
         out.write("wrote the decision regions to %s\n" % args.plot_regions)
 
 

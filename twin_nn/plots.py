@@ -264,8 +264,11 @@ def _as_labels(Y):
 
 
 def decision_regions(net, X, Y, path, title="", X_test=None, Y_test=None, resolution=None,
-                     feature_names=None, class_names=None):
+                     feature_names=None, class_names=None, test_label="held-out"):
     """The classes a 2-feature classifier predicts over the plane, with the data points on top.
+
+    ``test_label`` names the rows of ``X_test`` ("held-out" for a recipe's
+    test rows, "validation" for the rows that chose a CSV run's kept epoch).
 
     Training points are dots, held-out points (``X_test``) triangles; points
     the network gets wrong are crossed.  ``feature_names`` (the CSV's two
@@ -325,7 +328,7 @@ def decision_regions(net, X, Y, path, title="", X_test=None, Y_test=None, resolu
         pts = [r for r, c in zip(test_rows, test_labels) if c == k]
         if pts:
             ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=26, marker="^", color=colors[k],
-                       edgecolors="black", linewidths=0.5, label="%s (held-out)" % class_name(k))
+                       edgecolors="black", linewidths=0.5, label="%s (%s)" % (class_name(k), test_label))
     wrong = [r for r, c, p in zip(rows + test_rows, labels + test_labels, pred + pred_test) if c != p]
     if wrong:
         ax.scatter([p[0] for p in wrong], [p[1] for p in wrong], s=30, marker="x", color="black",
@@ -333,7 +336,7 @@ def decision_regions(net, X, Y, path, title="", X_test=None, Y_test=None, resolu
     acc = lambda p, y: sum(1 for a, b in zip(p, y) if a == b) / float(len(y))   # noqa: E731
     note = "training accuracy %.3f" % acc(pred, labels)
     if test_rows:
-        note += ", held-out accuracy %.3f" % acc(pred_test, test_labels)
+        note += ", %s accuracy %.3f" % (test_label, acc(pred_test, test_labels))
     ax.set_title("decision regions (shaded: the predicted class)\n" + note, fontsize=10)
     ax.set_xlabel(feature_names[0] if feature_names else "feature 1 (x1)")
     ax.set_ylabel(feature_names[1] if feature_names else "feature 2 (x2)")

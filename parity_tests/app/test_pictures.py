@@ -292,7 +292,7 @@ def test_regions_picture_uses_the_files_column_and_class_names(tmp_path, twin_na
     ax = drawn["regions.png"].axes[0]
     assert ax.get_xlabel() == "petal length (cm)" and ax.get_ylabel() == "petal width (cm)"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "setosa (training)" in labels and "virginica (held-out)" in labels
+    assert "setosa (training)" in labels and "virginica (validation)" in labels   # the rows that chose the kept epoch
     assert not any(label.startswith("class ") for label in labels)
     # in the file's units: the points sit where the CSV puts them, not at standardized values
     from matplotlib.collections import PathCollection          # the scattered points, not the shading
