@@ -18,7 +18,7 @@ if ROOT not in sys.path:
 
 from benchmarks import render_speed  # noqa: E402
 from twin_nn.bench.crossover import BATCHES, WIDTHS  # noqa: E402
-from twin_nn.bench.ladder import paired_ratio  # noqa: E402
+from twin_nn.bench.ladder import fmt_time, paired_ratio  # noqa: E402
 from twin_nn.bench.ladder import title as rung_title  # noqa: E402
 from twin_nn.bench.peers import SKLEARN_NOTES  # noqa: E402
 from twin_nn.bench.workloads import WARMUP_STEPS, WORKLOADS, data_source  # noqa: E402
@@ -91,17 +91,6 @@ def load(out):
 
 
 # ------------------------------------------------------------- formatting
-def fmt_time(t):
-    """3 significant digits with a unit: 48.3 µs, 2.41 ms, 1.52 s."""
-    if t is None:
-        return "—"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
-        if t >= scale:
-            v = t / scale
-            return ("%.3g %s" % (v, unit)) if v < 1000 else ("%d %s" % (round(v), unit))
-    return "%.3g ns" % (t * 1e9)
-
-
 def fmt_ratio(r):
     if r is None:
         return "—"

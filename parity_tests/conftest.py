@@ -124,3 +124,20 @@ def scalar():
 @pytest.fixture
 def vector():
     return Twin("vector")
+
+
+# ``python -c NO_NUMPY_CHILD ARGS...`` runs ``twin-nn ARGS...`` as on a Python without NumPy:
+# numpy and vector_nn cannot be imported (the app tests' child process for the NumPy-less paths).
+NO_NUMPY_CHILD = r"""
+import sys
+
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy" or name.startswith("numpy.") or name == "vector_nn" or name.startswith("vector_nn."):
+            raise ImportError("blocked: %s" % name)
+        return None
+
+sys.meta_path.insert(0, Block())
+from twin_nn import cli
+sys.exit(cli.main(sys.argv[1:]))
+"""

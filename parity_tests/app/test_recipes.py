@@ -362,19 +362,7 @@ def test_gradcheck_cli_says_no_estimate_for_a_quick_check():
 
 
 # -------------------------------------------- model files without NumPy (issue 17)
-NO_NUMPY_CHILD = r"""
-import sys
-
-class Block:
-    def find_spec(self, name, path=None, target=None):
-        if name == "numpy" or name.startswith("numpy.") or name == "vector_nn" or name.startswith("vector_nn."):
-            raise ImportError("blocked: %s" % name)
-        return None
-
-sys.meta_path.insert(0, Block())
-from twin_nn import cli
-sys.exit(cli.main(sys.argv[1:]))
-"""
+from parity_tests.conftest import NO_NUMPY_CHILD  # noqa: E402
 
 
 @pytest.mark.parametrize("trained_in", ["scalar", "vector"])

@@ -120,19 +120,7 @@ def test_cli_text_json_and_errors(tmp_path, capsys):
     assert cli.main(["trace", "--recipe", "wide-binary"], out=Out()) == 2
 
 
-BLOCKED_CHILD = r"""
-import sys
-
-class Block:
-    def find_spec(self, name, path=None, target=None):
-        if name == "numpy" or name.startswith("numpy.") or name == "vector_nn" or name.startswith("vector_nn."):
-            raise ImportError("blocked: %s" % name)
-        return None
-
-sys.meta_path.insert(0, Block())
-from twin_nn import cli
-sys.exit(cli.main(sys.argv[1:]))
-"""
+from parity_tests.conftest import NO_NUMPY_CHILD as BLOCKED_CHILD  # noqa: E402
 
 
 @pytest.mark.parametrize("args", [[], ["--recipe", "spiral", "--rows", "2", "--steps", "2"]], ids=["221", "spiral"])
