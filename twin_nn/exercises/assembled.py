@@ -20,11 +20,8 @@ RESULT = "your functions, assembled, train the same network as the reference, st
 
 
 def _parity():
-    """The parity machinery, wherever this checkout keeps it."""
-    try:
-        from twin_nn import parity
-    except ImportError:
-        from parity_tests import parity
+    """The installed parity machinery (``twin_nn.parity``), imported when an assembled run needs it."""
+    from twin_nn import parity
     return parity
 
 
