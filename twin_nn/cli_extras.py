@@ -17,8 +17,7 @@ anything or trains for a minute:
   mistyped layer size -- all before any work (issue 14);
 * ``predict_checked`` / ``finite_scores``: predictions and scores are
   finite, or one error naming the row;
-* ``say_interrupted``: Ctrl-C during training keeps the epochs done.
-
+* ``say_interrupted``: Ctrl-C during training keeps the epochs done;
 * ``difference_note``: why compare's largest parameter difference can look
   alarming and be right (BatchNorm's structurally zero bias gradients, a
   parameter near 0).
