@@ -75,7 +75,7 @@ def test_vector_nn_mirrors_the_lesson_modules():
     found = set(modules("vector_nn")) - {"__init__", "__main__"}
     assert found == set(LESSON) | {"rng", "exact"}    # exact mode: a backend of the lesson, not a lesson
     engine = set(modules("vector_nn", "fast")) - {"__init__"}
-    assert engine == {"network", "plan", "kernels", "layout", "optim"}    # the engine: a rung, not a lesson
+    assert engine == {"network", "plan", "kernels", "layout", "optim", "team"}    # the engine: a rung, not a lesson
 
 
 @pytest.mark.parametrize("name", sorted(set(modules("vector_nn")) | {"toolkit/" + m for m in modules("vector_nn", "toolkit")}))
@@ -93,9 +93,10 @@ def test_the_vector_twin_does_its_own_arithmetic(name):
 @pytest.mark.parametrize("module", sorted(modules("vector_nn", "fast")))
 def test_the_engine_builds_on_the_plain_twin(module):
     names = imported(os.path.join(ROOT, "vector_nn", "fast", module + ".py"), "vector_nn.fast")
-    allowed = ("numpy", "vector_nn", "math", "collections.abc")
+    allowed = ("numpy", "vector_nn", "math", "collections.abc",
+               "os", "threading", "weakref", "functools")            # the network's own worker threads (team.py)
     outside = sorted(n for n in names if not (n in allowed or n.startswith(("vector_nn.", "scalar_nn.toolkit.checks", "scalar_nn.toolkit.binding",
-                                                                            "collections.abc."))))
+                                                                            "collections.abc.", "functools."))))
     assert outside == []
 
 

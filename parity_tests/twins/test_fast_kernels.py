@@ -68,7 +68,7 @@ def test_fast_column_sums_are_the_plain_ones_up_to_order(dZ):
     net = fast.MLP([2, 3, 1])
     m = len(dZ)
     # the lean step's db = 1^T dZ is a BLAS product: within m EPS sum_i |dZ_ij| of the row-by-row sum
-    assert_within(s_linalg.column_sums(dZ), net._plan(m).ones @ arr(dZ),
+    assert_within(s_linalg.column_sums(dZ), net._plan(net._work, m, net._flat.G, m).ones @ arr(dZ),
                   sum_bound(m, np.abs(arr(dZ)).sum(axis=0)), "column sums")
 
 

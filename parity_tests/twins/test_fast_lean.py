@@ -16,7 +16,7 @@ import pytest
 import vector_nn.fast as fast
 import vector_nn.mlp as plain
 from vector_nn.fast.layout import TRANSPOSED_MIN
-from vector_nn.fast.plan import BLOCK_BYTES
+from vector_nn.fast.plan import chunk_rows
 
 PAIRS = [("linear", "mse"), ("sigmoid", "mse"), ("sigmoid", "bce"), ("softmax", "cross_entropy")]
 
@@ -189,23 +189,69 @@ def test_softmax_rows_by_columns_or_by_reduction(classes):
 
 
 @pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu", "swish", "linear"])
-def test_a_big_batch_goes_through_in_row_blocks(hidden):
-    """m = 1500 rows of widths 64 and 48 (over BLOCK_BYTES): the hidden layers a block of rows at a time, same numbers."""
-    sizes = [5, 64, 48, 2]
+@pytest.mark.parametrize("output, loss", PAIRS)
+def test_a_big_batch_goes_through_in_row_chunks(hidden, output, loss):
+    """m = 1500 rows of widths 64 and 48 (over BLOCK_BYTES): the step chunk by chunk is the plain twin's step."""
+    sizes = [5, 64, 48, 3 if loss == "cross_entropy" else 2]
     m = 1500
-    assert m >= 2 * max(64, BLOCK_BYTES // (8 * 48))                # at least two blocks of the narrower layer
-    net, ref = fast.MLP(sizes, hidden, "linear", "mse", seed=6), plain.MLP(sizes, hidden, "linear", "mse", seed=6)
-    plan = None
+    kw = dict(l2=0.01, l2_bias=0.02, seed=6)
+    net, ref = fast.MLP(sizes, hidden, output, loss, **kw), plain.MLP(sizes, hidden, output, loss, **kw)
+    chunks = chunk_rows(net, m)
+    assert chunks is not None and len(chunks) >= 2                  # the case under test
+    assert [r.start for r in chunks] == sorted(r.start for r in chunks) and chunks[-1].stop == m
     for step in range(2):
-        X, Y = batch(m, 5, 2, "mse", seed=step)
-        loss, grads = net.loss_and_grads(X, Y)
+        X, Y = batch(m, 5, sizes[-1], loss, seed=step)
+        loss_f, grads = net.loss_and_grads(X, Y)
         loss_r, grads_r = ref.loss_and_grads(X, Y)
-        plan = plan or net._work.by_m[m]["plan"]
-        assert loss == pytest.approx(loss_r, rel=1e-12)
+        assert loss_f == pytest.approx(loss_r, rel=1e-12)
         assert net.last_output == pytest.approx(ref.last_output, rel=1e-11, abs=1e-14)
         for name in grads_r:
             assert grads[name] == pytest.approx(grads_r[name], rel=1e-10, abs=1e-15), (step, name)
-    assert all(layer[-1] is not None and len(layer[-1]) > 1 for layer in plan.forward)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("threads", [2, 3, 8])
+def test_threads_change_no_number(threads, dtype):
+    """The same chunks, added in the same order, whatever the thread count: loss, Yhat, gradients and the
+    trained weights are bit for bit those of one thread (more threads than chunks too)."""
+    sizes, m = [6, 64, 1], 4100
+    one = fast.MLP(sizes, "swish", "linear", "mse", seed=3, l2=1e-3, dtype=dtype)
+    many = fast.MLP(sizes, "swish", "linear", "mse", seed=3, l2=1e-3, dtype=dtype, threads=threads)
+    assert len(chunk_rows(one, m)) >= 2
+    opt_one, opt_many = fast.SGD(lr=0.05, momentum=0.9), fast.SGD(lr=0.05, momentum=0.9)
+    for step in range(3):
+        X, Y = batch(m, 6, 1, "mse", seed=step)
+        loss_1, g_1 = one.loss_and_grads(X, Y)
+        loss_n, g_n = many.loss_and_grads(X, Y)
+        assert loss_1 == loss_n
+        assert np.array_equal(one.last_output, many.last_output)
+        for name in g_1:
+            assert np.array_equal(g_1[name], g_n[name]), (step, name)
+        opt_one.step(one.params, g_1)
+        opt_many.step(many.params, g_n)
+    for name in one.params:
+        assert np.array_equal(one.params[name], many.params[name]), name
+    assert many._team is not None and many._team.size == min(threads, len(chunk_rows(many, m)))
+
+
+def test_threads_are_checked_and_all_means_every_core():
+    assert fast.MLP([2, 3, 1], threads="all").threads >= 1
+    for bad in (0, -1, 1.5, "two", True, None):
+        with pytest.raises(ValueError, match="threads must be a positive integer or 'all'"):
+            fast.MLP([2, 3, 1], threads=bad)
+
+
+def test_an_error_in_a_worker_reaches_the_caller_and_the_team_still_works():
+    from vector_nn.fast.team import Team
+    team = Team(2)
+
+    def boom():
+        raise ArithmeticError("from a worker")
+
+    with pytest.raises(ArithmeticError, match="from a worker"):
+        team.run([lambda: 1, boom, lambda: 3])
+    assert team.run([lambda: 1, lambda: 2, lambda: 3]) == [1, 2, 3]
+    assert team.run([lambda: "alone"]) == ["alone"]
 
 
 @pytest.mark.parametrize("sizes", [[2, 6, 1], [6, 2, 1], [3, 8, 5, 2]], ids=["bias-in-product", "narrow", "deeper"])

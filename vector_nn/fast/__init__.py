@@ -20,8 +20,14 @@ It is split by what it does:
   Z_k, A_k, s(Z_k), dA_k and a scratch array are written with ``out=`` into
   arrays the network keeps from step to step (``WorkBuffers``).  Without them
   each step allocates about twenty fresh megabyte arrays, and paging them in
-  costs more than the arithmetic.  A big batch's hidden layers go a block of
-  rows at a time (about 256 KB), so that the activation's passes stay in cache.
+  costs more than the arithmetic.  A big batch goes through in **row
+  chunks** (``chunk_rows``, about 128 KB per hidden array): each chunk's
+  forward and backward pass run while its arrays are in cache, and the
+  chunks' gradients are added in chunk order.
+* ``team.py`` -- the network's own worker threads (``MLP(..., threads=n)``):
+  the chunks of a big batch shared among n threads, woken once per step.
+  The chunks and the order of their sums do not depend on n, so threads
+  change the time of a step, never a number.
 * ``kernels.py`` -- **fused passes**: the forward pass hands the backward
   pass what it computed (s(z) for sigmoid and swish, tanh(z), z for relu)
   and the backward pass multiplies dA by act'(z) in place; the hidden
@@ -43,7 +49,7 @@ It is split by what it does:
 Batches are gathered with ``take`` (``FastOps.take_rows``), a plain copy of
 each row, where ``X[idx]`` goes through NumPy's general fancy indexing.
 
-Nothing is kept at module level: every buffer and vector belongs to one
+Nothing is kept at module level: every buffer, vector and thread belongs to one
 network or one optimizer, and nothing handed back to the caller (Yhat, the
 loss, the gradients) is written again.  The values are the plain formulas'
 up to summation order and those 2 ulp; the parity suite runs this engine

@@ -9,58 +9,62 @@ import math
 
 import numpy as np
 
-from ..losses import data_loss, output_activation, output_delta
+from ..losses import softplus
 
 
 # ----------------------------------------------------------- the output layer
-# Each returns (data loss, Yhat, dZ_L) for its output/loss pair: the values of
-# ``losses.data_loss``, ``output_activation`` and ``output_delta``, the same
-# expressions evaluated in the same order, sharing what they have in common
-# (Yhat - Y; the softmax's exp and row sums, which logsumexp needs too).  Yhat
-# is a new array; dZ_L is written into the plan's buffer D.  Constants are the
-# plan's 0-d arrays of the network's dtype (plan.one, plan.two, plan.N): a
-# ufunc takes them faster than a Python float, with the same value.
+# Each returns (loss sum, Yhat, dZ_L) for its output/loss pair: the values of
+# ``losses.data_loss`` (before its division: the caller divides the sum by
+# ``plan.divisor``, N or m), ``output_activation`` and ``output_delta``, the
+# same expressions evaluated in the same order, sharing what they have in
+# common (Yhat - Y; the softmax's exp and row sums, which logsumexp needs too).
+# Yhat is a new array; dZ_L is written into the plan's buffer D.  N and m are
+# the whole batch's (``plan.N``, ``plan.M``), so that a chunk of its rows
+# (``plan.chunk_rows``) gets its share of the batch's delta and loss sum.
+# Constants are the plan's 0-d arrays of the network's dtype (plan.one,
+# plan.two, plan.N): a ufunc takes them faster than a Python float, with the
+# same value.
 
 
 def _linear_mse(output, loss, Z, Y, plan):
     D, N = plan.D, plan.N
     np.subtract(Z, Y, out=D)
-    value = float(np.add.reduce(np.multiply(D, D, out=plan.U), axis=None) / Z.size)  # ((Yhat - Y) ** 2).sum() / N
+    total = np.add.reduce(np.multiply(D, D, out=plan.U), axis=None)    # ((Yhat - Y) ** 2).sum()
     D *= plan.two
     D /= N                                                       # 2 (Z - Y) / N
-    return value, Z, D
+    return total, Z, D
 
 
 def _sigmoid_mse(output, loss, Z, Y, plan):
     D, U, N = plan.D, plan.U, plan.N
     Yhat = sigmoid_as_plain(Z, U, plan.one)
     np.subtract(Yhat, Y, out=D)
-    value = float(np.add.reduce(np.multiply(D, D, out=U), axis=None) / Z.size)
+    total = np.add.reduce(np.multiply(D, D, out=U), axis=None)
     D *= plan.two
     D /= N
     D *= Yhat
     D *= np.subtract(plan.one, Yhat, out=U)                          # 2 (Yhat - Y) / N * Yhat * (1 - Yhat)
-    return value, Yhat, D
+    return total, Yhat, D
 
 
 def _sigmoid_bce(output, loss, Z, Y, plan):
     D = plan.D
     Yhat = sigmoid_as_plain(Z, plan.U, plan.one)
-    value = data_loss(output, loss, Z, Yhat, Y)
+    total = np.add.reduce(Y * softplus(-Z) + (1.0 - Y) * softplus(Z), axis=None)   # data_loss's sum
     np.subtract(Yhat, Y, out=D)
     D /= plan.N                                                  # (Yhat - Y) / N
-    return value, Yhat, D
+    return total, Yhat, D
 
 
 def _softmax_cross_entropy(output, loss, Z, Y, plan):
     D, U = plan.D, plan.U
-    m, n = Z.shape
+    n = Z.shape[1]
     if n < 8:
         # A few classes: the row max and the row sums column by column, (m, 1)
         # at a time.  Max is exact in any order, and NumPy adds fewer than 8
         # terms in order, left to right, so the sums are its own; a reduction
         # along a short last axis costs several times more.
-        top = np.maximum(Z[:, 0:1], Z[:, 1:2], out=plan.top)
+        top = np.maximum(Z[:, 0:1], Z[:, 1:2], out=plan.top_max)
         for j in range(2, n):
             np.maximum(top, Z[:, j:j + 1], out=top)
         E = np.exp(np.subtract(Z, top, out=U), out=U)            # exp(z - max)
@@ -74,20 +78,15 @@ def _softmax_cross_entropy(output, loss, Z, Y, plan):
     Yhat = E / s                                                 # softmax_row
     lse = np.log(s)
     lse += top                                                   # logsumexp_row, (m, 1)
-    value = float(np.add.reduce(lse[:, 0] - Z[plan.rows, Y], axis=None) / m)
+    total = np.add.reduce(lse[:, 0] - Z[plan.rows, Y], axis=None)
     np.copyto(D, Yhat)
     D[plan.rows, Y] -= 1.0
-    D /= m                                                       # (Yhat - onehot) / m
-    return value, Yhat, D
-
-
-def output_generic(output, loss, Z, Y, plan):
-    Yhat = output_activation(output, Z)
-    return data_loss(output, loss, Z, Yhat, Y), Yhat, output_delta(output, loss, Z, Yhat, Y)
+    D /= plan.M                                                  # (Yhat - onehot) / m
+    return total, Yhat, D
 
 
 OUTPUT = {("linear", "mse"): _linear_mse, ("sigmoid", "mse"): _sigmoid_mse, ("sigmoid", "bce"): _sigmoid_bce,
-       ("softmax", "cross_entropy"): _softmax_cross_entropy}
+          ("softmax", "cross_entropy"): _softmax_cross_entropy}      # every pair of conventions.OUTPUT_LOSS_PAIRS
 
 
 # One output entry (one row, one unit: per-sample training of a regression or a
@@ -169,17 +168,6 @@ def sigmoid_into(Z, S):
         np.exp(S, out=S)
     S += 1.0
     return np.divide(1.0, S, out=S)
-
-
-def activated(name, Z, A, S):
-    """What ``activate_into(name, Z, A, S)`` returns, once it has run (by blocks of rows) over them."""
-    if name in ("sigmoid", "tanh"):
-        return A, A
-    if name == "relu":
-        return A, Z
-    if name == "swish":
-        return A, S
-    return Z, Z
 
 
 def activate_into(name, Z, A, S):

@@ -17,6 +17,9 @@ float32 one.  It is offered for the lean step's networks (no dropout, no
 BatchNorm, not exact mode, which is the scalar twin's float64 by definition).
 """
 
+import os
+from functools import partial
+
 import numpy as np
 
 import scalar_nn.toolkit.checks as _shared
@@ -24,9 +27,10 @@ import scalar_nn.toolkit.checks as _shared
 from .. import mlp as _plain
 from ..toolkit import validation as check
 from ..toolkit.ops import ArrayOps
-from .kernels import activate_into, activated, finite_loss_and_matrix, times_prime
+from .kernels import activate_into, finite_loss_and_matrix, times_prime
 from .layout import FLAT_MAX, Flat, Grads
-from .plan import Plan, WorkBuffers
+from .plan import Plan, WorkBuffers, chunk_rows
+from .team import Team
 
 
 DTYPES = ("float64", "float32")
@@ -56,20 +60,27 @@ class MLP(_plain.MLP):
     """vector_nn's MLP with a lean step for plain batches (a drop-in; ``exact=True`` runs the plain code).
 
     ``dtype`` is "float64" (the default, the plain twin's) or "float32".
+    ``threads``: how many threads a big batch's row chunks share (an int, or
+    "all": every core this process may use).  The default is 1: the chunks
+    and the order their gradients are added do not depend on it, so it
+    changes the time of a step, never its numbers; and on a machine whose
+    cores are busy with other work, a step that waits for a second core can
+    take many times longer than one that does not.
     """
 
     ops = FAST_OPS
     dtype = np.dtype(np.float64)
 
-    def __init__(self, *args, dtype="float64", **kwargs):
+    def __init__(self, *args, dtype="float64", threads=1, **kwargs):
         super().__init__(*args, **kwargs)
-        self._start(dtype)
+        self._start(dtype, threads)
 
     @classmethod
-    def from_params(cls, params, *args, dtype="float64", **kwargs):
-        """As ``vector_nn.mlp.MLP.from_params``; ``dtype`` as in the constructor (float64 values are rounded)."""
+    def from_params(cls, params, *args, dtype="float64", threads=1, **kwargs):
+        """As ``vector_nn.mlp.MLP.from_params``; ``dtype``, ``threads`` as in the constructor (float64 values are
+        rounded to float32)."""
         net = super().from_params(params, *args, **kwargs)
-        net._start(dtype)
+        net._start(dtype, threads)
         return net
 
     def __repr__(self):
@@ -79,18 +90,20 @@ class MLP(_plain.MLP):
     def __getstate__(self):
         """For copy and pickle: the network without its work buffers and flat vectors (remade on load)."""
         state = dict(self.__dict__)
-        for name in ("_work", "_flat"):
+        for name in ("_work", "_flat", "_team", "_extra_lanes"):
             state.pop(name, None)
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._start(self.dtype)
+        self._start(self.dtype, self.threads)
 
-    def _start(self, dtype):
-        """The dtype, work buffers, and every parameter made a view of one flat vector (same values) where the
-        lean step applies."""
+    def _start(self, dtype, threads):
+        """The dtype, threads, work buffers, and every parameter made a view of one flat vector (same values)
+        where the lean step applies."""
         self.dtype = _checked_dtype(self, dtype)
+        self.threads = checked_threads(threads)
+        self._team, self._extra_lanes = None, []
         if self.dtype != np.float64:
             self.params = {name: P.astype(self.dtype) for name, P in self.params.items()}
         self._work = WorkBuffers(self.dtype)
@@ -102,13 +115,14 @@ class MLP(_plain.MLP):
         self._flat = Flat(self.params, self.dtype)
         self.params.update(zip(self._flat.layout.names, self._flat.views))
 
-    def _plan(self, m):
-        """The ``Plan`` of batch size m, kept with the work buffers of m."""
-        per_m = self._work.by_m.get(m)
+    def _plan(self, work, m, G, total):
+        """The ``Plan`` of m rows (of a batch of ``total``) writing G, kept with the buffers of m in ``work``."""
+        per_m = work.by_m.get(m)
         plan = None if per_m is None else per_m.get("plan")
-        if plan is None or plan.key != (self.hidden, self.output, self.loss_name, self._flat):
-            plan = Plan(self, m)
-            per_m = self._work.by_m.get(m)
+        if plan is None or plan.G is not G or plan.key != (self.hidden, self.output, self.loss_name, self._flat,
+                                                           total):
+            plan = Plan(self, m, work, G, total)
+            per_m = work.by_m.get(m)
             if plan.keep and per_m is not None:
                 per_m["plan"] = plan
         return plan
@@ -155,12 +169,29 @@ class MLP(_plain.MLP):
         The same formulas as ``forward_with_cache``, ``data_loss``,
         ``output_delta`` and ``backward``, with the per-call lookups done once
         per batch size (``Plan``) and the gradients written into the
-        network's flat gradient vector, of which the caller gets a copy.
+        network's flat gradient vector, of which the caller gets a copy.  A
+        big batch goes chunk by chunk (``plan.chunk_rows``), on ``threads``
+        threads where it has that many chunks.
         """
         flat = self._flat
         if not flat.holds(self.params):
             return super().loss_and_grads_clean(X, Y, None)      # a parameter was replaced
-        plan = self._plan(X.shape[0])
+        m = X.shape[0]
+        chunks = chunk_rows(self, m)
+        if chunks is None:
+            total, Yhat = self._pass(self._plan(self._work, m, flat.G, m), X, Y)
+        else:
+            total, Yhat = self._chunked(chunks, X, Y)
+        loss = float(total / (m if self.loss_name == "cross_entropy" else m * self.sizes[-1]))
+        self.last_masks = None
+        self.last_output = Yhat
+        if self.l2 > 0.0 or self.l2_bias > 0.0:
+            loss = loss + self.l2_penalty()
+            self._l2_grads(flat)
+        return loss, Grads(flat.G.copy(), flat), Yhat
+
+    def _pass(self, plan, X, Y):
+        """(loss sum, Yhat) of the rows X, Y: forward, output kernel, backward into ``plan.G`` (no L2)."""
         hidden = self.hidden
         acts, saved = [X], [None]
         A = X
@@ -168,39 +199,27 @@ class MLP(_plain.MLP):
         if aug is not None:
             np.copyto(aug[1], X)
             A = aug[0]                                           # [X 1]
-        for W, b, Z, Ab, Sb, ZT, blocks in plan.forward:
-            if blocks is not None:           # a big batch: the layer a block of rows at a time, in cache
-                for rows in blocks:
-                    Zr = np.dot(A[rows], W, out=Z[rows])
-                    if b is not None:
-                        Zr += b
-                    activate_into(hidden, Zr, Ab[rows], None if Sb is None else Sb[rows])
-                A, s = activated(hidden, Z, Ab, Sb)
+        for W, b, Z, Ab, Sb, ZT in plan.forward:
+            if ZT is None:
+                np.dot(A, W, out=Z)
             else:
-                if ZT is None:
-                    np.dot(A, W, out=Z)
-                else:
-                    np.dot(W.T, A.T, out=ZT)                     # Z is ZT.T
-                if b is not None:
-                    Z += b                                       # A_{k-1} @ W_k + b_k
-                A, s = activate_into(hidden, Z, Ab, Sb)
+                np.dot(W.T, A.T, out=ZT)                         # Z is ZT.T
+            if b is not None:
+                Z += b                                           # A_{k-1} @ W_k + b_k
+            A, s = activate_into(hidden, Z, Ab, Sb)
             acts.append(A)
             saved.append(s)
-        pv = flat.views
-        Z = np.dot(A, pv[-2])
-        Z += pv[-1]                                              # Z_L, a new array
-        self.last_masks = None
-        loss, Yhat, dZ = plan.output(self.output, self.loss_name, Z, Y, plan)
-        self.last_output = Yhat
-        if self.l2 > 0.0 or self.l2_bias > 0.0:
-            loss = loss + self.l2_penalty()
+        W, b = plan.top
+        Z = np.dot(A, W)
+        Z += b                                                   # Z_L, a new array
+        total, Yhat, dZ = plan.output(self.output, self.loss_name, Z, Y, plan)
         self._backward(plan, acts, saved, dZ)
-        return loss, Grads(flat.G.copy(), flat), Yhat
+        return total, Yhat
 
     def _backward(self, plan, acts, saved, dZ):
-        """The lean step's backward pass, from dZ_L: every gradient into the flat gradient vector."""
-        hidden, l2, l2_bias, aug = self.hidden, self.l2, self.l2_bias, plan.aug
-        for k, W, b, Zb, Tb, dA, wide, blocks in plan.backward:
+        """The lean step's backward pass, from dZ_L: every data gradient into ``plan.G``."""
+        hidden, aug = self.hidden, plan.aug
+        for k, W, b, Zb, Tb, dA, wide in plan.backward:
             A_prev, (gW, gb) = acts[k - 1], plan.grads[k - 1]
             if k == 1 and aug is not None:
                 np.dot(aug[0].T, dZ, out=aug[2])                 # [dW_1; db_1] = [X 1]^T dZ_1
@@ -210,21 +229,80 @@ class MLP(_plain.MLP):
             else:
                 np.dot(A_prev.T, dZ, out=gW)                     # A_{k-1}^T @ dZ_k (an outer product for one row)
                 np.dot(plan.ones, dZ, out=gb)                    # 1^T dZ_k: column sums as one BLAS product
-            if l2 > 0.0:
-                gW += l2 * W
-            if l2_bias > 0.0:
-                gb += l2_bias * b
             if dA is None:
                 break
-            if blocks is not None:
-                s = saved[k - 1]
-                for rows in blocks:
-                    np.dot(dZ[rows], W.T, out=dA[rows])
-                    times_prime(hidden, dA[rows], Zb[rows], s[rows], Tb[rows])
-                dZ = dA
-                continue
             np.dot(dZ, W.T, out=dA)                              # dZ_k @ W_k^T (BLAS beats a broadcast here too)
             dZ = times_prime(hidden, dA, Zb, saved[k - 1], Tb)
+
+    def _l2_grads(self, flat):
+        """dW_k += l2 W_k and db_k += l2_bias b_k, once, on the summed data gradients in ``flat.G``."""
+        views, grads = flat.views, flat.grad_views
+        for i in range(0, len(views), 2):
+            gW, gb = grads[i], grads[i + 1]
+            if self.l2 > 0.0:
+                gW += self.l2 * views[i]
+            if self.l2_bias > 0.0:
+                gb += self.l2_bias * views[i + 1]
+
+    def _chunked(self, chunks, X, Y):
+        """(loss sum, Yhat) of a big batch, chunk by chunk, the chunks shared among ``threads`` threads.
+
+        Each chunk's gradient goes into its row of Gs; the rows are added in
+        chunk order into the flat gradient vector, and the loss sums in chunk
+        order, so the numbers do not depend on the thread count.
+        """
+        m, flat = X.shape[0], self._flat
+        n = len(chunks)
+        Gs = self._work.get("Gs", (n, flat.G.size), m)
+        Yhat = np.empty((m, self.sizes[-1]), self.dtype)
+        totals = [None] * n
+
+        def run(lane, first, stop):
+            work, G = lane
+            for c in range(first, stop):
+                rows = chunks[c]
+                plan = self._plan(work, rows.stop - rows.start, G, m)
+                totals[c], Yhat[rows] = self._pass(plan, X[rows], Y[rows])
+                np.copyto(Gs[c], G)
+
+        lanes = self._lanes(min(self.threads, n))
+        if len(lanes) == 1:
+            run(lanes[0], 0, n)
+        else:
+            cuts = [n * t // len(lanes) for t in range(len(lanes) + 1)]
+            self._team.run([partial(run, lane, cuts[t], cuts[t + 1]) for t, lane in enumerate(lanes)])
+        np.add.reduce(Gs, axis=0, out=flat.G)                    # ((G_0 + G_1) + G_2) + ...
+        total = totals[0]
+        for t in totals[1:]:
+            total = total + t
+        return total, Yhat
+
+    def _lanes(self, n):
+        """n (work buffers, gradient vector) pairs, one per thread; the first is the network's own.
+
+        For n > 1 the network's ``Team`` of n - 1 workers is made here (again
+        after a fork: threads do not survive one).
+        """
+        if n == 1:
+            return [(self._work, self._flat.G)]
+        team = self._team
+        if team is None or team.size != n or team.pid != os.getpid():
+            self._team = Team(n - 1)
+        while len(self._extra_lanes) < n - 1:
+            self._extra_lanes.append((WorkBuffers(self.dtype), np.empty_like(self._flat.G)))
+        return [(self._work, self._flat.G)] + self._extra_lanes[:n - 1]
+
+
+def checked_threads(threads):
+    """``threads`` as a positive int ("all": the cores this process may run on)."""
+    if threads == "all":
+        try:
+            return len(os.sched_getaffinity(0))
+        except AttributeError:                                  # macOS, Windows
+            return os.cpu_count() or 1
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError("threads must be a positive integer or 'all', got %r" % (threads,))
+    return threads
 
 
 def _checked_dtype(net, dtype):

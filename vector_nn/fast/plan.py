@@ -1,19 +1,51 @@
-"""What a lean step of one batch size needs, looked up once (``Plan``), and the network's work buffers.
+"""What a lean step of one batch size needs, looked up once (``Plan``), the network's work buffers, and row chunks.
 
 At W1-W3's sizes a step's time is per-call overhead: which layers, which
 buffers, which branches, which output function.  ``Plan`` settles all of
 that once per batch size m and keeps it with the work buffers of m
 (``network.MLP._plan``).
+
+A big batch (W5's 2000 rows of width 64: five 1 MB intermediates, more than
+a core's 2 MB L2 cache) goes through in **row chunks** (``chunk_rows``) of
+about BLOCK_BYTES per hidden array: each chunk's forward pass, output delta
+and backward pass run while its arrays are still in cache, and its
+gradient, a sum over its rows, is added to the others'.  That is exact
+algebra: every layer but BatchNorm (which the lean step does not take)
+treats rows independently, and the data loss and its gradient are sums
+over rows divided by the batch's N or m.  The chunks are the same whatever
+the thread count, and their gradients are added in chunk order, so
+``threads`` changes the time, never a number.
 """
 
 import numpy as np
 
-from .kernels import ONE_OUTPUT, OUTPUT, output_generic
+from .kernels import ONE_OUTPUT, OUTPUT
 from .layout import TRANSPOSED_MIN
 
 WORK_BATCH_SIZES = 4            # work buffers are kept for this many batch sizes
 WORK_MAX_BYTES = 64 * 2 ** 20   # larger intermediates are not kept between calls
-BLOCK_BYTES = 256 * 2 ** 10     # a big batch's hidden layer goes through in row blocks of about this size
+BLOCK_BYTES = 128 * 2 ** 10     # a big batch goes through in row chunks of about this many bytes per hidden array
+MIN_CHUNK_ROWS = 64
+CHUNK_GRADS_MAX = 2 ** 20       # at most this many gradient entries kept, one gradient vector per chunk
+
+
+def chunk_rows(net, m):
+    """The row slices of a batch of m rows, chunk by chunk (see the module docstring), or None: one pass.
+
+    Chunks are about BLOCK_BYTES per array of the widest hidden layer, at
+    least MIN_CHUNK_ROWS rows, equal to a row; a batch under two chunks, a
+    network without a hidden layer or with a layer stored transposed (its
+    products are GEMM-bound: W4) goes in one pass.
+    """
+    widths = net.sizes[1:-1]
+    if not widths or any(P.size >= TRANSPOSED_MIN for P in net._flat.views[:-2:2]):
+        return None
+    rows = max(MIN_CHUNK_ROWS, BLOCK_BYTES // (net.dtype.itemsize * max(widths)))
+    if m < 2 * rows:
+        return None
+    n = min(-(-m // rows), max(2, CHUNK_GRADS_MAX // net._flat.G.size))
+    size = -(-m // n)
+    return [slice(i, min(i + size, m)) for i in range(0, m, size)]
 
 
 class WorkBuffers:
@@ -28,13 +60,14 @@ class WorkBuffers:
         self.dtype = np.dtype(dtype)
         self.by_m = {}
 
-    def get(self, name, shape):
-        """The work array ``name`` of this shape (its first axis is the batch size m)."""
-        per_m = self.by_m.get(shape[0])
+    def get(self, name, shape, m=None):
+        """The work array ``name`` of this shape, kept with batch size m (default: its first axis)."""
+        m = shape[0] if m is None else m
+        per_m = self.by_m.get(m)
         if per_m is None:
             if len(self.by_m) >= WORK_BATCH_SIZES:
                 del self.by_m[next(iter(self.by_m))]          # the oldest batch size
-            per_m = self.by_m[shape[0]] = {}
+            per_m = self.by_m[m] = {}
         buf = per_m.get(name)
         if buf is None or buf.shape != shape:
             buf = np.empty(shape, self.dtype)
@@ -44,44 +77,48 @@ class WorkBuffers:
 
 
 class Plan:
-    """What a lean step of batch size m needs: arrays, layers, which branches apply.
+    """What a lean step of m rows needs: arrays, layers, which branches apply.
 
-    ``forward``: per hidden layer (W, b, Z, A, S, Z^T or None, row blocks or None);
-    ``backward``: per layer from the top (k, W, b, Z, T, dA, transposed, row blocks)
-    with W, b views of the flat parameters and gW, gb (``grads``) views of the
-    flat gradient vector; ``output``: the output/loss kernel (``kernels.py``).
+    ``work``: the ``WorkBuffers`` its arrays come from; ``G``: the flat
+    gradient vector it writes; ``total``: the batch's row count (m itself,
+    or more when these m rows are one chunk of it), which sets N and the
+    divisor of the loss.  ``forward``: per hidden layer (W, b, Z, A, S, Z^T
+    or None); ``backward``: per layer from the top (k, W, b, Z, T, dA,
+    transposed) with W, b views of the flat parameters and gW, gb
+    (``grads``) views of G; ``output``: the output/loss kernel
+    (``kernels.py``); ``top``: (W_L, b_L).
     """
 
-    def __init__(self, net, m):
+    def __init__(self, net, m, work, G, total):
         L = net.n_layers
         flat = net._flat
-        pv, gv = flat.views, flat.grad_views
-        self.key = (net.hidden, net.output, net.loss_name, flat)
+        self.work, self.G = work, G
+        pv, gv = flat.views, flat.layout.views(G)
+        self.key = (net.hidden, net.output, net.loss_name, flat, total)
         self.keep = True              # False: a buffer was too big to keep, build the plan per call
         self.forward, self.backward = [], []
-        Zs, Ts, dAs, Bs = [None], [None], [None], [None]
+        Zs, Ts, dAs = [None], [None], [None]
         for k in range(1, L):
             shape = (m, net.sizes[k])
             W = pv[2 * k - 2]
-            if W.size >= TRANSPOSED_MIN:    # a big layer: Z_k^T = W_k^T A_{k-1}^T, which OpenBLAS runs faster
-                ZT = self._get(net, "ZT%d" % k, shape[::-1])
+            if W.size >= TRANSPOSED_MIN and work.dtype == np.float64:
+                # a big float64 layer: Z_k^T = W_k^T A_{k-1}^T, which OpenBLAS runs faster (W4: 655 us against
+                # 936 for A W); in float32 A W is the faster one (397 us against 474)
+                ZT = self._get("ZT%d" % k, shape[::-1])
                 Zs.append(ZT.T)
             else:
                 ZT = None
-                Zs.append(self._get(net, "Z%d" % k, shape))
-            S = self._get(net, "S%d" % k, shape) if net.hidden == "swish" else None
-            rows = max(64, BLOCK_BYTES // (net._work.dtype.itemsize * shape[1]))
-            blocks = None if ZT is not None or m < 2 * rows else \
-                [slice(i, min(i + rows, m)) for i in range(0, m, rows)]
-            Bs.append(blocks)
-            self.forward.append((W, pv[2 * k - 1], Zs[k], self._get(net, "A%d" % k, shape), S, ZT, blocks))
-            Ts.append(self._get(net, "T%d" % k, shape))
-            dAs.append(self._get(net, "dA%d" % k, shape))
+                Zs.append(self._get("Z%d" % k, shape))
+            S = self._get("S%d" % k, shape) if net.hidden == "swish" else None
+            self.forward.append((W, pv[2 * k - 1], Zs[k], self._get("A%d" % k, shape), S, ZT))
+            Ts.append(self._get("T%d" % k, shape))
+            dAs.append(self._get("dA%d" % k, shape))
+        self.top = (pv[-2], pv[-1])
         self.grads = [(gv[2 * k - 2], gv[2 * k - 1]) for k in range(1, L + 1)]
         for k in range(L, 0, -1):
             W = pv[2 * k - 2]
             wide = W.size >= TRANSPOSED_MIN             # stored transposed (layout.Layout)
-            self.backward.append((k, W, pv[2 * k - 1], Zs[k - 1], Ts[k - 1], dAs[k - 1], wide, Bs[k - 1]))
+            self.backward.append((k, W, pv[2 * k - 1], Zs[k - 1], Ts[k - 1], dAs[k - 1], wide))
         # The first layer's bias inside its product: [X 1] @ [W_1; b_1], where b_1
         # follows W_1 in the flat vector, so [W_1; b_1] is a view of it, and
         # [dW_1; db_1] = [X 1]^T dZ_1 one product into the gradient vector.  Worth
@@ -90,29 +127,32 @@ class Plan:
         self.aug = None
         if L > 1 and self.forward[0][5] is None and n0 < net.sizes[1]:
             n_aug = n0 + 1
-            Xa = self._get(net, "X1", (m, n_aug))
+            Xa = self._get("X1", (m, n_aug))
             Xa[:, n0] = 1.0
             Wb = flat.P[:n_aug * net.sizes[1]].reshape(n_aug, net.sizes[1])
-            dWb = flat.G[:n_aug * net.sizes[1]].reshape(n_aug, net.sizes[1])
+            dWb = G[:n_aug * net.sizes[1]].reshape(n_aug, net.sizes[1])
             self.aug = (Xa, Xa[:, :n0], dWb)
-            W, b, Z, A, S, ZT, blocks = self.forward[0]
-            self.forward[0] = (Wb, None, Z, A, S, ZT, blocks)
-        out = (m, net.sizes[-1])
-        self.D = self._get(net, "D", out)            # the output's dZ, written in place
-        self.U = self._get(net, "U", out)            # an output scratch array
-        self.top = self._get(net, "top", (m, 1))    # the softmax's row max
-        self.U_cols = [self.U[:, j:j + 1] for j in range(out[1])]
-        dtype = net._work.dtype
-        self.N = np.array(m * net.sizes[-1], dtype)  # N = m n_L, as a 0-d array (cheaper in a ufunc)
+            W, b, Z, A, S, ZT = self.forward[0]
+            self.forward[0] = (Wb, None, Z, A, S, ZT)
+        n_out = net.sizes[-1]
+        out = (m, n_out)
+        self.D = self._get("D", out)            # the output's dZ, written in place
+        self.U = self._get("U", out)            # an output scratch array
+        self.top_max = self._get("top", (m, 1))    # the softmax's row max
+        self.U_cols = [self.U[:, j:j + 1] for j in range(n_out)]
+        dtype = work.dtype
+        self.M = total                               # the batch's m, N = m n_L (a 0-d array: cheaper in a ufunc)
+        self.N = np.array(total * n_out, dtype)
+        self.divisor = total if net.loss_name == "cross_entropy" else total * n_out
         self.one, self.two = np.array(1.0, dtype), np.array(2.0, dtype)
         self.ones = np.ones(m, dtype)
         self.rows = np.arange(m)
         pair = (net.output, net.loss_name)
-        one_entry = m * net.sizes[-1] == 1 and dtype == np.float64     # Python floats are float64
-        self.output = (ONE_OUTPUT if one_entry else OUTPUT).get(pair, output_generic)
+        one_entry = total * n_out == 1 and dtype == np.float64     # Python floats are float64
+        self.output = (ONE_OUTPUT if one_entry else OUTPUT)[pair]
 
-    def _get(self, net, name, shape):
-        buf = net._work.get(name, shape)
+    def _get(self, name, shape):
+        buf = self.work.get(name, shape)
         if buf.nbytes > WORK_MAX_BYTES:
             self.keep = False
         return buf
