@@ -157,10 +157,11 @@ def make_rung(rung, w, smoke=False):
         return floors.gemm_stepper(w, steps, smoke)[0]
     if base == "net221":
         return net221_stepper(w, max(steps, 5), smoke)
+    threads = all_cores() if rung.endswith("@all") else None          # the engine's own threads (its row chunks)
     if base in ("scalar", "vector", "fast"):
-        return twin_stepper(w, base, steps, smoke)[0]
+        return twin_stepper(w, base, steps, smoke, threads=threads if base == "fast" else None)[0]
     if base == "fast32":
-        return twin_stepper(w, "fast", steps, smoke, dtype="float32")[0]
+        return twin_stepper(w, "fast", steps, smoke, dtype="float32", threads=threads)[0]
     from .peers import peer_stepper
     inner = peer_stepper(w, base, steps, smoke)[0]
     if base != "micrograd":

@@ -25,8 +25,9 @@ engine step took 2 ms at one thread and anywhere from 1.5 to 100 ms at two,
 whether the two threads came from threadpoolctl or from the variables in a
 fresh process.
 
-The engine's own elementwise threads, where ``vector_nn.fast`` offers
-``set_num_threads(n)``, are switched with the rest.
+The engine's own threads (the row chunks of a big batch, ``vector_nn.fast.MLP(...,
+threads=n)``) belong to each network, not to a library: the ``@all`` rung builds
+its network with ``threads`` = every core (``ladder.make_rung``).
 """
 
 import os
@@ -66,7 +67,7 @@ def threadpoolctl_missing():
 
 
 class Threads:
-    """Sets the thread count of NumPy's BLAS, PyTorch and the engine, all at once.
+    """Sets the thread count of NumPy's BLAS and PyTorch, both at once.
 
     Build it after the rungs have imported their libraries (threadpoolctl finds
     the BLAS libraries loaded so far).  ``set(n)`` is cheap enough to call
@@ -89,10 +90,6 @@ class Threads:
         torch = sys.modules.get("torch")
         if torch is not None:
             torch.set_num_threads(n)
-        fast = sys.modules.get("vector_nn.fast")
-        setter = getattr(fast, "set_num_threads", None)
-        if setter is not None:
-            setter(n)
         self.current = n
 
     def info(self):

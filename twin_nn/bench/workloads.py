@@ -157,9 +157,11 @@ def twin_module(twin, module):
     return {"mlp": mlp, "optim": optim, "datasets": datasets}[module]
 
 
-def make_net(w, twin, dtype=None):
-    """The workload's network in ``twin``, from the shared seed (``dtype``: the engine's, when given)."""
+def make_net(w, twin, dtype=None, threads=None):
+    """The workload's network in ``twin``, from the shared seed (``dtype``, ``threads``: the engine's, when given)."""
     options = {} if dtype is None else {"dtype": dtype}
+    if threads is not None:
+        options["threads"] = threads
     return twin_module(twin, "mlp").MLP(w.sizes, hidden=w.hidden, output=w.output, loss=w.loss, seed=SEED,
                                         **options)
 
@@ -278,17 +280,17 @@ def twin_inputs(w, twin, steps, smoke=False):
     return X, Y, [[where[i] for i in b] for b in batches]
 
 
-def twin_stepper(w, twin, steps, smoke=False, dtype=None):
+def twin_stepper(w, twin, steps, smoke=False, dtype=None, threads=None):
     """A function that runs the twin's next optimizer step (cycling over ``steps`` batches)
     and returns its loss; also returns the net.
 
     ``dtype`` ("float32"): the engine's float32 network, on the data cast once to float32
-    (class labels stay integers)."""
+    (class labels stay integers); ``threads``: the engine's thread count."""
     X, Y, batches = twin_inputs(w, twin, steps, smoke)
     if dtype is not None:
         X = X.astype(dtype)
         Y = Y if w.loss == "cross_entropy" else Y.astype(dtype)
-    net, opt = make_net(w, twin, dtype), make_optimizer(w, twin)
+    net, opt = make_net(w, twin, dtype, threads), make_optimizer(w, twin)
     train_step = twin_module(twin, "training").train_step
     cycle = itertools.cycle(batches)
 
