@@ -11,6 +11,17 @@ once per ufunc.  numexpr, the other candidate, was measured slower than one
 NumPy thread here: without Intel's VML its exp is a scalar libm call
 (exp over W5's 2000 x 64 array: 408 us at 1 thread, NumPy's SIMD exp 80 us).
 
+What was measured here with two threads each running its own arrays (2-vCPU
+Firecracker VM, CPython 3.11, NumPy 2.4's OpenBLAS at one thread), serial
+time against two threads: 50 multiplies of (500, 64) arrays, about 12 us
+each, 1218 -> 757 us; of (250, 64), about 5 us each, 479 -> 577 us (slower:
+each time a thread comes back from a ufunc while the other holds the GIL it
+sleeps, and waking it costs as much as the work); W5-sized products of 500
+rows, 583 -> 574 us (the bundled OpenBLAS gains nothing from two callers).
+So on that machine the W5 step at two threads is slower than at one, and
+``threads`` defaults to 1; where waking a thread is cheap (bare metal) and
+the chunks' ufuncs are long, the same code runs them side by side.
+
 The workers are daemon threads that hold only their ``_Slot``, not the team,
 so a team nobody references is collected and its workers told to stop.  A
 team belongs to one network and one process: after ``os.fork`` the network
