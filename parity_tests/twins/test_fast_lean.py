@@ -234,6 +234,19 @@ def test_threads_change_no_number(threads, dtype):
     assert many._team is not None and many._team.size == min(threads, len(chunk_rows(many, m)))
 
 
+def test_a_copied_threaded_network_keeps_its_thread_count_and_gets_its_own_team():
+    import copy
+    net = fast.MLP([6, 64, 1], "swish", "linear", "mse", seed=3, threads=2)
+    X, Y = batch(4100, 6, 1, "mse")
+    loss, grads = net.loss_and_grads(X, Y)
+    twin = copy.deepcopy(net)
+    assert twin.threads == 2 and twin._team is None                 # threads are not copied; made when needed
+    loss_t, grads_t = twin.loss_and_grads(X, Y)
+    assert loss_t == loss and twin._team is not None and twin._team is not net._team
+    for name in grads:
+        assert np.array_equal(grads[name], grads_t[name]), name
+
+
 def test_threads_are_checked_and_all_means_every_core():
     assert fast.MLP([2, 3, 1], threads="all").threads >= 1
     for bad in (0, -1, 1.5, "two", True, None):

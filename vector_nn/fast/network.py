@@ -96,7 +96,7 @@ class MLP(_plain.MLP):
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._start(self.dtype, self.threads)
+        self._start(self.dtype, state.get("threads", 1))
 
     def _start(self, dtype, threads):
         """The dtype, threads, work buffers, and every parameter made a view of one flat vector (same values)
