@@ -46,7 +46,11 @@ def as_matrix(X, what="X", n_cols=None, dtype=np.float64):
         # silently), None (would become NaN), bools and objects are refused.
         # A bool among numbers ([True, 0.5]) converts to 1.0 without a trace,
         # so a list holding one takes the slow path too (the scalar twin refuses it).
-        A = A.astype(dtype, copy=False) if A is not None and A.dtype.kind in "iuf" else None
+        if A is not None and A.dtype.kind in "iuf":
+            with np.errstate(over="ignore"):      # beyond float32's range: infinite, the slow path names it
+                A = A.astype(dtype, copy=False)
+        else:
+            A = None
         if A is not None and _holds_bool(X, 2):
             A = None
     else:
@@ -75,7 +79,8 @@ def _all_finite(A):
 
 def _narrowed(A, what, dtype):
     """The finite float64 array A in the narrower ``dtype``; an entry that overflows it is a ValueError naming it."""
-    B = A.astype(dtype)
+    with np.errstate(over="ignore"):
+        B = A.astype(dtype)
     if not _all_finite(B):
         i, j = np.argwhere(~np.isfinite(B))[0]
         raise ValueError("%s[%d][%d] = %r is beyond %s's range (largest %.4g): scale the data, or use "
