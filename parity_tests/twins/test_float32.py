@@ -121,8 +121,9 @@ def test_fit_trains_on_the_data_as_given_without_a_copy_of_it(engine, dtype, val
     data is a few batches' worth (and the validation rows of a ``val_split``: the training rows are gathered
     batch by batch from X), far below a float32 copy of X (the data's size) or a float64 one (twice that).
 
-    (It used to convert float32 data to float64 in ``clean_data``, and the engine cast it back: the float32
-    W4 fit of ``python -m benchmarks.measure memory --dtype float32`` peaked at four times its data.)"""
+    ``predict`` and ``loss`` likewise take X as it is.  (``fit`` used to convert float32 data to float64 in
+    ``clean_data``, and the engine cast it back: the float32 W4 fit of ``python -m benchmarks.measure memory
+    --dtype float32`` peaked at four times its data; a val_split copied the training rows.)"""
     import tracemalloc
     m, n, B = 8000, 256, 100
     if engine == "plain":
@@ -143,6 +144,10 @@ def test_fit_trains_on_the_data_as_given_without_a_copy_of_it(engine, dtype, val
         before = tracemalloc.get_traced_memory()[0]
         history = net.fit(X, Y, opt, epochs=2, batch_size=B, val_split=val_split, verbose=0)
         grown = tracemalloc.get_traced_memory()[1] - before
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        net.predict(X), net.loss(X, Y)
+        looking = tracemalloc.get_traced_memory()[1] - before     # all m rows' activations; X as it is
     finally:
         tracemalloc.stop()
     assert history.loss[-1] < history.loss[0]
@@ -151,6 +156,8 @@ def test_fit_trains_on_the_data_as_given_without_a_copy_of_it(engine, dtype, val
     allowed = few_batches + val_split * data
     assert grown < allowed < data / 2, (
         "fit allocated %d bytes on top of %d bytes of data (allowed: %d)" % (grown, data, allowed))
+    hidden = m * 15 * X.itemsize
+    assert looking < 4 * hidden < data / 4, "predict and loss allocated %d bytes for %d of data" % (looking, data)
 
 
 def test_float32_data_errors_are_the_float64_twins():

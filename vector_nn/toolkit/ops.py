@@ -27,7 +27,7 @@ class ArrayOps(TrainingOps):
     def clean_data(self, net, X, Y, what="X"):
         """Validate a dataset once, before training: X (m, n_0) and checked targets, in the network's
         float dtype (float64; the engine's may be float32): data already in it is used as it is, not copied."""
-        dtype = getattr(net, "dtype", np.float64)
+        dtype = validation.net_dtype(net)
         X = validation.as_matrix(X, what, net.sizes[0], dtype)
         return X, validation.as_targets(Y, net.loss_name, X.shape[0], net.sizes[-1], dtype)
 

@@ -27,6 +27,11 @@ from scalar_nn.toolkit.checks import (  # noqa: F401  (re-exported: not numeric)
 )
 
 
+def net_dtype(net):
+    """The float type a network computes in, and so takes its inputs in: float64, or the engine's ``dtype``."""
+    return getattr(net, "dtype", np.float64)
+
+
 def as_matrix(X, what="X", n_cols=None, dtype=np.float64):
     """``X`` as a float64 array (m, n_cols): not ragged, not empty, finite.
 
@@ -177,7 +182,7 @@ def plain_batch(net, X, Y):
     of the right shapes (int64 labels), else None."""
     if net.batchnorm or (net.dropout > 0.0 and net.training):
         return None
-    dtype = getattr(net, "dtype", np.float64)
+    dtype = net_dtype(net)
     if type(X) is not np.ndarray or (X.dtype != np.float64 and X.dtype != dtype) or X.ndim != 2 \
             or X.shape[1] != net.sizes[0] or X.shape[0] == 0 or type(Y) is not np.ndarray:
         return None
