@@ -3,9 +3,10 @@
 The loop (``scalar_nn/toolkit/training.py``: ``fit``, ``History``, the
 callbacks) is not array math and is shared.  It asks a twin for the few
 things that touch numbers, listed in ``TrainingOps``; here they are on
-arrays (float64, or the engine's float32): cleaning the data once, gathering a batch's rows with fancy
-indexing (``X[idx]`` copies only the batch), and scoring with whole-array
-operations.
+arrays (float64, or the engine's float32): cleaning the data once (data
+already in the network's dtype is not copied), gathering a batch's rows with
+fancy indexing (``X[idx]`` copies only the batch), and scoring with
+whole-array operations.
 """
 
 import numpy as np

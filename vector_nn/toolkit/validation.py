@@ -1,16 +1,16 @@
 """Checks at the public boundary, for arrays: the twin of ``scalar_nn/toolkit/checks.py``.
 
-Clean input takes a fast path: at most one conversion to a float64 array (none
-for an array that is float64 already, or in the engine's float32 when it asks
-for that: ``dtype``) and a few whole-array tests (the least and the greatest
-entry are finite: no temporary the size of the data), no loop over entries.  When a
-test fails, the array cannot say *which* row or entry is to blame, so the
-scalar twin's check runs on the same input (the slow path) and names it:
-both twins raise the same exception class with the same message.  Should the
-scalar check accept the input after all (integers too large for an int64
-array, say), its clean result is used: the scalar check is the definition,
-the array tests are a shortcut.  The name and hyperparameter checks are not
-numeric and are the scalar twin's own.
+Clean input takes a fast path: at most one conversion to the float type asked
+for (float64, or the engine's float32: ``dtype``; none for an array already in
+it) and a few whole-array tests (the least and the greatest entry are finite:
+no temporary the size of the data), no loop over entries. When a test fails,
+the array cannot say *which* row or entry is to blame, so the scalar twin's
+check runs on the same input (the slow path) and names it: both twins raise
+the same exception class with the same message. Should the scalar check accept
+the input after all (integers too large for an int64 array, say), its clean
+result is used: the scalar check is the definition, the array tests are a
+shortcut. The name and hyperparameter checks are not numeric and are the
+scalar twin's own.
 """
 
 import math
