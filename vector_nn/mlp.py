@@ -141,7 +141,7 @@ class MLP:
 
     def forward(self, X, training=False, masks=None):
         """Yhat for X (m, n_0) -> (m, n_L); no running statistic moves (this is for looking)."""
-        X = check.as_matrix(X, "X", self.sizes[0])
+        X = check.as_matrix(X, "X", self.sizes[0], check.net_dtype(self))
         masks = _shared.forward_masks(self, masks, X.shape[0], training, check.as_masks)
         return self.forward_with_cache(X, training, masks if training else None)[1]
 
@@ -168,8 +168,8 @@ class MLP:
 
     def loss(self, X, Y):
         """Total loss (data loss + L2) of the batch in inference mode."""
-        X = check.as_matrix(X, "X", self.sizes[0])
-        Y = check.as_targets(Y, self.loss_name, X.shape[0], self.sizes[-1])
+        X = check.as_matrix(X, "X", self.sizes[0], check.net_dtype(self))
+        Y = check.as_targets(Y, self.loss_name, X.shape[0], self.sizes[-1], check.net_dtype(self))
         Z, Yhat, _ = self.forward_with_cache(X, training=False)
         return self.data_loss(Z, Yhat, Y) + self.l2_penalty()
 
@@ -187,8 +187,8 @@ class MLP:
             with np.errstate(over="ignore", invalid="ignore"):   # a NaN/inf entry gets its clear error, not a warning
                 return _shared.deferred_check(self, plain[0], plain[1], self.loss_and_grads_clean,
                                               check.full_check, check.finite_loss_and_matrix)
-        X = check.as_matrix(X, "X", self.sizes[0])
-        Y = check.as_targets(Y, self.loss_name, X.shape[0], self.sizes[-1])
+        X = check.as_matrix(X, "X", self.sizes[0], check.net_dtype(self))
+        Y = check.as_targets(Y, self.loss_name, X.shape[0], self.sizes[-1], check.net_dtype(self))
         masks = _shared.forward_masks(self, masks, X.shape[0], None, check.as_masks)
         loss, grads, _ = self.loss_and_grads_clean(X, Y, masks)
         return loss, grads

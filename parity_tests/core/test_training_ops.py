@@ -1,11 +1,13 @@
 """The TrainingOps contract (scalar_nn/toolkit/training.py): what the training loop asks of a twin.
 
 The contract is an abstract base class: a twin's ops that leave out a method
-cannot be built.  ``split`` and ``evaluate`` are written once, in the base;
+cannot be built.  ``split``, ``hold_out`` and ``evaluate`` are written once, in the base;
 the per-twin methods are tested against each twin's own ops (``net.ops``).
 """
 
 import pytest
+
+from parity_tests.conftest import to_list
 
 from scalar_nn.mlp import MLP
 from scalar_nn.optim import SGD
@@ -47,6 +49,37 @@ def test_split_is_written_once_and_keeps_the_twins_type(twin):
     assert len(Xt) == 4 and len(Xv) == 2
     sX, sY, _, _ = ListOps().split(*data(twin), 1.0 / 3.0, 5)             # the same rows in both twins
     assert [list(map(float, row)) for row in Xt] == sX and [list(map(float, row)) for row in Yt] == sY
+
+
+
+def test_hold_out_is_split_as_row_indices(twin):
+    net = twin.mlp.MLP([2, 3, 1], hidden="tanh")
+    X, Y = net.ops.clean_data(net, *data(twin))
+    Xt, Yt, Xv, Yv = net.ops.split(X, Y, 1.0 / 3.0, 5)
+    rows, Hv, HYv = net.ops.hold_out(X, Y, 1.0 / 3.0, 5)
+    assert type(Hv) is type(Xv) and type(rows) is type(net.ops.arange(1))     # the twin's index type
+    assert to_list(net.ops.take_rows(X, rows)) == to_list(Xt) and to_list(net.ops.take_rows(Y, rows)) == to_list(Yt)
+    assert to_list(Hv) == to_list(Xv) and to_list(HYv) == to_list(Yv)
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_fit_with_val_split_trains_on_splits_rows_in_the_same_order(net_twin, shuffle):
+    """``fit`` gathers val_split's training batches from X through ``hold_out``'s row indices (no copy of
+    the training rows): the very numbers of a fit on ``split``'s parts, given as validation data."""
+    X = [[0.1 * i, ((7 * i) % 11) / 11.0 - 0.5] for i in range(30)]
+    Y = [[1.0 if x0 > 1.2 + x1 else 0.0] for x0, x1 in X]
+
+    def trained(**split):
+        net = net_twin.mlp.MLP([2, 5, 1], "tanh", "sigmoid", "bce", seed=2)
+        Xs, Ys = net.ops.clean_data(net, X, Y)
+        if not split:
+            Xt, Yt, Xv, Yv = net.ops.split(Xs, Ys, 0.2, 3)
+            Xs, Ys, split = Xt, Yt, dict(validation=(Xv, Yv))
+        history = net.fit(Xs, Ys, net_twin.optim.SGD(0.5, momentum=0.9), epochs=4, batch_size=4, seed=3,
+                          shuffle=shuffle, verbose=0, **split)
+        return history.to_dict(), {k: to_list(v) for k, v in net.params.items()}
+
+    assert trained(val_split=0.2) == trained()
 
 
 def test_evaluate_is_the_networks_loss_and_the_metric(twin):

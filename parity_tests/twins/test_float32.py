@@ -10,6 +10,8 @@ float32 run (it is not float64 in disguise), and that every array of a step
 is float32.
 """
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -108,3 +110,79 @@ def test_the_model_file_records_the_dtype(tmp_path, suffix):
         import scalar_nn.toolkit.serialize as scalar_serialize
         with pytest.raises(ValueError, match="options.dtype must be one of float64, float32, got 'float16'"):
             scalar_serialize.model_from_dict(doc)
+
+
+
+@pytest.mark.parametrize("val_split", [0.0, 0.25])
+@pytest.mark.parametrize("engine, dtype", [("plain", np.float64), ("fast", np.float64), ("fast", np.float32)],
+                         ids=["vector-float64", "fast-float64", "fast-float32"])
+def test_fit_trains_on_the_data_as_given_without_a_copy_of_it(engine, dtype, val_split):
+    """Data already in the network's dtype is neither widened nor copied: what ``fit`` allocates on top of the
+    data is a few batches' worth (and the validation rows of a ``val_split``: the training rows are gathered
+    batch by batch from X), far below a float32 copy of X (the data's size) or a float64 one (twice that).
+
+    ``predict`` and ``loss`` likewise take X as it is.  (``fit`` used to convert float32 data to float64 in
+    ``clean_data``, and the engine cast it back: the float32 W4 fit of ``python -m benchmarks.measure memory
+    --dtype float32`` peaked at four times its data; a val_split copied the training rows.)"""
+    import tracemalloc
+    m, n, B = 8000, 256, 100
+    if engine == "plain":
+        MLP, SGD = vector_nn.MLP, vector_nn.SGD
+    else:
+        MLP, SGD = functools.partial(fast.MLP, dtype=np.dtype(dtype).name), fast.SGD
+    g = np.random.default_rng(4)
+    X = g.standard_normal((m, n)).astype(dtype)
+    Y = (X[:, :1] > 0).astype(dtype)
+    net = MLP([n, 15, 1], "relu", "sigmoid", "bce", seed=1)
+    Xc, Yc = net.ops.clean_data(net, X, Y)
+    assert Xc is X and Yc is Y                       # checked, and taken as they are
+    data = X.nbytes + Y.nbytes
+    batch = data * B // m
+    opt = SGD(lr=0.01, momentum=0.9)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        history = net.fit(X, Y, opt, epochs=2, batch_size=B, val_split=val_split, verbose=0)
+        grown = tracemalloc.get_traced_memory()[1] - before
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        net.predict(X), net.loss(X, Y)
+        looking = tracemalloc.get_traced_memory()[1] - before     # all m rows' activations; X as it is
+    finally:
+        tracemalloc.stop()
+    assert history.loss[-1] < history.loss[0]
+    # the batch's rows and activations, the parameters, gradients and momentum, the epoch's shuffled order
+    few_batches = 8 * batch + 4 * sum(P.nbytes for P in net.params.values()) + 8 * m
+    allowed = few_batches + val_split * data
+    assert grown < allowed < data / 2, (
+        "fit allocated %d bytes on top of %d bytes of data (allowed: %d)" % (grown, data, allowed))
+    hidden = m * 15 * X.itemsize
+    assert looking < 4 * hidden < data / 4, "predict and loss allocated %d bytes for %d of data" % (looking, data)
+
+
+def test_float32_data_errors_are_the_float64_twins():
+    """NaN, infinity and shape errors in float32 data are the errors of float64 data and of lists, in every
+    twin (the scalar check's one line); a value beyond float32's range is an error naming it, not an inf."""
+    import scalar_nn
+    X = np.linspace(-1.0, 1.0, 12).reshape(4, 3)
+    Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+    twins = ((functools.partial(fast.MLP, dtype="float32"), fast.SGD), (fast.MLP, fast.SGD),
+             (vector_nn.MLP, vector_nn.SGD), (scalar_nn.MLP, scalar_nn.SGD))
+    for bad, value in (((2, 1), np.nan), ((3, 0), np.inf), ((0, 2), -np.inf)):
+        Xb = X.copy()
+        Xb[bad] = value
+        messages = set()
+        for MLP, SGD in twins:
+            for data in ((Xb.astype(np.float32), Y.astype(np.float32)), (Xb, Y), (Xb.tolist(), Y.tolist())):
+                with pytest.raises(ValueError) as e:
+                    MLP([3, 4, 1], seed=0).fit(*data, SGD(lr=0.1), epochs=1, verbose=0)
+                messages.add(str(e.value))
+        assert messages == {"X[%d][%d] is %r: inputs must be finite (no NaN or inf)" % (bad + (value,))}
+    with pytest.raises(ValueError, match=r"^X has 2 features per row, the network expects 3$"):
+        fast.MLP([3, 4, 1], dtype="float32").fit(X[:, :2].astype(np.float32), Y, fast.SGD(lr=0.1), verbose=0)
+    Xb = X.copy()
+    Xb[1, 2] = 1e39
+    for data in (Xb, Xb.tolist()):
+        with pytest.raises(ValueError, match=r"^X\[1\]\[2\] = 1e\+39 is beyond float32's range \(largest "
+                                             r"3\.403e\+38\): scale the data, or use dtype='float64'$"):
+            fast.MLP([3, 4, 1], dtype="float32").fit(data, Y, fast.SGD(lr=0.1), epochs=1, verbose=0)

@@ -3,6 +3,7 @@
 One epoch::
 
     order = permutation(n, key_for(seed, SHUFFLE, epoch))    (or 0..n-1 without shuffle)
+    (with val_split: order = rows[order], the training rows' own indices in X)
     for each chunk of ``batch_size`` indices in order:       (the last chunk may be smaller)
         loss, grads, Yhat = net.loss_and_grads_clean(X[chunk], Y[chunk])  (section 10: before the update)
         optimizer.step(net.params, grads)
@@ -32,7 +33,7 @@ import time
 from .. import rng
 from ..conventions import is_classification
 from .checks import as_matrix, as_targets, check_int, check_number
-from .splits import train_val_split
+from .splits import split_indices, train_val_split
 
 
 class TrainingDiverged(ValueError):
@@ -157,6 +158,8 @@ class TrainingOps(abc.ABC):
     numeric_guard        a context for the numeric work of a run
     -- written once, here, for every twin:
     split                hold out a validation fraction (``splits.py``)
+    hold_out             the same split as ``fit`` uses it: training row indices
+                         and the validation rows (X itself is not copied)
     evaluate             (total loss, metric) in inference mode, from the
                          network's methods and ``metric_sums``
     ===================  ====================================================
@@ -195,6 +198,13 @@ class TrainingOps(abc.ABC):
         """(X_train, Y_train, X_val, Y_val) of clean data, with the shared split (``splits.train_val_split``,
         which keeps the twin's type: lists from lists, arrays from arrays)."""
         return train_val_split(X, Y, val_fraction, seed)
+
+    def hold_out(self, X, Y, val_fraction, seed):
+        """(rows, X_val, Y_val): ``split``'s training rows as their indices in X (the twin's index type), its
+        validation rows gathered.  ``fit`` gathers each batch from X through ``rows``: the same batches as
+        from ``split``'s X_train, without a copy of the training data."""
+        train, val = split_indices(len(X), val_fraction, seed)
+        return self.take_rows(self.arange(len(X)), train), self.take_rows(X, val), self.take_rows(Y, val)
 
     def evaluate(self, net, X, Y):
         """(total loss, metric) of clean data in inference mode; the network's mode is untouched."""
@@ -309,15 +319,16 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
     check_same_twin(net, optimizer)
     X, Y, classes = fit_inputs(net, X, Y)
     X, Y = ops.clean_data(net, X, Y)
+    rows = None                             # all of X trains; else the indices of the rows that do
     if val_split > 0.0:
         check_val_rows(len(X), val_split)
-        X, Y, Xv, Yv = ops.split(X, Y, val_split, seed)
+        rows, Xv, Yv = ops.hold_out(X, Y, val_split, seed)
     elif validation is not None:
         Xv, Yv, _ = fit_inputs(net, validation[0], validation[1], classes, what="validation X")
         Xv, Yv = ops.clean_data(net, Xv, Yv, what="validation X")
     else:
         Xv = Yv = None
-    n = len(X)
+    n = len(X) if rows is None else len(rows)
     if n == 0:
         raise ValueError("no training rows left after the validation split")
     B = n if batch_size is None else check_int("batch_size", batch_size, low=1)
@@ -331,7 +342,7 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
         cb.on_train_begin(run)
     name = metric_name(net)
     try:
-        _epochs(net, X, Y, Xv, Yv, optimizer, ops, run, callbacks, epochs, B, shuffle, seed, name,
+        _epochs(net, X, Y, rows, Xv, Yv, optimizer, ops, run, callbacks, epochs, B, shuffle, seed, name,
                 verbose, log_every, live, out)
     except KeyboardInterrupt:
         history.interrupt(run.epoch + 1)
@@ -342,14 +353,19 @@ def fit(net, X, Y, optimizer, epochs=10, batch_size=None, shuffle=True, seed=0,
     return history
 
 
-def _epochs(net, X, Y, Xv, Yv, optimizer, ops, run, callbacks, epochs, B, shuffle, seed, name,
+def _epochs(net, X, Y, rows, Xv, Yv, optimizer, ops, run, callbacks, epochs, B, shuffle, seed, name,
             verbose, log_every, live, out):
-    """The epochs of ``fit`` (its loop, apart so that Ctrl-C can end it and keep the History)."""
-    history, n = run.history, len(X)
+    """The epochs of ``fit`` (its loop, apart so that Ctrl-C can end it and keep the History).
+
+    The training rows are X's ``rows`` (all of X when None: no validation split).
+    """
+    history, n = run.history, len(X) if rows is None else len(rows)
     with ops.numeric_guard():
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
             order = ops.permutation(n, rng.key_for(seed, rng.SHUFFLE, epoch)) if shuffle else ops.arange(n)
+            if rows is not None:                    # the training rows' own indices in X
+                order = ops.take_rows(rows, order)
             n_steps = (n + B - 1) // B
             loss_sum, m_total, m_count = 0.0, 0.0, 0
             for j in range(n_steps):

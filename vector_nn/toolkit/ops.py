@@ -3,9 +3,10 @@
 The loop (``scalar_nn/toolkit/training.py``: ``fit``, ``History``, the
 callbacks) is not array math and is shared.  It asks a twin for the few
 things that touch numbers, listed in ``TrainingOps``; here they are on
-float64 arrays: cleaning the data once, gathering a batch's rows with fancy
-indexing (``X[idx]`` copies only the batch), and scoring with whole-array
-operations.
+arrays (float64, or the engine's float32): cleaning the data once (data
+already in the network's dtype is not copied), gathering a batch's rows with
+fancy indexing (``X[idx]`` copies only the batch), and scoring with
+whole-array operations.
 """
 
 import numpy as np
@@ -25,9 +26,11 @@ class ArrayOps(TrainingOps):
     name = "vector"
 
     def clean_data(self, net, X, Y, what="X"):
-        """Validate a dataset once, before training: float64 X (m, n_0) and checked targets."""
-        X = validation.as_matrix(X, what, net.sizes[0])
-        return X, validation.as_targets(Y, net.loss_name, X.shape[0], net.sizes[-1])
+        """Validate a dataset once, before training: X (m, n_0) and checked targets, in the network's
+        float dtype (float64; the engine's may be float32): data already in it is used as it is, not copied."""
+        dtype = validation.net_dtype(net)
+        X = validation.as_matrix(X, what, net.sizes[0], dtype)
+        return X, validation.as_targets(Y, net.loss_name, X.shape[0], net.sizes[-1], dtype)
 
     def arange(self, n):
         """0, 1, ..., n-1 as an index array."""

@@ -1,14 +1,16 @@
 """Checks at the public boundary, for arrays: the twin of ``scalar_nn/toolkit/checks.py``.
 
-Clean input takes a fast path: one conversion to a float64 array and a few
-whole-array tests (``np.isfinite(A).all()``), no loop over entries.  When a
-test fails, the array cannot say *which* row or entry is to blame, so the
-scalar twin's check runs on the same input (the slow path) and names it:
-both twins raise the same exception class with the same message.  Should the
-scalar check accept the input after all (integers too large for an int64
-array, say), its clean result is used: the scalar check is the definition,
-the array tests are a shortcut.  The name and hyperparameter checks are not
-numeric and are the scalar twin's own.
+Clean input takes a fast path: at most one conversion to the float type asked
+for (float64, or the engine's float32: ``dtype``; none for an array already in
+it) and a few whole-array tests (the least and the greatest entry are finite:
+no temporary the size of the data), no loop over entries. When a test fails,
+the array cannot say *which* row or entry is to blame, so the scalar twin's
+check runs on the same input (the slow path) and names it: both twins raise
+the same exception class with the same message. Should the scalar check accept
+the input after all (integers too large for an int64 array, say), its clean
+result is used: the scalar check is the definition, the array tests are a
+shortcut. The name and hyperparameter checks are not numeric and are the
+scalar twin's own.
 """
 
 import math
@@ -25,9 +27,20 @@ from scalar_nn.toolkit.checks import (  # noqa: F401  (re-exported: not numeric)
 )
 
 
-def as_matrix(X, what="X", n_cols=None):
-    """``X`` as a float64 array (m, n_cols): not ragged, not empty, finite."""
-    if isinstance(X, np.ndarray) and X.dtype == np.float64:
+def net_dtype(net):
+    """The float type a network computes in, and so takes its inputs in: float64, or the engine's ``dtype``."""
+    return getattr(net, "dtype", np.float64)
+
+
+def as_matrix(X, what="X", n_cols=None, dtype=np.float64):
+    """``X`` as a float64 array (m, n_cols): not ragged, not empty, finite.
+
+    ``dtype=np.float32`` (the engine's float32) gives a float32 array instead:
+    float32 data is taken as it is (no copy), other numbers are converted
+    once, and an entry beyond float32's range is an error naming it.
+    """
+    dtype = np.dtype(dtype)
+    if isinstance(X, np.ndarray) and X.dtype == dtype:
         A = X
     elif is_sequence(X):
         try:
@@ -38,7 +51,11 @@ def as_matrix(X, what="X", n_cols=None):
         # silently), None (would become NaN), bools and objects are refused.
         # A bool among numbers ([True, 0.5]) converts to 1.0 without a trace,
         # so a list holding one takes the slow path too (the scalar twin refuses it).
-        A = A.astype(np.float64) if A is not None and A.dtype.kind in "iuf" else None
+        if A is not None and A.dtype.kind in "iuf":
+            with np.errstate(over="ignore"):      # beyond float32's range: infinite, the slow path names it
+                A = A.astype(dtype, copy=False)
+        else:
+            A = None
         if A is not None and _holds_bool(X, 2):
             A = None
     else:
@@ -48,15 +65,37 @@ def as_matrix(X, what="X", n_cols=None):
         and A.ndim == 2
         and A.size > 0
         and (n_cols is None or A.shape[1] == n_cols)
-        and bool(np.isfinite(A).all())
+        and _all_finite(A)
     )
     if not clean:
-        return np.array(_scalar.as_matrix(X, what, n_cols), dtype=np.float64)       # slow path
+        A = np.array(_scalar.as_matrix(X, what, n_cols), dtype=np.float64)       # slow path
+        return A if dtype == np.float64 else _narrowed(A, what, dtype)
     return A
 
 
-def as_targets(Y, loss, m, n_out):
-    """Targets as the loss needs them: float64 (m, n_out) for mse/bce, int64 (m,) classes."""
+def _all_finite(A):
+    """No NaN or infinity in A: its least and greatest entries are finite (a NaN makes both NaN).
+
+    Two reductions that allocate nothing, where ``np.isfinite(A).all()``
+    would build a boolean array of A's size first.
+    """
+    return bool(np.isfinite(A.min()) and np.isfinite(A.max()))
+
+
+def _narrowed(A, what, dtype):
+    """The finite float64 array A in the narrower ``dtype``; an entry that overflows it is a ValueError naming it."""
+    with np.errstate(over="ignore"):
+        B = A.astype(dtype)
+    if not _all_finite(B):
+        i, j = np.argwhere(~np.isfinite(B))[0]
+        raise ValueError("%s[%d][%d] = %r is beyond %s's range (largest %.4g): scale the data, or use "
+                         "dtype='float64'" % (what, i, j, float(A[i, j]), dtype.name, float(np.finfo(dtype).max)))
+    return B
+
+
+def as_targets(Y, loss, m, n_out, dtype=np.float64):
+    """Targets as the loss needs them: float64 (m, n_out) for mse/bce (or ``dtype``, as in ``as_matrix``),
+    int64 (m,) classes."""
     if not is_sequence(Y) or len(Y) != m:
         _scalar.as_targets(Y, loss, m, n_out)      # slow path: raises (not a sequence, or wrong length)
     if loss == "cross_entropy":
@@ -65,7 +104,7 @@ def as_targets(Y, loss, m, n_out):
         Y = [[v] for v in Y]
     if isinstance(Y, np.ndarray) and Y.ndim == 1 and n_out == 1:
         Y = Y.reshape(-1, 1)
-    Y = as_matrix(Y, "Y", n_out)
+    Y = as_matrix(Y, "Y", n_out, dtype)
     if loss == "bce":
         outside = (Y < 0.0) | (Y > 1.0)
         if outside.any():
@@ -143,7 +182,7 @@ def plain_batch(net, X, Y):
     of the right shapes (int64 labels), else None."""
     if net.batchnorm or (net.dropout > 0.0 and net.training):
         return None
-    dtype = getattr(net, "dtype", np.float64)
+    dtype = net_dtype(net)
     if type(X) is not np.ndarray or (X.dtype != np.float64 and X.dtype != dtype) or X.ndim != 2 \
             or X.shape[1] != net.sizes[0] or X.shape[0] == 0 or type(Y) is not np.ndarray:
         return None
