@@ -41,11 +41,6 @@ class FastOps(ArrayOps):
 
     name = "fast"
 
-    def clean_data(self, net, X, Y, what="X"):
-        """As the plain twin's, in the network's dtype (float targets too; class indices stay integers)."""
-        X, Y = super().clean_data(net, X, Y, what)
-        return net.as_dtype(X), net.as_dtype(Y)
-
     def take_rows(self, A, idx):
         """The rows of A at ``idx``: ``take`` copies whole rows, several times faster than ``A[idx]``."""
         if type(A) is np.ndarray:
