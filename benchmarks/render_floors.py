@@ -97,8 +97,9 @@ def section_bandwidth(d):
         "The streaming rate is `np.add(a, b, out=c)`, three arrays moved per call, taking turns with the other "
         "rungs of W5's ladder:", "",
         _table(["streaming add on", "bytes per call", "median", "rate"], rates), "",
-        "The floor is the bytes at the rate at W5's size (W5's arrays live in the cache); the one beyond the "
-        "caches is beside it. *÷ floor* is median(engine) ÷ median(stream) over the same rounds, times the "
+        "The floor is the bytes at the rate at W5's size (three arrays with the footprint of the step's "
+        "own three (m, n1) arrays, so in the cache level those can live in); the one beyond the caches is "
+        "beside it. *÷ floor* is median(engine) ÷ median(stream) over the same rounds, times the "
         "ratio of the bytes:", "",
         _table(["engine", "bytes a step moves", "floor at W5's size", "floor beyond the caches", "engine step",
                 "engine ÷ floor", "÷ floor beyond the caches"], floors), "",

@@ -66,12 +66,15 @@ elements of data, about 0.15 MB), and would then be bound by the arithmetic
 The streaming rate
 ------------------
 ``np.add(a, b, out=c)``, counted as three arrays moved (STREAM's *add*),
-timed like every rung of the ladder: at the size of one W5 (m, n1) array, in
-float64 (``stream``) and float32 (``stream32``), where the three arrays stay
-in the cache as W5's arrays do; and on arrays that leave the last-level cache
-(``stream_dram``, twice its size in all, 96 MiB to 1 GiB).  The floor takes
-the rate at W5's size: W5's arrays live in the cache, so that is the rate a
-step could reach; the one beyond the caches is reported beside it.
+timed like every rung of the ladder: on three arrays of W5's (m, n1) shape,
+in float64 (``stream``) and float32 (``stream32``), and on three arrays that
+leave the last-level cache (``stream_dram``, twice its size in all, 96 MiB to
+1 GiB).  The three (m, n1) arrays have the footprint of the step's own three,
+Z1, A1 and dZ1, so the stream runs from the cache level those can live in (on
+a core with 2 MiB of L2, float32's 1.5 MB fit and float64's 3 MB spill to
+L3); the floor takes that rate, the one beyond the caches is reported beside
+it.  An in-cache rate moves with whatever shares the core's cache (a
+hyperthread sibling's work), more than a step of arithmetic does.
 """
 
 import os
