@@ -16,7 +16,7 @@ ROOT = os.path.dirname(HERE)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from benchmarks import render_speed  # noqa: E402
+from benchmarks import render_floors, render_speed  # noqa: E402
 from twin_nn.bench.crossover import BATCHES, WIDTHS  # noqa: E402
 from twin_nn.bench.ladder import fmt_time, paired_ratio  # noqa: E402
 from twin_nn.bench.ladder import title as rung_title  # noqa: E402
@@ -273,12 +273,7 @@ def _targets(d):
         r = rung_ratio(d, key, "torch64", "fast")
         rows.append(("vector_nn.fast no slower than PyTorch f64 eager on %s" % key,
                      "fast ÷ PyTorch f64 = %s" % fmt_ratio(r) if r else "not run", None if r is None else r <= 1.0))
-    r = rung_ratio(d, "W4", "gemm", "fast")
-    g = rung_median(d, "W4", "gemm")
-    rows.append(("W4: the fast engine's step against the two-GEMM arithmetic floor (report)",
-                 "two bare GEMMs %s; fast step %s = %s the floor (the GEMMs are %.0f%% of the step)"
-                 % (fmt_time(g), fmt_time(rung_median(d, "W4", "fast")), fmt_ratio(r), 100.0 / r)
-                 if r else "not run", None))
+    rows += render_floors.target_rows(d, rung_median, rung_ratio)     # W4's two GEMMs, W5's memory
     # earlier targets, still reported
     # (earlier targets were set for the tuned vector code, which is vector_nn.fast now)
     for key in sorted(WORKLOADS):
@@ -648,7 +643,7 @@ def render(d, png=False):
              "means b is faster.", "",
              render_speed.section_how_much_faster(d, rung_median, rung_ratio), "",
              section_machine(d), "", section_headline(d), "",
-             render_speed.section_threads(d, title), "", section_targets(d), "",
+             render_speed.section_threads(d, title), "", section_targets(d), "", render_floors.section_bandwidth(d), "",
              "## Workloads", ""]
     for key in sorted(WORKLOADS):
         parts += [section_workload(d, key), ""]

@@ -37,6 +37,7 @@ SLOW_WITHOUT_NUMPY = {"W4": "drawing its 10000 x 3072 rows without NumPy takes a
 # the ratios the summary prints: (label, numerator rung, denominator rung); > 1: the denominator is faster
 SUMMARY = [("scalar_nn ÷ vector_nn.fast", "scalar", "fast"),
            ("vector_nn.fast ÷ PyTorch f64", "fast", "torch64"),
+           ("vector_nn.fast ÷ two GEMMs", "fast", "gemm"),
            ("vector_nn.fast f32 ÷ PyTorch f32", "fast32", "torch32"),
            ("fast 1 thread ÷ all cores", "fast", "fast@all"),
            ("fast f32 1 thread ÷ all cores", "fast32", "fast32@all"),
@@ -240,6 +241,10 @@ def summary_line(out):
         r = paired_ratio(out, b, a)
         if r is not None:
             parts.append("%s %s" % (label, fmt_ratio(r)))
+    for dtype, f in sorted(out.get("bandwidth_floor", {}).get("floors", {}).items(), reverse=True):
+        r = f["in_cache"]["engine_over_floor"]
+        if r is not None:
+            parts.append("vector_nn.fast%s ÷ memory floor %s" % (" f32" if dtype == "float32" else "", fmt_ratio(r)))
     return "; ".join(parts) or "—"
 
 
@@ -253,6 +258,7 @@ def fmt_ratio(r):
 
 def report(result):
     """The tables a person reads at the end: per workload, each rung's median and how it compares."""
+    from .bandwidth import describe as describe_floor
     from .ladder import fmt_time, paired_ratio, title
     from .workloads import WORKLOADS
     lines = []
@@ -267,6 +273,7 @@ def report(result):
         for rung, r in pypy.get(key, {}).get("rungs", {}).items():
             lines.append("  %-32s %10s %16s" % (title(rung) + " (PyPy)", fmt_time(r["median"]),
                                                  "(own process)"))
+        lines += describe_floor(out)
     threads = result.get("threads_ladder") or []
     if any(out["rungs"] for out in threads):
         lines += ["", "Threads (each rung at 1 thread and at every core, taking turns; 1 ÷ all > 1: every core "
@@ -301,7 +308,7 @@ def cmd_bench(args, out):
     known = list(CPYTHON_RUNGS) + [r for r in THREAD_RUNGS if r.endswith("@all")]
     rungs = _names(args.rungs, known, "rungs") if args.rungs else None
     if args.dtype != "both":                           # drop the other precision's engine and PyTorch rungs
-        other = {"float64": ("fast32", "torch32"), "float32": ("fast", "torch64")}[args.dtype]
+        other = {"float64": ("fast32", "torch32", "stream32"), "float32": ("fast", "torch64", "stream")}[args.dtype]
         rungs = [r for r in (rungs or known) if r.partition("@")[0] not in other]
     if rungs is not None and "scalar" not in rungs:
         rungs = ["scalar"] + rungs                     # every ratio is taken against scalar_nn

@@ -12,6 +12,8 @@ Rungs (CPython), from the bottom up::
     torch64    PyTorch eager float64      torch32   PyTorch eager float32
     sklearn    scikit-learn partial_fit   micrograd Karpathy's scalar autograd, gc off in the step
     gemm       W4 only: the two bare GEMMs of the step (floors.gemm_stepper)
+    stream     W5 only: c = a + b on arrays of W5's hidden (m, 64) shape; stream32 in float32;
+               stream_dram on arrays beyond the last-level cache (bandwidth.py: W5's memory floor)
     R@all      rung R (fast, fast32, torch64, torch32) at every core; every other rung runs at one thread
 
 Under PyPy only ``loop``, ``scalar`` and ``net221`` run (no NumPy).  The
@@ -52,20 +54,23 @@ import platform
 import sys
 import time
 
-from . import floors
+from . import bandwidth, floors
 from .threads import Threads, all_cores, threadpoolctl_missing
 from .workloads import WORKLOADS, make_net, twin_inputs, twin_stepper
 
 THREADED = ("fast", "fast32", "torch64", "torch32")      # the rungs that also run at every core
 CPYTHON_RUNGS = ("loop", "scalar", "net221", "numpy", "vector", "fast", "fast32", "torch64", "torch32",
-                 "sklearn", "micrograd", "gemm")
+                 "sklearn", "micrograd", "gemm", "stream", "stream32", "stream_dram")
 THREAD_RUNGS = tuple(r for base in THREADED for r in (base, base + "@all"))   # the Threads ladder
 PYPY_RUNGS = ("loop", "scalar", "net221")
 LIST_RUNGS = ("loop", "scalar", "net221", "micrograd")     # rungs that hold their batches as Python lists
+LOSSLESS = ("gemm",) + bandwidth.STREAM_RUNGS              # floors that compute no loss: no first_losses
 TITLES = {"loop": "minimal loop step", "scalar": "scalar_nn", "net221": "Network221",
           "numpy": "minimal NumPy step", "vector": "vector_nn", "fast": "vector_nn.fast",
           "fast32": "vector_nn.fast f32", "torch64": "PyTorch f64", "torch32": "PyTorch f32",
-          "sklearn": "scikit-learn", "micrograd": "micrograd", "gemm": "two bare GEMMs (W4)"}
+          "sklearn": "scikit-learn", "micrograd": "micrograd", "gemm": "two bare GEMMs (W4)",
+          "stream": "streaming add, W5 size", "stream32": "streaming add f32, W5 size",
+          "stream_dram": "streaming add, beyond the caches"}
 
 
 def title(rung):
@@ -111,11 +116,13 @@ def rung_available(rung, w):
             return threadpoolctl_missing()
     if base == "gemm":
         return None if w.key == "W4" else "the two-GEMM floor is reported for W4"
+    if base in bandwidth.STREAM_RUNGS and w.key != "W5":
+        return "the memory-bandwidth floor is reported for W5"
     if base == "net221":
         return None if w.sizes == [2, 2, 1] and w.key == "W1" else "Network221 is the 2-2-1 system of W1"
     if base in ("torch64", "torch32", "sklearn", "micrograd"):
         return peer_available(base) or peer_supports(w, base)
-    if base in ("numpy", "vector", "fast", "fast32"):
+    if base in ("numpy", "vector", "fast", "fast32") + bandwidth.STREAM_RUNGS:
         try:
             import numpy  # noqa: F401
         except ImportError:
@@ -155,6 +162,8 @@ def make_rung(rung, w, smoke=False):
         return floors.numpy_stepper(w, steps, smoke)[0]
     if base == "gemm":
         return floors.gemm_stepper(w, steps, smoke)[0]
+    if base in bandwidth.STREAM_RUNGS:
+        return bandwidth.stream_stepper(base, w, smoke)[0]
     if base == "net221":
         return net221_stepper(w, max(steps, 5), smoke)
     threads = all_cores() if rung.endswith("@all") else None          # the engine's own threads (its row chunks)
@@ -272,10 +281,15 @@ def run_ladder(key, rungs, budget=6.0, warmup=0.5, block_seconds=0.02, min_round
         smoke=smoke, log=log, label=key)
     for rung, r in info.items():
         r["threads"] = threads[rung]
+        if rung in LOSSLESS:
+            r["first_losses"] = []
     out["rounds"] = rounds
     out["rungs"] = info
     if gc_per_step is not None:
         out["micrograd_gc_per_step"] = gc_per_step
+    floor = bandwidth.summarize(out, w, smoke)
+    if floor:
+        out["bandwidth_floor"] = floor
     return out
 
 

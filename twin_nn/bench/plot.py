@@ -17,11 +17,15 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 
 def _rungs_in_order(result):
-    """Every rung measured, in the ladder's order, PyPy rungs next to their CPython rung, all-cores rungs last."""
+    """Every rung measured, in the ladder's order, PyPy rungs next to their CPython rung, all-cores rungs last.
+
+    Not the streaming rungs: a call of theirs is a memory rate's measure, not a step (W5's floor, in the text).
+    """
+    from .bandwidth import STREAM_RUNGS
     from .ladder import CPYTHON_RUNGS, THREAD_RUNGS
     seen = []
     for rung in CPYTHON_RUNGS:
-        if any(rung in out["rungs"] for out in result["ladder"]):
+        if rung not in STREAM_RUNGS and any(rung in out["rungs"] for out in result["ladder"]):
             seen.append(rung)
         if rung in ("loop", "scalar", "net221") and any(rung in out.get("rungs", {}) for out in result["pypy_ladder"]):
             seen.append(rung + " (PyPy)")
