@@ -94,10 +94,12 @@ def section_threads(d, title):
              "Each of these rungs ran at one thread and, as `R@all`, at every core, taking turns in a ladder of "
              "their own (`python -m twin_nn.bench.ladder W --rungs fast,fast@all,...`; kept out of the main "
              "ladder, whose steps a two-thread block would disturb): before each `@all` block the thread count "
-             "of NumPy's BLAS (threadpoolctl), of PyTorch (`torch.set_num_threads`) and of the engine (where it "
-             "offers `set_num_threads`) went up to every core, and back to one after it. *1 ÷ all* above 1 "
-             "means every core is faster. On a machine whose cores are busy with other work a many-thread "
-             "step waits for them (see the load average above).", "",
+             "of NumPy's BLAS (threadpoolctl) and of PyTorch (`torch.set_num_threads`) went up to every core, "
+             "and back to one after it; the engine's `@all` network is built with `threads` = every core (its "
+             "own threads share a big batch's row chunks: W5's 2000 rows; W4's batch is one pass, its BLAS "
+             "threads only). *1 ÷ all* above 1 means every core is faster. On a machine whose cores are busy "
+             "with other work a many-thread step waits for them (see the load average above); why the engine's "
+             "threads lose on this 2-vCPU VM, measured: `vector_nn/fast/team.py`.", "",
              _table(["workload", "rung", "cores", "1 thread", "all cores", "1 ÷ all"], rows)]
     if skipped:
         lines += ["", "Not run: %s." % "; ".join(skipped)]
