@@ -153,6 +153,11 @@ def plain_sgd(lr=0.1, **kw):
     return SGD(lr=lr, **kw)
 
 
+def plain_optim_adam(lr=0.001, **kw):
+    from vector_nn.optim import Adam
+    return Adam(lr=lr, **kw)
+
+
 @pytest.mark.parametrize("m", [1, 6])
 def test_a_big_layer_takes_the_transposed_products(m):
     """W_1 of 1100 x 4 (over TRANSPOSED_MIN entries): Z_1^T = W_1^T X^T and dW_1 = (dZ_1^T X)^T, same numbers."""
@@ -171,6 +176,55 @@ def test_a_big_layer_takes_the_transposed_products(m):
         opt_ref.step(ref.params, grads_r)
     for name in ref.params:
         assert net.params[name] == pytest.approx(ref.params[name], rel=1e-10, abs=1e-14), name
+
+
+PADDED = [300, 15, 300, 2]      # W_1 300 x 15 and W_2 15 x 300 are stored transposed, with 1 and 4 zero rows
+
+
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu", "swish", "linear"])
+def test_padded_layers_are_the_plain_twins_layers(hidden):
+    """Big layers stored as W^T plus zero rows (layout.padded_rows): A @ [W 0] and [dZ 0]^T A give the plain
+    twin's loss, gradients and, after momentum and Adam steps, weights; the zero rows stay exactly zero."""
+    from vector_nn.fast.layout import padded_rows
+    assert padded_rows(15) == 16 and padded_rows(300) == 304 and padded_rows(4) == 4 and padded_rows(17) == 17
+    kw = dict(l2=0.01, l2_bias=0.02, seed=9)
+    for name in ("SGD", "Adam"):
+        net, ref = fast.MLP(PADDED, hidden, "linear", "mse", **kw), plain.MLP(PADDED, hidden, "linear", "mse", **kw)
+        opt = fast.SGD(lr=0.01, momentum=0.9) if name == "SGD" else fast.Adam(lr=0.001)
+        opt_ref = plain_sgd(lr=0.01, momentum=0.9) if name == "SGD" else plain_optim_adam(lr=0.001)
+        for step in range(3):
+            X, Y = batch(40, PADDED[0], PADDED[-1], "mse", seed=step)
+            loss, grads = net.loss_and_grads(X, Y)
+            loss_r, grads_r = ref.loss_and_grads(X, Y)
+            assert loss == pytest.approx(loss_r, rel=1e-12)
+            for key in grads_r:
+                assert grads[key] == pytest.approx(grads_r[key], rel=1e-10, abs=1e-14), (name, step, key)
+            opt.step(net.params, grads)
+            opt_ref.step(ref.params, grads_r)
+        for key in ref.params:
+            assert net.params[key] == pytest.approx(ref.params[key], rel=1e-10, abs=1e-14), (name, key)
+        assert all(Zp is not None for *_, Zp in net._work.by_m[40]["plan"].forward)   # both took the padded path
+        layout = net._flat.layout
+        for i in (0, 2):                                             # W_1, W_2: their zero rows
+            n_out = PADDED[i // 2 + 1]
+            assert not layout.block(net._flat.P, i)[n_out:].any()
+            assert not layout.block(grads.flat, i)[n_out:].any()
+
+
+def test_padded_layers_in_float32_are_the_unpadded_float32_layers(monkeypatch):
+    """float32, where the padding is for (W4: 15 -> 16 columns): the same step as without the zero rows, up to
+    float32's rounding of sums of at most 300 terms (300 x 2^-24 is 1.8e-5 of the terms' magnitude)."""
+    import vector_nn.fast.layout as layout_module
+    X, Y = batch(64, PADDED[0], PADDED[-1], "mse")
+    padded = fast.MLP(PADDED, "relu", "linear", "mse", seed=9, dtype="float32")
+    monkeypatch.setattr(layout_module, "PAD_TO", 1)
+    bare = fast.MLP(PADDED, "relu", "linear", "mse", seed=9, dtype="float32")
+    assert padded._flat.P.size == bare._flat.P.size + 300 + 4 * 15
+    loss_p, grads_p = padded.loss_and_grads(X, Y)
+    loss_b, grads_b = bare.loss_and_grads(X, Y)
+    assert loss_p == pytest.approx(loss_b, rel=1e-5)
+    for key in grads_b:
+        np.testing.assert_allclose(grads_p[key], grads_b[key], rtol=1e-4, atol=1e-6 * np.abs(grads_b[key]).max())
 
 
 @pytest.mark.parametrize("classes", [2, 7, 8, 12])

@@ -281,25 +281,32 @@ def gemm_stepper(w, steps, smoke=False):
 
     Into kept arrays, on batches gathered once in advance: only the
     arithmetic that dominates W4 (2 m n_0 n_1 multiply-adds each), issued as
-    the fast engine issues it (the weight gradient as (dZ^T X)^T, which
-    OpenBLAS runs faster than X^T dZ), nothing else.
+    the fast engine issues it (``vector_nn.fast.layout``: W_1^T stored with
+    zero rows up to a multiple of 16, so the products are X_b @ [W_1 0] and
+    [dZ_1 0]^T X_b, which OpenBLAS runs faster than the ragged 15 columns),
+    nothing else.
     Returns (step function returning 0.0, description).
     """
     import numpy as np
+    from vector_nn.fast.layout import padded_rows
     X, _, batches = twin_inputs(w, "vector", steps, smoke)
     W1 = make_net(w, "vector").params["W1"]
     gathered = [X if idx is None else X[idx] for idx in batches[:4]]
     m, n0, n1 = gathered[0].shape[0], W1.shape[0], W1.shape[1]
-    Z = np.empty((m, n1))
-    dWT = np.empty((n1, n0))
-    dZ = np.random.default_rng(0).standard_normal((m, n1))
+    rows = padded_rows(n1)
+    WT = np.zeros((rows, n0))                    # [W_1 0]^T, as the engine stores it
+    WT[:n1] = W1.T
+    Z = np.empty((m, rows))
+    dWT = np.empty((rows, n0))
+    dZ = np.zeros((m, rows))
+    dZ[:, :n1] = np.random.default_rng(0).standard_normal((m, n1))
     cycle = itertools.cycle(gathered)
 
     def step():
         xb = next(cycle)
-        np.matmul(xb, W1, out=Z)
+        np.matmul(xb, WT.T, out=Z)
         np.matmul(dZ.T, xb, out=dWT)
         return 0.0
 
-    return step, "X_b @ W1 and dZ1.T @ X_b: (%d x %d) @ (%d x %d) and (%d x %d) @ (%d x %d)" % (
-        m, n0, n0, n1, n1, m, m, n0)
+    return step, "X_b @ [W1 0] and [dZ1 0].T @ X_b: (%d x %d) @ (%d x %d) and (%d x %d) @ (%d x %d)" % (
+        m, n0, n0, rows, rows, m, m, n0)

@@ -37,11 +37,13 @@ It is split by what it does:
 * ``layout.py`` -- **one flat vector**: every parameter is a view of one
   vector and the lean step writes every gradient into another, laid out
   alike; the caller gets a copy as ``Grads``, a mapping like the plain twin's
-  dict that carries the vector.  Cheaper shapes live here too: a big layer
-  (W4's 3072 x 15 first layer) is Z^T = W^T A^T and dW^T = dZ^T A, which
-  OpenBLAS runs up to twice as fast, its W stored transposed; column sums
-  are one BLAS product 1^T dZ; the first layer's bias rides inside its
-  product, [X 1] @ [W_1; b_1].
+  dict that carries the vector.  Cheaper shapes live here too: a big
+  layer's W is stored transposed, so that dW^T = dZ^T A (and in float64
+  Z^T = W^T A^T), the products OpenBLAS runs up to twice as fast, read and
+  write the vector directly; a ragged width gets zero rows up to a multiple
+  of 16 (W4's 15 units: A @ [W 0], OpenBLAS's tile), 1.5x faster in float32;
+  column sums are one BLAS product 1^T dZ; the first layer's bias rides
+  inside its product, [X 1] @ [W_1; b_1].
 * ``optim.py`` -- **in-place updates**: SGD and Adam write every product
   into kept scratch arrays, and given a lean step's ``Grads`` with the
   parameters it belongs to, update all of them in one pass.

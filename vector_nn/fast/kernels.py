@@ -190,13 +190,16 @@ def activate_into(name, Z, A, S):
     return Z, Z
 
 
-def times_prime(name, dA, Z, saved, T):
-    """dA *= act'(Z) in place, from the forward pass's ``saved``; T is a scratch array.
+def times_prime(name, dA, Z, saved, T, out=None):
+    """dA * act'(Z), in place (or into ``out``), from the forward pass's ``saved``; T is a scratch array.
 
     Each factor is ``activate_prime``'s expression with the same rounding:
     sigmoid s (1 - s), tanh 1 - t^2, relu [z > 0], swish s (1 + z (1 - s)).
     """
     if name == "linear":
+        if out is not None:
+            np.copyto(out, dA)
+            return out
         return dA
     if name == "relu":
         np.greater(Z, 0.0, out=T, casting="unsafe")       # relu'(z) as 1.0 / 0.0
@@ -209,5 +212,7 @@ def times_prime(name, dA, Z, saved, T):
             T *= Z                                       # z (1 - s)
             T += 1.0                                     # 1 + z (1 - s)
         T *= saved                                       # ... * s
+    if out is not None:
+        return np.multiply(dA, T, out=out)
     dA *= T
     return dA

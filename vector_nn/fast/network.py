@@ -194,8 +194,10 @@ class MLP(_plain.MLP):
         if aug is not None:
             np.copyto(aug[1], X)
             A = aug[0]                                           # [X 1]
-        for W, b, Z, Ab, Sb, ZT in plan.forward:
-            if ZT is None:
+        for W, b, Z, Ab, Sb, ZT, Zp in plan.forward:
+            if Zp is not None:
+                np.dot(A, W, out=Zp)                             # A_{k-1} @ [W_k 0]; Z is its first columns
+            elif ZT is None:
                 np.dot(A, W, out=Z)
             else:
                 np.dot(W.T, A.T, out=ZT)                         # Z is ZT.T
@@ -214,9 +216,12 @@ class MLP(_plain.MLP):
     def _backward(self, plan, acts, saved, dZ):
         """The lean step's backward pass, from dZ_L: every data gradient into ``plan.G``."""
         hidden, aug = self.hidden, plan.aug
-        for k, W, b, Zb, Tb, dA, wide in plan.backward:
+        for k, W, b, Zb, Tb, dA, wide, dZp, Gb, below in plan.backward:
             A_prev, (gW, gb) = acts[k - 1], plan.grads[k - 1]
-            if k == 1 and aug is not None:
+            if dZp is not None:
+                np.dot(dZp.T, A_prev, out=Gb)                    # [dW_k 0]^T = [dZ_k 0]^T A_{k-1}
+                np.dot(plan.ones, dZ, out=gb)
+            elif k == 1 and aug is not None:
                 np.dot(aug[0].T, dZ, out=aug[2])                 # [dW_1; db_1] = [X 1]^T dZ_1
             elif wide:
                 np.dot(dZ.T, A_prev, out=gW.T)                   # dW_k^T = dZ_k^T A_{k-1}, into the flat vector
@@ -227,7 +232,7 @@ class MLP(_plain.MLP):
             if dA is None:
                 break
             np.dot(dZ, W.T, out=dA)                              # dZ_k @ W_k^T (BLAS beats a broadcast here too)
-            dZ = times_prime(hidden, dA, Zb, saved[k - 1], Tb)
+            dZ = times_prime(hidden, dA, Zb, saved[k - 1], Tb, below)   # into [dZ_{k-1} 0] where padded
 
     def _l2_grads(self, flat):
         """dW_k += l2 W_k and db_k += l2_bias b_k, once, on the summed data gradients in ``flat.G``."""
@@ -284,7 +289,7 @@ class MLP(_plain.MLP):
         if team is None or team.size != n or team.pid != os.getpid():
             self._team = Team(n - 1)
         while len(self._extra_lanes) < n - 1:
-            self._extra_lanes.append((WorkBuffers(self.dtype), np.empty_like(self._flat.G)))
+            self._extra_lanes.append((WorkBuffers(self.dtype), np.zeros_like(self._flat.G)))   # zeros: padding (layout)
         return [(self._work, self._flat.G)] + self._extra_lanes[:n - 1]
 
 

@@ -83,10 +83,11 @@ class Plan:
     gradient vector it writes; ``total``: the batch's row count (m itself,
     or more when these m rows are one chunk of it), which sets N and the
     divisor of the loss.  ``forward``: per hidden layer (W, b, Z, A, S, Z^T
-    or None); ``backward``: per layer from the top (k, W, b, Z, T, dA,
-    transposed) with W, b views of the flat parameters and gW, gb
-    (``grads``) views of G; ``output``: the output/loss kernel
-    (``kernels.py``); ``top``: (W_L, b_L).
+    or None, the padded Z or None); ``backward``: per layer from the top
+    (k, W, b, Z, T, dA, transposed, the padded dZ_k or None, its gradient
+    block or None, the padded dZ_{k-1} to write or None) with W, b views of
+    the flat parameters and gW, gb (``grads``) views of G; ``output``: the
+    output/loss kernel (``kernels.py``); ``top``: (W_L, b_L).
     """
 
     def __init__(self, net, m, work, G, total):
@@ -97,43 +98,57 @@ class Plan:
         self.key = (net.hidden, net.output, net.loss_name, flat, total)
         self.keep = True              # False: a buffer was too big to keep, build the plan per call
         self.forward, self.backward = [], []
-        Zs, Ts, dAs = [None], [None], [None]
+        layout = flat.layout
+        Zs, Ts, dAs, dZps = [None], [None], [None], [None]
         for k in range(1, L):
-            shape = (m, net.sizes[k])
-            W = pv[2 * k - 2]
-            if W.size >= TRANSPOSED_MIN and work.dtype == np.float64:
+            n = net.sizes[k]
+            shape = (m, n)
+            W, rows = pv[2 * k - 2], layout.slots[2 * k - 2][3]
+            ZT = Zp = dZp = None
+            if rows > n:
+                # stored with zero rows (layout.padded_rows): Z_k is the first n columns of A_{k-1} @ [W_k 0],
+                # and dW_k comes from [dZ_k 0], whose zero columns are written here once
+                Zp = self._get("Zp%d" % k, (m, rows))
+                Z, W = Zp[:, :n], layout.block(flat.P, 2 * k - 2).T
+                dZp = self._get("dZp%d" % k, (m, rows))
+                dZp[:, n:] = 0.0
+            elif rows and work.dtype == np.float64:
                 # a big float64 layer: Z_k^T = W_k^T A_{k-1}^T, which OpenBLAS runs faster (W4: 655 us against
                 # 936 for A W); in float32 A W is the faster one (397 us against 474)
                 ZT = self._get("ZT%d" % k, shape[::-1])
-                Zs.append(ZT.T)
+                Z = ZT.T
             else:
-                ZT = None
-                Zs.append(self._get("Z%d" % k, shape))
+                Z = self._get("Z%d" % k, shape)
+            Zs.append(Z)
+            dZps.append(dZp)
             S = self._get("S%d" % k, shape) if net.hidden == "swish" else None
-            self.forward.append((W, pv[2 * k - 1], Zs[k], self._get("A%d" % k, shape), S, ZT))
+            self.forward.append((W, pv[2 * k - 1], Z, self._get("A%d" % k, shape), S, ZT, Zp))
             Ts.append(self._get("T%d" % k, shape))
             dAs.append(self._get("dA%d" % k, shape))
         self.top = (pv[-2], pv[-1])
         self.grads = [(gv[2 * k - 2], gv[2 * k - 1]) for k in range(1, L + 1)]
+        dZps.append(None)                                # the output layer's dZ is the kernel's D
         for k in range(L, 0, -1):
-            W = pv[2 * k - 2]
-            wide = W.size >= TRANSPOSED_MIN             # stored transposed (layout.Layout)
-            self.backward.append((k, W, pv[2 * k - 1], Zs[k - 1], Ts[k - 1], dAs[k - 1], wide))
+            W, rows = pv[2 * k - 2], layout.slots[2 * k - 2][3]
+            Gb = layout.block(G, 2 * k - 2) if dZps[k] is not None else None
+            below = None if dZps[k - 1] is None else dZps[k - 1][:, :net.sizes[k - 1]]
+            self.backward.append((k, W, pv[2 * k - 1], Zs[k - 1], Ts[k - 1], dAs[k - 1], bool(rows), dZps[k], Gb,
+                                  below))
         # The first layer's bias inside its product: [X 1] @ [W_1; b_1], where b_1
         # follows W_1 in the flat vector, so [W_1; b_1] is a view of it, and
         # [dW_1; db_1] = [X 1]^T dZ_1 one product into the gradient vector.  Worth
         # a copy of X when X is narrower than Z_1 (cheaper than the broadcast add).
         n0 = net.sizes[0]
         self.aug = None
-        if L > 1 and self.forward[0][5] is None and n0 < net.sizes[1]:
+        if L > 1 and not layout.slots[0][3] and n0 < net.sizes[1]:
             n_aug = n0 + 1
             Xa = self._get("X1", (m, n_aug))
             Xa[:, n0] = 1.0
             Wb = flat.P[:n_aug * net.sizes[1]].reshape(n_aug, net.sizes[1])
             dWb = G[:n_aug * net.sizes[1]].reshape(n_aug, net.sizes[1])
             self.aug = (Xa, Xa[:, :n0], dWb)
-            W, b, Z, A, S, ZT = self.forward[0]
-            self.forward[0] = (Wb, None, Z, A, S, ZT)
+            W, b, Z, A, S, ZT, Zp = self.forward[0]
+            self.forward[0] = (Wb, None, Z, A, S, ZT, Zp)
         n_out = net.sizes[-1]
         out = (m, n_out)
         self.D = self._get("D", out)            # the output's dZ, written in place
