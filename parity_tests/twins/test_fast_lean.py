@@ -211,6 +211,23 @@ def test_padded_layers_are_the_plain_twins_layers(hidden):
             assert not layout.block(grads.flat, i)[n_out:].any()
 
 
+PADDED_CASES = [("relu", "sigmoid", "bce", [280, 15, 1], ("sgd", {"lr": 0.02, "momentum": 0.8})),
+                ("tanh", "softmax", "cross_entropy", [280, 15, 280, 3], ("adam", {"lr": 0.001})),
+                ("swish", "linear", "mse", [64, 128, 1], ("sgd", {"lr": 0.01}))]    # 64 < 128: no [X 1] here
+
+
+@pytest.mark.parametrize("engine", ["fast", "fast32"])
+@pytest.mark.parametrize("hidden, output, loss, sizes, opt", PADDED_CASES, ids=[c[0] for c in PADDED_CASES])
+def test_big_stored_transposed_layers_against_the_scalar_twin(engine, hidden, output, loss, sizes, opt):
+    """The case matrix has no layer over TRANSPOSED_MIN entries; these do (padded 15 -> 16 and 280 -> 288, and
+    an unpadded 64 x 128): the engine in float64 and float32 against the scalar twin, lockstep and free-running,
+    within the parity suite's derived bounds (u = 2^-53 or 2^-24)."""
+    from twin_nn import parity as P
+    cfg = P.Config("big", sizes, hidden, output, loss, opt=opt, batch=4, rows=16, steps=8, seed=5)
+    run = P.run_twins(cfg, engine=engine)
+    P.check_run(run, u=P.U32 if engine == "fast32" else P.U)
+
+
 def test_padded_layers_in_float32_are_the_unpadded_float32_layers(monkeypatch):
     """float32, where the padding is for (W4: 15 -> 16 columns): the same step as without the zero rows, up to
     float32's rounding of sums of at most 300 terms (300 x 2^-24 is 1.8e-5 of the terms' magnitude)."""
