@@ -1,6 +1,6 @@
 """RESULTS.md's hardware floors: W4 against its two bare GEMMs, W5 against its memory-bandwidth floor.
 
-Read from the ladder (``out/ladder.json``): the ``gemm`` rung ran with W4's
+Read from the ladder (``out/ladder.json``): the ``gemm`` and ``gemm_torch`` rungs ran with W4's
 rungs and the streaming rungs with W5's, taking turns, so every ratio here is
 a median over the same rounds.  W5's byte model, its rates and its floors are
 the ``bandwidth_floor`` entry that ``twin_nn/bench/bandwidth.py`` wrote into
@@ -40,6 +40,12 @@ def target_rows(d, rung_median, rung_ratio):
              "two bare GEMMs %s; fast step %s = %s the floor (the GEMMs are %.0f%% of the step)"
              % (_fmt_time(g), _fmt_time(rung_median(d, "W4", "fast")), _fmt_ratio(r), 100.0 / r)
              if r else "not run", None)]
+    rt = rung_ratio(d, "W4", "gemm_torch", "gemm")
+    rows.append(("W4: the engine's two GEMMs (NumPy's OpenBLAS) against the same two in PyTorch f64 (report)",
+                 "OpenBLAS %s, PyTorch %s: OpenBLAS ÷ PyTorch = %s; the steps: fast %s, PyTorch f64 %s" % (
+                     _fmt_time(g), _fmt_time(rung_median(d, "W4", "gemm_torch")), _fmt_ratio(rt),
+                     _fmt_time(rung_median(d, "W4", "fast")), _fmt_time(rung_median(d, "W4", "torch64")))
+                 if rt else "not run", None))
     floor = bandwidth_floor(d)
     for dtype, name in PRECISIONS:
         target = "W5: %s's step against the memory-bandwidth floor (report)" % name

@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from twin_nn.bench.floors import gemm_stepper, loop_stepper, numpy_stepper
+from twin_nn.bench.floors import gemm_stepper, loop_stepper, numpy_stepper, torch_gemm_stepper
 from twin_nn.bench.ladder import CPYTHON_RUNGS, THREAD_RUNGS, paired_ratio, run_ladder
 from twin_nn.bench.workloads import WORKLOADS, twin_stepper
 
@@ -47,6 +47,13 @@ def test_gemm_floor_runs():
     """The floor issues the products as the engine does: 15 columns stored as 16 (vector_nn.fast.layout)."""
     step, description = gemm_stepper(WORKLOADS["W4"], 2, smoke=True)
     assert step() == 0.0 and "X_b @ [W1 0]" in description and "(3072 x 16)" in description
+
+
+def test_torch_gemm_rung_runs_the_products_pytorchs_step_issues():
+    """W4's two products as PyTorch's autograd issues them (addmm forward, mat1^T @ grad backward)."""
+    pytest.importorskip("torch")
+    step, description = torch_gemm_stepper(WORKLOADS["W4"], 2, smoke=True)
+    assert step() == 0.0 and "X_b @ W1 and X_b.T @ dZ1" in description and "(3072 x 15)" in description
 
 
 def test_ladder_runs_every_rung_once():

@@ -38,6 +38,7 @@ SLOW_WITHOUT_NUMPY = {"W4": "drawing its 10000 x 3072 rows without NumPy takes a
 SUMMARY = [("scalar_nn ÷ vector_nn.fast", "scalar", "fast"),
            ("vector_nn.fast ÷ PyTorch f64", "fast", "torch64"),
            ("vector_nn.fast ÷ two GEMMs", "fast", "gemm"),
+           ("two GEMMs ÷ PyTorch's two GEMMs", "gemm", "gemm_torch"),
            ("vector_nn.fast f32 ÷ PyTorch f32", "fast32", "torch32"),
            ("fast 1 thread ÷ all cores", "fast", "fast@all"),
            ("fast f32 1 thread ÷ all cores", "fast32", "fast32@all"),

@@ -310,3 +310,33 @@ def gemm_stepper(w, steps, smoke=False):
 
     return step, "X_b @ [W1 0] and [dZ1 0].T @ X_b: (%d x %d) @ (%d x %d) and (%d x %d) @ (%d x %d)" % (
         m, n0, n0, rows, rows, m, m, n0)
+
+
+def torch_gemm_stepper(w, steps, smoke=False):
+    """The same two products as PyTorch's float64 step issues them: Z_1 = X_b @ W_1 and dW_1 = X_b^T @ dZ_1.
+
+    The ``gemm`` rung's batches, as torch tensors, one thread like every rung
+    of the ladder: beside ``gemm`` it measures what PyTorch's own matrix
+    product (MKL or oneDNN) does with W4's shapes against NumPy's OpenBLAS,
+    the part of the engine-against-PyTorch ratio that is not the engine's.
+    Returns (step function returning 0.0, description).
+    """
+    import numpy as np
+    import torch
+    X, _, batches = twin_inputs(w, "vector", steps, smoke)
+    W1 = torch.from_numpy(make_net(w, "vector").params["W1"].copy())
+    gathered = [torch.from_numpy(X if idx is None else X[idx]) for idx in batches[:4]]
+    m, n0, n1 = gathered[0].shape[0], W1.shape[0], W1.shape[1]
+    Z = torch.empty((m, n1), dtype=torch.float64)
+    dW = torch.empty((n0, n1), dtype=torch.float64)
+    dZ = torch.from_numpy(np.random.default_rng(0).standard_normal((m, n1)))
+    cycle = itertools.cycle(gathered)
+
+    def step():
+        xb = next(cycle)
+        torch.mm(xb, W1, out=Z)
+        torch.mm(xb.t(), dZ, out=dW)                 # addmm's backward for its second operand: mat1^T @ grad
+        return 0.0
+
+    return step, "torch.mm: X_b @ W1 and X_b.T @ dZ1: (%d x %d) @ (%d x %d) and (%d x %d) @ (%d x %d), %s" % (
+        m, n0, n0, n1, n0, m, m, n1, torch.__version__)

@@ -12,6 +12,7 @@ Rungs (CPython), from the bottom up::
     torch64    PyTorch eager float64      torch32   PyTorch eager float32
     sklearn    scikit-learn partial_fit   micrograd Karpathy's scalar autograd, gc off in the step
     gemm       W4 only: the two bare GEMMs of the step (floors.gemm_stepper)
+    gemm_torch W4 only: the same two GEMMs as PyTorch's step issues them (floors.torch_gemm_stepper)
     stream     W5 only: c = a + b on arrays of W5's hidden (m, 64) shape; stream32 in float32;
                stream_dram on arrays beyond the last-level cache (bandwidth.py: W5's memory floor)
     R@all      rung R (fast, fast32, torch64, torch32) at every core; every other rung runs at one thread
@@ -60,15 +61,16 @@ from .workloads import WORKLOADS, make_net, twin_inputs, twin_stepper
 
 THREADED = ("fast", "fast32", "torch64", "torch32")      # the rungs that also run at every core
 CPYTHON_RUNGS = ("loop", "scalar", "net221", "numpy", "vector", "fast", "fast32", "torch64", "torch32",
-                 "sklearn", "micrograd", "gemm", "stream", "stream32", "stream_dram")
+                 "sklearn", "micrograd", "gemm", "gemm_torch", "stream", "stream32", "stream_dram")
 THREAD_RUNGS = tuple(r for base in THREADED for r in (base, base + "@all"))   # the Threads ladder
 PYPY_RUNGS = ("loop", "scalar", "net221")
 LIST_RUNGS = ("loop", "scalar", "net221", "micrograd")     # rungs that hold their batches as Python lists
-LOSSLESS = ("gemm",) + bandwidth.STREAM_RUNGS              # floors that compute no loss: no first_losses
+LOSSLESS = ("gemm", "gemm_torch") + bandwidth.STREAM_RUNGS              # floors that compute no loss: no first_losses
 TITLES = {"loop": "minimal loop step", "scalar": "scalar_nn", "net221": "Network221",
           "numpy": "minimal NumPy step", "vector": "vector_nn", "fast": "vector_nn.fast",
           "fast32": "vector_nn.fast f32", "torch64": "PyTorch f64", "torch32": "PyTorch f32",
           "sklearn": "scikit-learn", "micrograd": "micrograd", "gemm": "two bare GEMMs (W4)",
+          "gemm_torch": "the two GEMMs in PyTorch f64 (W4)",
           "stream": "streaming add, W5 size", "stream32": "streaming add f32, W5 size",
           "stream_dram": "streaming add, beyond the caches"}
 
@@ -114,8 +116,10 @@ def rung_available(rung, w):
             return "one core here: the all-cores step is the one-thread step"
         if base.startswith("fast") and threadpoolctl_missing():
             return threadpoolctl_missing()
-    if base == "gemm":
-        return None if w.key == "W4" else "the two-GEMM floor is reported for W4"
+    if base in ("gemm", "gemm_torch"):
+        if w.key != "W4":
+            return "the two-GEMM floor is reported for W4"
+        return peer_available("torch64") if base == "gemm_torch" else None
     if base in bandwidth.STREAM_RUNGS and w.key != "W5":
         return "the memory-bandwidth floor is reported for W5"
     if base == "net221":
@@ -162,6 +166,8 @@ def make_rung(rung, w, smoke=False):
         return floors.numpy_stepper(w, steps, smoke)[0]
     if base == "gemm":
         return floors.gemm_stepper(w, steps, smoke)[0]
+    if base == "gemm_torch":
+        return floors.torch_gemm_stepper(w, steps, smoke)[0]
     if base in bandwidth.STREAM_RUNGS:
         return bandwidth.stream_stepper(base, w, smoke)[0]
     if base == "net221":
