@@ -1,6 +1,6 @@
-"""Model files: exact round trips, cross-twin loading, atomic writes, refused files.
+"""Model files: exact round trips and cross-twin loading (and what every model file must guarantee).
 
-What a model file must guarantee, each pinned below:
+What a model file must guarantee:
 
 * **Exactness.**  Every float comes back with the same 64 bits (compared as
   ``float.hex``, which tells -0.0 from 0.0), in both twins, for JSON and
