@@ -7,7 +7,8 @@ vector, the fast engine), and the experiments of ``run_all`` are compared
 across the three: the same seed must give the same batches, the same split,
 the same dropout masks and so the same history (up to float64 rounding, see
 PARITY.md).  The callbacks' rules are pinned once, on synthetic curves, in
-test_callbacks.py; here they ride on real ``fit`` runs.  Pure loop logic
+test_callbacks.py, test_overclock_rule.py, test_overclock_lr.py and
+test_early_stopping.py; here they ride on real ``fit`` runs.  Pure loop logic
 (``sequential_batch``, ``TrainingDiverged``) is tested once.
 """
 
