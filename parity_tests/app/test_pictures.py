@@ -103,7 +103,7 @@ def test_decision_regions_work_from_the_scalar_twin_too(tmp_path):
 @needs_matplotlib
 @pytest.mark.parametrize("twin_name", ["scalar", "vector"])
 def test_train_on_a_csv_draws_its_curves_and_regions(tmp_path, twin_name):
-    from parity_tests.app.test_cli_data import multiclass_csv
+    from parity_tests.app.cli_data_helpers import multiclass_csv
     data = multiclass_csv(tmp_path / "iris.csv")
     curves, regions = str(tmp_path / "curves.png"), str(tmp_path / "regions.png")
     status, text = run_cli("train", "--data", data, "--target", "species", "--epochs", "3", "--quiet",

@@ -359,7 +359,7 @@ def test_train_and_gradcheck_take_exact(tmp_path):
 
 
 def test_train_on_a_csv_takes_exact_and_the_scalar_twin_refuses_an_engine(tmp_path, capsys):
-    from parity_tests.app.test_cli_data import multiclass_csv
+    from parity_tests.app.cli_data_helpers import multiclass_csv
     data, path = multiclass_csv(tmp_path / "iris.csv"), str(tmp_path / "iris.json")
     status, text = _cli("train", "--data", data, "--target", "species", "--exact", "--epochs", "2",
                         "--quiet", "--save", path)
