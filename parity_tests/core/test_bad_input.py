@@ -13,75 +13,21 @@ must raise
   is in our package: not a NumPy error, not an IndexError from deep inside a
   matrix product).
 
-The last tests check the other side of each boundary: the edge values that
-*are* allowed (momentum 0, dampening 1, dropout 0, ...) are accepted.
+The other side of each boundary, the edge values that *are* allowed
+(momentum 0, dampening 1, dropout 0, ...), is in test_accepted_input.py.
 """
 
-import math
 import os
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from parity_tests.conftest import to_list
-from scalar_nn.toolkit import checks as scalar_validation
-from vector_nn.toolkit import validation as vector_validation
+from parity_tests.core.small_batches import (
+    INF, NAN, X4, Y_bce, Y_mse, bce_net, ce_net, drop_net, good_masks, net, with_entry)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKAGES = (os.path.join(ROOT, "scalar_nn"), os.path.join(ROOT, "vector_nn"))
-
-NAN, INF = float("nan"), float("inf")
-
-
-# --------------------------------------------------------------------- data
-def X4():
-    """A clean batch of 4 rows and 3 features."""
-    return [[0.1, -0.2, 0.3], [0.5, 0.0, -1.0], [1.5, 2.0, 0.25], [-0.7, 0.4, 0.9]]
-
-
-def Y_mse():
-    """Regression targets (4, 2)."""
-    return [[0.0, 1.0], [0.5, -0.5], [1.0, 0.0], [0.25, 0.75]]
-
-
-def Y_bce():
-    """Binary targets (4, 2), every value in [0, 1]."""
-    return [[0.0, 1.0], [0.5, 1.0], [1.0, 0.0], [0.25, 0.75]]
-
-
-def y_ce():
-    """Class labels for 2 classes."""
-    return [0, 1, 1, 0]
-
-
-def net(twin, output="linear", loss="mse", sizes=(3, 4, 2), **kw):
-    return twin.mlp.MLP(list(sizes), hidden="tanh", output=output, loss=loss, seed=3, **kw)
-
-
-def ce_net(twin, **kw):
-    return net(twin, "softmax", "cross_entropy", **kw)
-
-
-def bce_net(twin, **kw):
-    return net(twin, "sigmoid", "bce", **kw)
-
-
-def drop_net(twin, **kw):
-    """Two hidden layers (4 and 5 units) with dropout, 2 outputs."""
-    return net(twin, sizes=(3, 4, 5, 2), dropout=0.5, **kw)
-
-
-def good_masks():
-    return [[[1.0, 0.0, 1.0, 1.0]] * 4, [[0.0, 1.0, 1.0, 1.0, 0.0]] * 4]
-
-
-def with_entry(M, i, j, v):
-    """A copy of the matrix M with M[i][j] = v."""
-    M = [list(row) for row in M]
-    M[i][j] = v
-    return M
 
 
 def params_of(twin, **kw):
@@ -375,119 +321,6 @@ def test_case_ids_are_unique():
     assert len(ids) == len(set(ids))
 
 
-# ------------------------------------------------- the allowed edge values
-def test_edge_hyperparameters_are_accepted(net_twin):
-    """The closed ends of each range are valid: momentum 0, dampening 0 and 1, dropout 0, betas 0."""
-    for kw in ({"momentum": 0.0}, {"momentum": 0.999, "dampening": 1.0}, {"momentum": 0.5, "dampening": 0.0}):
-        opt = net_twin.optim.SGD(1e-3, **kw)
-        assert opt.momentum == kw["momentum"]
-    adam = net_twin.optim.Adam(1e-3, beta1=0.0, beta2=0.0, eps=1e-300)
-    assert (adam.beta1, adam.beta2, adam.eps) == (0.0, 0.0, 1e-300)
-    n = net(net_twin, dropout=0.0, l2=0.0, l2_bias=0.0, bn_momentum=1.0, batchnorm=True)
-    assert n.dropout == 0.0 and n.bn_momentum == 1.0
-
-
-def test_edge_data_is_accepted(net_twin):
-    """A batch of one row (no BatchNorm), bce targets 0 and 1, integral float labels, a flat Y for one output."""
-    loss, grads = net(net_twin).loss_and_grads(X4()[:1], Y_mse()[:1])
-    assert math.isfinite(loss) and set(grads) == {"W1", "b1", "W2", "b2"}
-    loss = bce_net(net_twin).loss(X4(), [[0.0, 1.0], [1.0, 1.0], [0.0, 0.0], [1.0, 0.0]])
-    assert math.isfinite(loss)
-    l_int = ce_net(net_twin).loss(X4(), [0, 1, 1, 0])
-    l_float = ce_net(net_twin).loss(X4(), [0.0, 1.0, 1.0, 0.0])
-    l_array = ce_net(net_twin).loss(X4(), np.array([0, 1, 1, 0]))
-    assert l_int == l_float == l_array
-    flat = net(net_twin, sizes=(3, 4, 1)).loss(X4(), [0.5, 1.0, -1.0, 2.0])
-    column = net(net_twin, sizes=(3, 4, 1)).loss(X4(), [[0.5], [1.0], [-1.0], [2.0]])
-    assert flat == column
-
-
-def test_batchnorm_batch_of_one_is_fine_in_eval_mode(net_twin):
-    """Inference uses the running statistics, so a single row is no problem there."""
-    n = net(net_twin, batchnorm=True).eval()
-    out = to_list(n.predict(X4()[:1]))
-    assert len(out) == 1 and all(math.isfinite(v) for v in out[0])
-    loss, _ = n.loss_and_grads(X4()[:1], Y_mse()[:1])
-    assert math.isfinite(loss)
-
-
-def test_explicit_masks_are_accepted(net_twin):
-    """Well-formed masks (lists or arrays) are used as given."""
-    n = drop_net(net_twin)
-    l1, _ = n.loss_and_grads(X4(), Y_mse(), masks=good_masks())
-    l2, _ = n.loss_and_grads(X4(), Y_mse(), masks=[np.array(M) for M in good_masks()])
-    assert l1 == l2 and math.isfinite(l1)
-    assert to_list(n.last_masks) == good_masks()
-
-
-def test_step_accepts_grads_as_nested_lists(net_twin):
-    """Public functions accept nested lists: a step with list grads equals a step with the net_twin's own."""
-    results = []
-    for as_lists in (False, True):
-        for opt in (net_twin.optim.SGD(0.1, momentum=0.9), net_twin.optim.Adam(0.01)):
-            n = net(net_twin)
-            _, grads = n.loss_and_grads(X4(), Y_mse())
-            if as_lists:
-                grads = {k: to_list(v) for k, v in grads.items()}
-            opt.step(n.params, grads)
-            results.append({k: to_list(v) for k, v in n.params.items()})
-    assert results[:2] == results[2:]
-
-
-def test_failed_call_leaves_the_network_unchanged(net_twin):
-    """Validation happens before any work: a rejected call changes no parameter, buffer or counter."""
-    n = net(net_twin, batchnorm=True, sizes=(3, 4, 5, 2), dropout=0.5)
-    before = ({k: to_list(v) for k, v in n.params.items()}, {k: to_list(v) for k, v in n.buffers.items()}, n.draws)
-    for bad_Y in ([[0.0, NAN]] * 4, Y_mse()[:3], [[0.0, 1.0, 2.0]] * 4):
-        with pytest.raises(ValueError):
-            n.loss_and_grads(X4(), bad_Y)
-    after = ({k: to_list(v) for k, v in n.params.items()}, {k: to_list(v) for k, v in n.buffers.items()}, n.draws)
-    assert before == after
-
-
-# ------------------------------------------- fuzz: the two validation layers agree
-# Entries a learner might put in a batch.  Bools are in: NumPy turns
-# [True, 0.5] into [1.0, 0.5] before any array test can see the bool, so the
-# vector twin looks at the Python objects and refuses them as the scalar twin does.
-ENTRIES = st.one_of(
-    st.booleans(),
-    st.floats(allow_nan=True, allow_infinity=True, width=64),
-    st.integers(-3, 3),
-    st.just(2 ** 70),                  # too big for an int64 array: the vector net_twin's slow path
-    st.none(),
-    st.text(alphabet="1a.", max_size=2),
-    st.lists(st.floats(-1.0, 1.0), max_size=2),
-)
-MATRICES = st.one_of(ENTRIES, st.lists(st.one_of(st.lists(ENTRIES, max_size=4), ENTRIES), max_size=4))
-
-
-def outcome(check, *args):
-    """('ok', value as lists) or (exception class name, message) of one call."""
-    try:
-        return "ok", to_list(check(*args))
-    except (ValueError, TypeError) as exc:
-        return type(exc).__name__, str(exc)
-
-
-@given(MATRICES, st.sampled_from([None, 1, 2, 3]))
-def test_fuzz_as_matrix_agrees(X, n_cols):
-    """Any input: both twins accept it with the same values, or raise the same class and message."""
-    s = outcome(scalar_validation.as_matrix, X, "X", n_cols)
-    v = outcome(vector_validation.as_matrix, X, "X", n_cols)
-    assert s == v
-
-
-@given(st.one_of(ENTRIES, st.lists(ENTRIES, min_size=1, max_size=4)),
-       st.sampled_from(["mse", "bce", "cross_entropy"]))
-def test_fuzz_as_targets_agrees(Y, loss):
-    """Targets for a 3-class / 1-output network: same acceptance, same values, same errors."""
-    m = len(Y) if isinstance(Y, list) else 2
-    n_out = 3 if loss == "cross_entropy" else 1
-    s = outcome(scalar_validation.as_targets, Y, loss, m, n_out)
-    v = outcome(vector_validation.as_targets, Y, loss, m, n_out)
-    assert s == v
-
-
 def test_a_non_finite_entry_is_an_error_not_a_numpy_warning(net_twin):
     """The lean step computes first and checks on the failure path: NumPy must not warn on the way."""
     import warnings
@@ -496,36 +329,3 @@ def test_a_non_finite_entry_is_an_error_not_a_numpy_warning(net_twin):
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match=r"X\[0\]\[1\] is inf"):
             net(net_twin).loss_and_grads(X if net_twin.name == "scalar" else np.array(X), Y_mse())
-
-
-@pytest.mark.parametrize("name, direct", [("sgd", lambda optim: optim.SGD(0.01, momentum=0.5)),
-                                          ("adam", lambda optim: optim.Adam(0.01, beta1=0.5))])
-def test_the_optimizer_registry_builds_each_rule_by_name(twin, name, direct):
-    """make_optimizer(name, **h) steps exactly as the class built directly with h."""
-    hyper = {"lr": 0.01, "momentum": 0.5} if name == "sgd" else {"lr": 0.01, "beta1": 0.5}
-    results = []
-    for opt in (twin.optim.make_optimizer(name, **hyper), direct(twin.optim)):
-        params = {"W": [[1.0, -2.0]], "b": [0.5]}
-        if twin.arrays:
-            params = {k: np.array(v) for k, v in params.items()}
-        for g in (1.0, -3.0):
-            grads = {k: (v * 0.0 + g) if twin.arrays else ([[g, g]] if k == "W" else [g])
-                     for k, v in params.items()}
-            opt.step(params, grads)
-        results.append({k: np.asarray(v).tolist() for k, v in params.items()})
-        assert opt.name == name
-    assert results[0] == results[1] and results[0] != {"W": [[1.0, -2.0]], "b": [0.5]}
-
-
-def test_an_unknown_optimizer_is_refused_by_name_never_silently_adam(twin):
-    with pytest.raises(ValueError, match=r"unknown optimizer 'rmsprop': choose one of 'adam', 'sgd'"):
-        twin.optim.make_optimizer("rmsprop", lr=0.01)
-
-
-def test_every_registered_optimizer_brings_its_parity_allowance():
-    import scalar_nn.optim
-    from twin_nn import parity as P
-    assert set(P.ALLOWANCES) == set(scalar_nn.optim.OPTIMIZERS)
-    cfg = P.Config("x", [2, 2, 1], "tanh", "linear", "mse", opt=("rmsprop", {}))
-    with pytest.raises(KeyError, match="rmsprop"):              # no silent fallback to Adam's rule
-        P.make_optimizer(scalar_nn, cfg)
