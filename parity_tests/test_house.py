@@ -17,6 +17,7 @@ inside a function counts too, unless a check says "at import time"):
 * ``vector_nn.fast`` (the engine, a package) builds on the plain twin only
   (and the shared checks), with ``math`` and ``collections.abc`` from the
   standard library: no module-level state, no reference counts.
+* No .py file that git tracks, anywhere in the repository, is over 500 lines.
 
 (That ``scalar_nn`` never imports NumPy or ``vector_nn`` at import time, and
 never tries to at run time, is test_pure_python.py's.)
@@ -24,6 +25,7 @@ never tries to at run time, is test_pure_python.py's.)
 
 import ast
 import os
+import subprocess
 
 import pytest
 
@@ -170,15 +172,37 @@ def test_the_application_imports_the_vector_twin_only_when_asked(package, path):
     assert tricks == [], "%s uses importlib to load modules: %s" % (path, tricks)
 
 
+# TEMPORARY exception, to be deleted: these two are being split on another branch
+# at the time of writing.  Once that split is merged and they are under 500
+# lines, test_no_module_is_over_500_lines fails and says to empty this set.
+KNOWN_LONG_MODULES_BEING_SPLIT = {"benchmarks/render.py", "docs/tour/generate.py"}
+
+
+def tracked_python_files():
+    """Repository-relative paths (with "/") of every .py file git tracks that is in the work tree."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z", "--", "*.py"], cwd=ROOT, capture_output=True,
+                                check=True, timeout=60).stdout.decode("utf-8")
+    except (OSError, subprocess.SubprocessError) as exc:
+        pytest.skip("no git checkout to list the tracked files of (%s)" % exc)
+    return sorted(p for p in listed.split("\0") if p and os.path.isfile(os.path.join(ROOT, p)))
+
+
 def test_no_module_is_over_500_lines():
-    long = []
-    for package in ("scalar_nn", "vector_nn", "twin_nn"):
-        for _, path in package_files(package):
-            with open(path, encoding="utf-8") as f:
-                n = sum(1 for _ in f)
-            if n > 500:
-                long.append("%s: %d lines" % (os.path.relpath(path, ROOT), n))
-    assert long == []
+    """Every .py file in the repository: the packages, the tests, benchmarks, docs, scripts."""
+    files = tracked_python_files()
+    assert "parity_tests/test_house.py" in files and "scalar_nn/mlp.py" in files
+    long = {}
+    for rel in files:
+        with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
+            n = sum(1 for _ in f)
+        if n > 500:
+            long[rel] = n
+    assert sorted("%s: %d lines" % (rel, n) for rel, n in long.items()
+                  if rel not in KNOWN_LONG_MODULES_BEING_SPLIT) == []
+    split_already = sorted(KNOWN_LONG_MODULES_BEING_SPLIT - set(long))
+    assert split_already == [], "%s no longer over 500 lines: delete it from KNOWN_LONG_MODULES_BEING_SPLIT" % (
+        ", ".join(split_already))
 
 
 def test_every_package_folder_is_installed():
