@@ -4,7 +4,7 @@ Read from the ladder (``out/ladder.json``): the ``gemm`` and ``gemm_torch`` rung
 rungs and the streaming rungs with W5's, taking turns, so every ratio here is
 a median over the same rounds.  W5's byte model, its rates and its floors are
 the ``bandwidth_floor`` entry that ``twin_nn/bench/bandwidth.py`` wrote into
-W5's ladder.  ``render.py`` passes its own ``rung_median``/``rung_ratio`` in.
+W5's ladder.  The callers pass ``render_data``'s ``rung_median``/``rung_ratio`` in.
 """
 
 from twin_nn.bench.bandwidth import fmt_rate

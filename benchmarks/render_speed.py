@@ -2,9 +2,10 @@
 
 Everything here is read from the ladder (``out/ladder.json``): every rung of a
 workload ran in one process, taking turns, and a ratio is the median over the
-rounds of the two rungs' block medians.  ``render.py`` passes its own
-``rung_median``/``rung_ratio``/``title`` in; ``readme_block`` is the short
-table again, for the README (``run.publish`` pastes it between the markers).
+rounds of the two rungs' block medians.  The callers pass ``render_data``'s
+``rung_median``/``rung_ratio`` and ``render_format``'s ``title`` in; ``readme_block``
+is the short table again, for the README (``publish.update_readme`` pastes it
+between the markers).
 """
 
 from twin_nn.bench.workloads import WORKLOADS

@@ -21,7 +21,7 @@
 6. the peak memory of training W4 in vector_nn -> ``out/memory.json``, and
    in the engine at float32 where it has it -> ``out/memory32.json``;
 7. ``twin-nn bench --quick``, what a user runs, timed from outside (its target is 90 s);
-8. ``publish``: ``render.py`` writes ``RESULTS.md`` and, with matplotlib,
+8. ``publish`` (``publish.py``): ``render.py`` writes ``RESULTS.md`` and, with matplotlib,
    ``speedup.png``; the README's "how much faster" table is replaced by this
    run's; then ``docs/tour/generate.py`` rewrites the tour, whose chapter 8
    copies the headline and the crossover from RESULTS.md (so
@@ -55,7 +55,7 @@ ROOT = os.path.dirname(HERE)
 OUT = os.path.join(HERE, "out")
 sys.path.insert(0, ROOT)
 
-from benchmarks import render  # noqa: E402
+from benchmarks.publish import publish  # noqa: E402
 from twin_nn.bench.ladder import THREAD_RUNGS  # noqa: E402
 from twin_nn.bench.workloads import WORKLOADS  # noqa: E402
 
@@ -159,39 +159,6 @@ def load_average():
         return None
 
 
-def update_readme(out, path):
-    """Replace the README's "how much faster" table (between render_speed's markers) by this run's."""
-    from benchmarks import render_speed
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    start, end = text.find(render_speed.README_START), text.find(render_speed.README_END)
-    if start < 0 or end < start:
-        log("README.md has no markers for the speed table: left as it is")
-        return False
-    d = render.load(out)
-    block = render_speed.readme_block(d, render.rung_median, render.rung_ratio)
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text[:start] + block + text[end + len(render_speed.README_END):])
-    return True
-
-
-def publish(out, root=ROOT):
-    """Render ``RESULTS.md`` from the JSON in ``out``, then the tour chapters that copy its figures.
-
-    The tour's chapter 8 quotes RESULTS.md's headline and crossover tables, and
-    ``parity_tests/app/test_tour.py`` fails when a committed chapter differs from
-    what the generator writes now: so whatever rewrites RESULTS.md rewrites the
-    tour too (the generator is deterministic; only chapter 8 reads RESULTS.md), and
-    so does the README's short table.
-    """
-    render.main(out, os.path.join(root, "benchmarks"))
-    update_readme(out, os.path.join(root, "README.md"))
-    code = subprocess.call([sys.executable, os.path.join(root, "docs", "tour", "generate.py")], cwd=root)
-    if code != 0:
-        log("docs/tour/generate.py exited with %d: the tour may be stale" % code)
-    return code
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Run the benchmarks and render benchmarks/RESULTS.md.")
     parser.add_argument("--threads", type=int, default=1,
@@ -204,7 +171,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     os.makedirs(OUT, exist_ok=True)
     if args.render_only:
-        return publish(OUT)
+        return publish(OUT, log=log)
 
     started = time.perf_counter()
     env = child_env(args.threads)
@@ -322,7 +289,7 @@ def main(argv=None):
     info["run_seconds"] = time.perf_counter() - started
     with open(os.path.join(OUT, "env.json"), "w") as f:
         json.dump(info, f, indent=1)
-    code = publish(OUT)
+    code = publish(OUT, log=log)
     log("all done in %.0f s: benchmarks/RESULTS.md" % info["run_seconds"])
     return code
 

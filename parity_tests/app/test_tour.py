@@ -58,7 +58,7 @@ def test_every_chapter_links_to_its_lesson_file():
 def test_chapter_1_says_why_make_demo_differs():
     """Chapter 1's trained numbers differ from `make demo`'s only by the starting weights, and it says so."""
     gen = _generator()
-    demo = gen.demo_people_221()
+    demo = gen.ch01_02_by_hand.demo_people_221()
     # From the chapter's weights, the recipe's MLP ends where Network221 does: the start is the difference.
     assert demo["same_start_gap"] < 1e-12
     from scalar_nn import network221
