@@ -175,9 +175,6 @@ def test_the_application_imports_the_vector_twin_only_when_asked(package, path):
 # TEMPORARY exception, to be deleted: these two are being split on another branch
 # at the time of writing.  Once that split is merged and they are under 500
 # lines, test_no_module_is_over_500_lines fails and says to empty this set.
-KNOWN_LONG_MODULES_BEING_SPLIT = {"benchmarks/render.py", "docs/tour/generate.py"}
-
-
 def tracked_python_files():
     """Repository-relative paths (with "/") of every .py file git tracks that is in the work tree."""
     try:
@@ -198,11 +195,7 @@ def test_no_module_is_over_500_lines():
             n = sum(1 for _ in f)
         if n > 500:
             long[rel] = n
-    assert sorted("%s: %d lines" % (rel, n) for rel, n in long.items()
-                  if rel not in KNOWN_LONG_MODULES_BEING_SPLIT) == []
-    split_already = sorted(KNOWN_LONG_MODULES_BEING_SPLIT - set(long))
-    assert split_already == [], "%s no longer over 500 lines: delete it from KNOWN_LONG_MODULES_BEING_SPLIT" % (
-        ", ".join(split_already))
+    assert sorted("%s: %d lines" % (rel, n) for rel, n in long.items()) == []
 
 
 def test_every_package_folder_is_installed():
