@@ -2,7 +2,7 @@
 
 from benchmarks.render_data import LOSS_STEPS, PYPY_RUNG, loss_agreement, median, ratio
 from benchmarks.render_format import TITLES, fmt_ratio, table, title
-from twin_nn.bench.ladder import fmt_time
+from twin_nn.bench.ladder import another_workloads, fmt_time
 from twin_nn.bench.peers import SKLEARN_NOTES
 from twin_nn.bench.workloads import WARMUP_STEPS, WORKLOADS, data_source
 
@@ -32,7 +32,8 @@ def section_workload(d, key):
             agree_r = max(abs(a - b) / max(abs(b), 1e-300) for a, b in zip(fl[:k], ref[:k])) if k and rung != "gemm" else None
             rows.append([title(rung), e["block"], e["steps"], fmt_time(e["median"]), fmt_time(e["min"]),
                          fmt_time(e["max"]), "%.1e" % agree_r if agree_r is not None else "—"])
-        skipped = "; ".join("%s: %s" % (title(r), why) for r, why in sorted(lad.get("skipped", {}).items()))
+        skipped = "; ".join("%s: %s" % (title(r), why) for r, why in sorted(lad.get("skipped", {}).items())
+                            if not another_workloads(r, WORKLOADS[key]))
         lines += ["The ladder (%d interleaved rounds; *block*: steps per turn):" % lad["rounds"], "",
                   table(["rung", "block", "steps timed", "median", "min", "max",
                          "loss vs vector_nn, first %d steps (max rel. diff.)" % LOSS_STEPS], rows)]

@@ -92,3 +92,13 @@ def test_engine_float32_rung_takes_the_float64_rungs_steps(key):
     f64, f32 = make_rung("fast", w, smoke=True), make_rung("fast32", w, smoke=True)
     for _ in range(STEPS):
         assert f32() == pytest.approx(f64(), rel=1e-5)
+
+
+def test_a_floor_of_another_workload_is_left_out_of_the_reports():
+    """gemm is W4's, the streams W5's, Network221 W1's: elsewhere their 'skipped' lines would only be noise."""
+    from twin_nn.bench.ladder import another_workloads
+    W1, W4, W5 = WORKLOADS["W1"], WORKLOADS["W4"], WORKLOADS["W5"]
+    assert another_workloads("gemm", W1) and another_workloads("gemm_torch", W5) and another_workloads("stream", W4)
+    assert another_workloads("net221", W4)
+    assert not any(another_workloads(r, w) for r, w in [("gemm", W4), ("gemm_torch", W4), ("stream_dram", W5),
+                                                        ("net221", W1), ("fast", W1), ("torch64@all", W5)])

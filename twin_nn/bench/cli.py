@@ -182,7 +182,7 @@ def measure(keys, rungs, widths, quick=True, scale=1.0, pypy=True, say=None):
     started = time.perf_counter()
     pinned = start_at_one_thread()
     profile = QUICK if quick else FULL
-    from .ladder import CPYTHON_RUNGS, THREAD_RUNGS, run_ladder
+    from .ladder import CPYTHON_RUNGS, THREAD_RUNGS, another_workloads, run_ladder
     from .workloads import WORKLOADS, clear_cache
     main_rungs = [r for r in (rungs or CPYTHON_RUNGS) if not r.endswith("@all")]
     thread_rungs = list(THREAD_RUNGS) if rungs is None else [
@@ -204,7 +204,8 @@ def measure(keys, rungs, widths, quick=True, scale=1.0, pypy=True, say=None):
                          warmup=profile["warmup"] * scale, warmup_steps=profile["warmup_steps"],
                          block_seconds=profile["block_seconds"], log=lambda m: say("  " + m.split(" ", 1)[1]))
         for rung, why in sorted(out["skipped"].items()):
-            say("  %-18s skipped: %s" % (rung, why))
+            if not another_workloads(rung, WORKLOADS[key]):
+                say("  %-18s skipped: %s" % (rung, why))
         result["ladder"].append(out)
         say("  %d rounds, %.0f s: %s" % (out["rounds"], time.perf_counter() - t0, summary_line(out)))
         if thread_rungs:

@@ -107,6 +107,15 @@ def engine_dtype_missing(dtype="float32"):
     return None
 
 
+def another_workloads(rung, w):
+    """True for a rung that belongs to one workload only (a floor, Network221) asked of another: the
+    reports leave its "skipped" line out (it is kept in the JSON)."""
+    home = {"gemm": "W4", "gemm_torch": "W4", "net221": "W1"}.get(rung.partition("@")[0])
+    if rung in bandwidth.STREAM_RUNGS:
+        home = "W5"
+    return home is not None and home != w.key
+
+
 def rung_available(rung, w):
     """None if ``rung`` runs on workload ``w`` here, else why not."""
     from .peers import peer_available, peer_supports
