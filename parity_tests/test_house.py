@@ -172,9 +172,6 @@ def test_the_application_imports_the_vector_twin_only_when_asked(package, path):
     assert tricks == [], "%s uses importlib to load modules: %s" % (path, tricks)
 
 
-# TEMPORARY exception, to be deleted: these two are being split on another branch
-# at the time of writing.  Once that split is merged and they are under 500
-# lines, test_no_module_is_over_500_lines fails and says to empty this set.
 def tracked_python_files():
     """Repository-relative paths (with "/") of every .py file git tracks that is in the work tree."""
     try:

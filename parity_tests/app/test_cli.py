@@ -150,8 +150,8 @@ def test_compare_prints_both_twins_side_by_side():
         assert scalar_loss == vector_loss                        # equal to the 10 printed decimals
     largest = re.search(r"largest parameter difference between the twins: (\S+) \(relative (\S+)\)", text)
     assert largest and float(largest.group(1)) < 1e-12
-    assert re.search(r"scalar_nn: [\d.]+ s +vector_nn: [\d.]+ s +"
-                     r"(speedup of vectorizing: [\d.]+x|vectorizing is [\d.]+x SLOWER)", text)
+    assert re.search(r"scalar_nn: [\d.]+ s +vector_nn: [\d.]+ s +(speedup of vectorizing: [\d.]+x|"
+                     r"vectorizing is [\d.]+x SLOWER|the twins take about the same time)", text)   # within 5%: a tie
     assert "final scores  scalar: loss" in text and "vector: loss" in text
 
 
