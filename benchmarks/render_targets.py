@@ -112,10 +112,22 @@ def _limits(d, target):
                 "(W5); on arrays of a few kilobytes the saving is smaller than the engine's own "
                 "bookkeeping (a buffer lookup per intermediate, the public step's checks, the "
                 "optimizer's scratch arrays, the layer dicts shared with the plain twin).")
-    if target.startswith("vector_nn.fast no slower than PyTorch"):
-        return ("the fast engine against PyTorch on the large workloads: PyTorch evaluates an activation "
-                "and its derivative as one fused pass each and has its own GEMM kernels; NumPy makes one "
-                "pass per operation and calls OpenBLAS (see the two-GEMM floor on W4).")
+    if target.startswith(("vector_nn.fast no slower than PyTorch", "vector_nn.fast f32 no slower than PyTorch")):
+        return ("the fast engine against PyTorch at one thread on the large workloads: PyTorch evaluates an "
+                "activation and its derivative as one fused pass each and has its own GEMM kernels; NumPy "
+                "makes one pass per operation (the engine takes a big batch in cache-sized row chunks to make "
+                "those passes cheap) and calls OpenBLAS, whose products on W4's shapes are slower than "
+                "PyTorch's (the report row 'the same two in PyTorch f64' above); W4 makes that up in its "
+                "batch gather, which NumPy's `take` does faster than PyTorch's indexing.")
+    if target.startswith("at every core") or "all-cores step" in target:
+        return ("the engine at every core on W5: its own threads (`MLP(..., threads=n)`) share W5's row "
+                "chunks, woken once per step, and the chunks' numbers do not depend on the count. On this "
+                "2-vCPU VM they lose: waking a sleeping thread and being woken back costs about 33 µs, a "
+                "thread that comes back from a short ufunc while the other holds the GIL sleeps again and "
+                "waking it costs as much as the work, and NumPy's OpenBLAS gains nothing from two callers "
+                "(each measured in `vector_nn/fast/team.py`). PyTorch's elementwise kernels run in OpenMP "
+                "threads that spin between kernels, with no GIL. On W4 the products dominate and the "
+                "engine's BLAS threads meet both all-cores targets.")
     if "PyPy" in target:
         return ("PyPy: the scalar twin builds a new list of lists for every intermediate matrix, so part of "
                 "each step is allocation and garbage collection that the JIT cannot remove; the PyPy times "
