@@ -5,24 +5,13 @@ Every command runs in both twins; the twins must print the same predictions.
 """
 
 import csv
-import io
 import json
 import random
 
 import pytest
 
-from twin_nn import cli
-
-
-def run(*argv):
-    out = io.StringIO()
-    return cli.main([str(a) for a in argv], out=out), out.getvalue()
-
-
-def ok(*argv):
-    status, text = run(*argv)
-    assert status == 0, text
-    return text
+from parity_tests.app.cli_data_helpers import ok
+from parity_tests.app.cli_data_helpers import run_cli as run
 
 
 def fails(capsys, argv, *fragments):
